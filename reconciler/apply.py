@@ -1,0 +1,276 @@
+"""Execute a Plan: the only code that writes to AWS.
+
+Order: deletions of targets, then gateways (each waited on until gone), then
+providers being replaced; creations and updates of providers, gateways,
+targets (each waited on until READY); deletions of providers; finally
+SynchronizeGatewayTargets for every MCP-server target this run wrote.
+A phase with a failure stops the run after its in-flight work finishes, and
+the result says what was done, what failed and what was not attempted.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable
+
+from reconciler.aws import Api
+from reconciler.desired import GATEWAY, TARGET, address
+from reconciler.errors import AwsError, ReconcilerError, ResourceFailed, WaitTimeout
+from reconciler.kinds import KINDS
+from reconciler.kinds.base import Kind, Ref
+from reconciler.kinds.target import TargetKind, is_synchronizable
+from reconciler.plan import CREATE, DELETE, REPLACE, UPDATE, Change, Plan
+from reconciler.planner import resolve_refs
+
+Progress = Callable[[str], None]
+IAM_PROPAGATION_HINTS = ("lacks permission", "not authorized to perform", "execution role")
+
+
+@dataclass
+class ApplySettings:
+    poll_initial: float = 2.0  # seconds between status polls, growing by half each time
+    poll_max: float = 15.0
+    timeout: float = 1800.0  # per resource, as Terraform's 30 minutes
+    workers: int = 8
+    writes_per_gateway: int = 5  # the service's concurrent target write limit
+    retries: int = 6  # temporary failures (IAM propagation, throttling) per call
+    retry_delay: float = 5.0
+    report_every: float = 10.0
+
+
+@dataclass
+class ApplyResult:
+    done: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    not_attempted: list[str] = field(default_factory=list)
+    synchronized: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def report(self) -> str:
+        lines = [f"Apply {'complete' if self.ok else 'failed'}: {len(self.done)} done, {len(self.failed)} failed, "
+                 f"{len(self.not_attempted)} not attempted, {len(self.synchronized)} synchronized."]
+        lines += [f"  failed: {addr}: {why}" for addr, why in self.failed]
+        lines += [f"  not attempted: {addr}" for addr in self.not_attempted]
+        if not self.ok:
+            lines.append("Nothing was rolled back; fix the cause and run apply again: it continues from here.")
+        return "\n".join(lines)
+
+
+@dataclass
+class Step:
+    """One unit of work in a phase: a change and which half of it to run."""
+
+    change: Change
+    operation: str  # create | update | delete
+
+
+class Executor:
+    def __init__(self, api: Api, plan: Plan, settings: ApplySettings | None = None, progress: Progress | None = None):
+        self.api = api
+        self.plan = plan
+        self.settings = settings or ApplySettings()
+        self.progress = progress or (lambda line: None)
+        self.refs: dict[str, Ref] = dict(plan.known)
+        self.lock = threading.Lock()
+        self.gateway_slots: dict[str, threading.Semaphore] = defaultdict(
+            lambda: threading.Semaphore(self.settings.writes_per_gateway)
+        )
+        self.result = ApplyResult()
+        self.written_targets: list[str] = []
+
+    # --- phases -----------------------------------------------------------------
+    def phases(self) -> list[list[Step]]:
+        changes = self.plan.changes
+        removing = [c for c in changes if c.action in (DELETE, REPLACE) and c.live]
+        building = [c for c in changes if c.action in (CREATE, UPDATE, REPLACE)]
+
+        def of(kinds: tuple[str, ...], items: list[Change], operation: Callable[[Change], str], when: Callable[[Change], bool] = lambda c: True) -> list[Step]:
+            return [Step(c, operation(c)) for c in items if c.kind in kinds and when(c)]
+
+        providers = tuple(k.key for k in KINDS.values() if k.phase == 0)
+        return [
+            of((TARGET,), removing, lambda c: DELETE),
+            of((GATEWAY,), removing, lambda c: DELETE),
+            of(providers, removing, lambda c: DELETE, lambda c: c.action == REPLACE),
+            of(providers, building, _build_operation),
+            of((GATEWAY,), building, _build_operation),
+            of((TARGET,), building, _build_operation),
+            of(providers, removing, lambda c: DELETE, lambda c: c.action == DELETE),
+        ]
+
+    def run(self) -> ApplyResult:
+        phases = self.phases()
+        for index, steps in enumerate(phases):
+            if not steps:
+                continue
+            with ThreadPoolExecutor(max_workers=self.settings.workers) as pool:
+                list(pool.map(self._run_step, steps))
+            if self.result.failed:
+                self.result.not_attempted += [s.change.address for later in phases[index + 1 :] for s in later]
+                return self.result
+        self._synchronize()
+        return self.result
+
+    def _run_step(self, step: Step) -> None:
+        change = step.change
+        slot = self._slot(change)
+        try:
+            with slot:
+                {CREATE: self._create, UPDATE: self._update, DELETE: self._delete}[step.operation](change)
+            with self.lock:
+                if step.operation != DELETE or change.action == DELETE:
+                    self.result.done.append(f"{change.address} ({change.action})")
+        except ReconcilerError as error:
+            with self.lock:
+                self.result.failed.append((change.address, str(error)))
+            self.progress(f"{change.address}: failed: {error}")
+
+    def _slot(self, change: Change) -> threading.Semaphore | _NoSlot:
+        if change.kind != TARGET:
+            return _NoSlot()
+        gateway = change.desired.parent if change.desired else change.live.ref.parent  # type: ignore[union-attr]
+        return self.gateway_slots[gateway or ""]
+
+    # --- operations ---------------------------------------------------------------
+    def _create(self, change: Change) -> None:
+        kind = KINDS[change.kind]
+        desired = change.desired
+        assert desired is not None
+        parent = self.refs.get(address(GATEWAY, desired.parent)) if desired.parent else None
+        body = self._resolved(change)
+        self.progress(f"{change.address}: Creating...")
+        started = time.monotonic()
+        ref = self._with_retries(change.address, lambda: kind.create(self.api, desired, body, change.tags, parent))
+        with self.lock:
+            self.refs[change.address] = ref
+        self._wait(kind, ref, "creating")
+        self._remember_sync(change, body)
+        self.progress(f"{change.address}: Creation complete after {time.monotonic() - started:.0f}s [id={ref.ident}]")
+
+    def _update(self, change: Change) -> None:
+        kind = KINDS[change.kind]
+        assert change.live is not None
+        ref = change.live.ref
+        started = time.monotonic()
+        self.progress(f"{change.address}: Modifying...")
+        if change.body_changed:
+            body = self._resolved(change)
+            self._with_retries(change.address, lambda: kind.update(self.api, ref, body))
+            self._wait(kind, ref, "modifying")
+            self._remember_sync(change, body)
+        if kind.taggable:
+            kind.set_tags(self.api, ref, change.live.tags, change.tags)
+        self.progress(f"{change.address}: Modifications complete after {time.monotonic() - started:.0f}s")
+
+    def _delete(self, change: Change) -> None:
+        kind = KINDS[change.kind]
+        assert change.live is not None
+        ref = change.live.ref
+        started = time.monotonic()
+        self.progress(f"{change.address}: Destroying...")
+        self._with_retries(change.address, lambda: kind.delete(self.api, ref))
+        self._wait(kind, ref, "destroying", gone=True)
+        with self.lock:
+            self.refs.pop(change.address, None)
+        self.progress(f"{change.address}: Destruction complete after {time.monotonic() - started:.0f}s")
+
+    def _resolved(self, change: Change) -> dict:
+        assert change.desired is not None
+        with self.lock:
+            arns = {addr: ref.arn for addr, ref in self.refs.items() if ref.arn}
+        return resolve_refs(change.desired.body, arns)
+
+    def _remember_sync(self, change: Change, body: dict) -> None:
+        if change.kind == TARGET and is_synchronizable(body):
+            with self.lock:
+                self.written_targets.append(change.address)
+
+    # --- waiting and retrying -------------------------------------------------------
+    def _with_retries(self, label: str, call: Callable[[], Ref | None]) -> Ref | None:
+        for attempt in range(self.settings.retries + 1):
+            try:
+                return call()
+            except AwsError as error:
+                if attempt == self.settings.retries or not _is_temporary(error):
+                    raise
+                delay = self.settings.retry_delay * (2**attempt)
+                self.progress(f"{label}: {error.code or 'temporary error'}, retrying in {delay:.0f}s")
+                time.sleep(delay)
+        raise AssertionError("unreachable")
+
+    def _wait(self, kind: Kind, ref: Ref, verb: str, gone: bool = False) -> None:
+        started = time.monotonic()
+        interval = self.settings.poll_initial
+        last_report = started
+        while True:
+            status = kind.status(self.api, ref)
+            if gone and status is None:
+                return
+            if not gone:
+                if status is None:
+                    raise ResourceFailed(f"{ref.address} disappeared while {verb}")
+                if status.status is None or status.status in kind.ready_statuses:
+                    return
+                if status.status in kind.failed_statuses:
+                    reasons = "; ".join(status.reasons) or "the service gave no reason"
+                    raise ResourceFailed(f"{ref.address} is {status.status}: {reasons}")
+            elapsed = time.monotonic() - started
+            if elapsed > self.settings.timeout:
+                raise WaitTimeout(f"{ref.address}: still not {'gone' if gone else 'READY'} after {elapsed:.0f}s")
+            if time.monotonic() - last_report >= self.settings.report_every:
+                self.progress(f"{ref.address}: Still {verb}... [{elapsed:.0f}s elapsed]")
+                last_report = time.monotonic()
+            time.sleep(interval)
+            interval = min(interval * 1.5, self.settings.poll_max)
+
+    # --- synchronization ----------------------------------------------------------
+    def _synchronize(self) -> None:
+        """SynchronizeGatewayTargets, one target per call, so each gateway's tool catalog is fresh."""
+        kind = KINDS[TARGET]
+        assert isinstance(kind, TargetKind)
+
+        def sync(addr: str) -> None:
+            ref = self.refs[addr]
+            with self.gateway_slots[ref.parent or ""]:
+                try:
+                    self.progress(f"{addr}: Synchronizing...")
+                    self._with_retries(addr, lambda: kind.synchronize(self.api, ref))
+                    self._wait(kind, ref, "synchronizing")
+                    with self.lock:
+                        self.result.synchronized.append(addr)
+                except ReconcilerError as error:
+                    with self.lock:
+                        self.result.failed.append((addr, f"synchronization: {error}"))
+
+        with ThreadPoolExecutor(max_workers=self.settings.workers) as pool:
+            list(pool.map(sync, sorted(self.written_targets)))
+
+
+class _NoSlot:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+
+def _build_operation(change: Change) -> str:
+    return UPDATE if change.action == UPDATE else CREATE
+
+
+def _is_temporary(error: AwsError) -> bool:
+    message = str(error).lower()
+    return error.temporary or error.code == "ConflictException" and "in progress" in message or any(
+        hint in message for hint in IAM_PROPAGATION_HINTS
+    )
+
+
+def apply_plan(api: Api, plan: Plan, settings: ApplySettings | None = None, progress: Progress | None = None) -> ApplyResult:
+    return Executor(api, plan, settings, progress).run()

@@ -1,0 +1,74 @@
+"""Field-level comparison of two request-shaped bodies.
+
+Maps are walked member by member so each change has a dotted path; lists are
+compared as a whole with deepdiff, ignoring order (the service returns list
+members such as allowedClients or scopes in no guaranteed order, and tool
+schemas are matched by content, not position).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from deepdiff import DeepDiff
+
+from reconciler.config.loader import Path_
+
+
+class _Absent:
+    def __repr__(self) -> str:
+        return "(absent)"
+
+
+ABSENT: Any = _Absent()
+
+
+@dataclass
+class FieldChange:
+    path: Path_
+    before: Any
+    after: Any
+    sensitive: bool = False
+    forces_replacement: bool = False
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(str(p) for p in self.path)
+
+
+def equal(a: Any, b: Any) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(equal(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return not DeepDiff(a, b, ignore_order=True, report_repetition=True)
+    return type(a) is type(b) and a == b
+
+
+def diff_fields(before: dict[str, Any], after: dict[str, Any], path: Path_ = ()) -> list[FieldChange]:
+    changes: list[FieldChange] = []
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key, ABSENT), after.get(key, ABSENT)
+        if isinstance(old, dict) and isinstance(new, dict):
+            changes.extend(diff_fields(old, new, path + (key,)))
+        elif not equal(old, new):
+            changes.append(FieldChange(path + (key,), old, new))
+    return changes
+
+
+def leaves(body: dict[str, Any], path: Path_ = ()) -> list[tuple[Path_, Any]]:
+    """Every non-map value of a body with its path (what a create or delete shows)."""
+    found: list[tuple[Path_, Any]] = []
+    for key in sorted(body):
+        value = body[key]
+        if isinstance(value, dict) and value:
+            found.extend(leaves(value, path + (key,)))
+        else:
+            found.append((path + (key,), value))
+    return found
+
+
+def mark_sensitive(changes: list[FieldChange], is_secret: Callable[[Path_], bool]) -> list[FieldChange]:
+    for change in changes:
+        change.sensitive = change.sensitive or is_secret(change.path)
+    return changes

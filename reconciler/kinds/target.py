@@ -1,0 +1,85 @@
+"""Gateway targets: children of a gateway, untaggable, updated by full replacement."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.aws import Api
+from reconciler.desired import TARGET, Desired
+from reconciler.kinds.base import Kind, Ref
+from reconciler.kinds.tokens import client_token
+
+# The service adds this header on gateways with a policy engine and refuses it when sent back.
+POLICY_SESSION_HEADER = "x-amzn-bedrock-agentcore-policy-session-id"
+HEADER_PATH = ("metadataConfiguration", "allowedRequestHeaders")
+
+
+def target_type(body: dict[str, Any]) -> tuple[str, ...]:
+    """(family, type), e.g. ('mcp', 'mcpServer'): a change of either needs a new target."""
+    config = body.get("targetConfiguration", {})
+    family = next(iter(config), "")
+    inner = config.get(family)
+    return (family, next(iter(inner), "")) if isinstance(inner, dict) else (family,)
+
+
+def is_synchronizable(body: dict[str, Any]) -> bool:
+    """An MCP-server target whose tools the gateway discovers (no static mcpToolSchema)."""
+    server = body.get("targetConfiguration", {}).get("mcp", {}).get("mcpServer")
+    return isinstance(server, dict) and "mcpToolSchema" not in server
+
+
+class TargetKind(Kind):
+    key = TARGET
+    phase = 2
+    create_operation = "CreateGatewayTarget"
+    read_operation = "GetGatewayTarget"
+    taggable = False
+    failed_statuses = frozenset({"FAILED", "UPDATE_UNSUCCESSFUL", "SYNCHRONIZE_UNSUCCESSFUL"})
+
+    def list(self, api: Api, parent: Ref | None = None) -> list[Ref]:
+        assert parent is not None, "targets are listed per gateway"
+        items = api.list_all("list_gateway_targets", "items", gatewayIdentifier=parent.ident)
+        return [Ref(self.key, i["name"], i["targetId"], None, parent.name, parent.ident) for i in items]
+
+    def describe(self, api: Api, ref: Ref) -> dict[str, Any]:
+        return api.call("get_gateway_target", gatewayIdentifier=ref.parent_ident, targetId=ref.ident)
+
+    def comparable(self, body: dict[str, Any]) -> dict[str, Any]:
+        body = super().comparable(without_service_headers(body))
+        for config in body.get("credentialProviderConfigurations", []):
+            # The service may return GATEWAY_IAM_ROLE with or without an empty credentialProvider.
+            if config.get("credentialProviderType") == "GATEWAY_IAM_ROLE" and not config.get("credentialProvider"):
+                config.pop("credentialProvider", None)
+        return body
+
+    def replacement_reasons(self, desired: dict[str, Any], live: dict[str, Any]) -> list[str]:
+        if target_type(desired) != target_type(live):
+            return ["targetConfiguration (target type)"]
+        return []
+
+    def create(self, api: Api, desired: Desired, body: dict[str, Any], tags: dict[str, str], parent: Ref | None) -> Ref:
+        assert parent is not None
+        request = {"name": desired.name, **without_service_headers(body)}
+        token = client_token({"gateway": parent.ident, **request}, api.run_id)
+        answer = api.call("create_gateway_target", gatewayIdentifier=parent.ident, **request, clientToken=token)
+        return Ref(self.key, desired.name, answer["targetId"], None, parent.name, parent.ident)
+
+    def update(self, api: Api, ref: Ref, body: dict[str, Any]) -> None:
+        api.call("update_gateway_target", gatewayIdentifier=ref.parent_ident, targetId=ref.ident, name=ref.name, **without_service_headers(body))
+
+    def delete(self, api: Api, ref: Ref) -> None:
+        api.call("delete_gateway_target", gatewayIdentifier=ref.parent_ident, targetId=ref.ident)
+
+    def synchronize(self, api: Api, ref: Ref) -> None:
+        api.call("synchronize_gateway_targets", gatewayIdentifier=ref.parent_ident, targetIdList=[ref.ident])
+
+
+def without_service_headers(body: dict[str, Any]) -> dict[str, Any]:
+    """The body less the service-managed policy-session header (compared case-insensitively)."""
+    metadata = body.get(HEADER_PATH[0])
+    if not isinstance(metadata, dict) or HEADER_PATH[1] not in metadata:
+        return body
+    headers = [h for h in metadata[HEADER_PATH[1]] if h.lower() != POLICY_SESSION_HEADER]
+    rest = {k: v for k, v in metadata.items() if k != HEADER_PATH[1]}
+    trimmed = {**rest, HEADER_PATH[1]: headers} if headers else rest
+    return {**body, HEADER_PATH[0]: trimmed} if trimmed else {k: v for k, v in body.items() if k != HEADER_PATH[0]}

@@ -1,0 +1,33 @@
+"""A plan as a pull-request comment: summary table, then one collapsible diff per change."""
+
+from __future__ import annotations
+
+from reconciler.outputs.common import HEADLINES, change_block, no_changes_line, summary_line
+from reconciler.plan import ACTIONS, Plan
+
+
+def render_markdown(plan: Plan) -> str:
+    title = f"### agentcore-reconciler plan: `{plan.registry}` ({plan.region})"
+    if plan.empty:
+        return f"{title}\n\n{no_changes_line(plan)}\n"
+    summary = plan.summary()
+    lines = [
+        title,
+        "",
+        "| " + " | ".join(ACTIONS) + " | unchanged |",
+        "|" + "---|" * (len(ACTIONS) + 1),
+        "| " + " | ".join(str(summary[a]) for a in ACTIONS) + f" | {summary['unchanged']} |",
+        "",
+    ]
+    for change in plan.changes:
+        lines += [
+            f"<details><summary><code>{change.address}</code> {HEADLINES[change.action]}</summary>",
+            "",
+            "```diff",
+            *change_block(change, "    "),
+            "```",
+            "</details>",
+            "",
+        ]
+    lines.append(f"**{summary_line(plan)}**")
+    return "\n".join(lines) + "\n"

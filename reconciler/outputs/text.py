@@ -1,0 +1,18 @@
+"""Terraform-style plan text: `+ ~ -/+ -` symbols, field-level before/after, a summary line."""
+
+from __future__ import annotations
+
+from reconciler.outputs.common import HEADLINES, change_block, no_changes_line, summary_line
+from reconciler.plan import Plan
+
+
+def render_text(plan: Plan) -> str:
+    if plan.empty:
+        return no_changes_line(plan) + "\n"
+    lines = [f"Registry '{plan.registry}' ({plan.region}) will perform the following actions:", ""]
+    for change in plan.changes:
+        lines.append(f"  # {change.address} {HEADLINES[change.action]}")
+        lines += change_block(change, "      ")
+        lines.append("")
+    lines.append(summary_line(plan))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,143 @@
+"""Desired state + live state -> Plan. Read-only: nothing here calls a write API.
+
+Ownership rules (CONTRACT.md): only resources tagged with this registry are
+updated or deleted; a declared name that exists without the tag is an error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.config.loader import Path_
+from reconciler.desired import GATEWAY, TARGET, Desired, ProviderRef, Registry, address
+from reconciler.diff import ABSENT, FieldChange, diff_fields, leaves, mark_sensitive
+from reconciler.errors import PlanError
+from reconciler.fingerprint import fingerprint
+from reconciler.kinds import KINDS
+from reconciler.kinds.base import FINGERPRINT_TAG, OWNER_TAG, Live
+from reconciler.live import LiveState
+from reconciler.plan import CREATE, DELETE, REPLACE, UPDATE, Change, Plan
+
+
+def wanted_tags(registry: Registry, desired: Desired) -> dict[str, str]:
+    if not KINDS[desired.kind].taggable:
+        return {}
+    tags = {**registry.tags, OWNER_TAG: registry.name}
+    secrets = KINDS[desired.kind].write_only_values(desired.body)
+    if secrets:
+        tags[FINGERPRINT_TAG] = fingerprint(secrets, registry.name, desired.address)
+    return tags
+
+
+def resolve_refs(value: Any, arns: dict[str, str]) -> Any:
+    """Replace each ProviderRef whose provider's ARN is known; others stay unknown."""
+    if isinstance(value, ProviderRef):
+        return arns.get(value.address, value)
+    if isinstance(value, dict):
+        return {k: resolve_refs(v, arns) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve_refs(v, arns) for v in value]
+    return value
+
+
+class Planner:
+    def __init__(self, registry: Registry, live: LiveState):
+        self.registry = registry
+        self.live = live
+        self.managed = live.managed_by(registry.name)
+        self.errors: list[str] = []
+
+    def plan(self) -> Plan:
+        changes: dict[str, Change] = {}
+        unchanged = 0
+        for phase in sorted({k.phase for k in KINDS.values()}):
+            arns = self._known_arns(changes)
+            for desired in self.registry.resources.values():
+                if KINDS[desired.kind].phase != phase:
+                    continue
+                change = self._change_for(desired, arns, changes)
+                if change:
+                    changes[change.address] = change
+                elif desired.address in self.managed:
+                    unchanged += 1
+        for addr, live in self.managed.items():
+            if addr not in self.registry.resources:
+                changes[addr] = self._deletion(live)
+        if self.errors:
+            raise PlanError("\n".join(sorted(self.errors)))
+        known = {addr: live.ref for addr, live in self.managed.items()}
+        return Plan(self.registry.name, self.registry.region or "", list(changes.values()), unchanged, known)
+
+    def _known_arns(self, changes: dict[str, Change]) -> dict[str, str]:
+        """ARNs of providers that exist now and are not about to be replaced."""
+        return {
+            addr: live.ref.arn
+            for addr, live in self.managed.items()
+            if live.ref.arn and (addr not in changes or changes[addr].action != REPLACE)
+        }
+
+    def _change_for(self, desired: Desired, arns: dict[str, str], changes: dict[str, Change]) -> Change | None:
+        live = self.live.resources.get(desired.address)
+        if live is not None and desired.address not in self.managed:
+            self._not_ours(desired, live)
+            return None
+        body = resolve_refs(desired.body, arns)
+        tags = wanted_tags(self.registry, desired)
+        parent = changes.get(address(GATEWAY, desired.parent)) if desired.kind == TARGET else None
+        if live is None or (parent is not None and parent.action == REPLACE):
+            action = CREATE if live is None else REPLACE
+            reasons = [] if live is None else [f"its gateway {parent.address} is replaced"] if parent else []
+            return Change(desired.address, desired.kind, action, self._creation_fields(desired, body), desired, live, tags, True, reasons)
+        return self._compare(desired, live, body, tags)
+
+    def _compare(self, desired: Desired, live: Live, body: dict[str, Any], tags: dict[str, str]) -> Change | None:
+        kind = KINDS[desired.kind]
+        wanted = kind.comparable(body)
+        current = kind.adjust_live(live.body, wanted)
+        fields = diff_fields(current, wanted)
+        fields += self._secret_fields(desired, live, tags)
+        body_changed = bool(fields)
+        fields += [FieldChange(("tags", k), live.tags.get(k, ABSENT), v) for k, v in sorted(tags.items()) if live.tags.get(k) != v and k != FINGERPRINT_TAG]
+        fields += [FieldChange(("tags", k), v, ABSENT) for k, v in sorted(live.tags.items()) if k not in tags]
+        if not fields:
+            return None
+        mark_sensitive(fields, lambda p: self._is_secret(desired, p))
+        reasons = kind.replacement_reasons(wanted, current)
+        for change in fields:
+            change.forces_replacement = any(change.dotted.startswith(r.split(" ")[0]) for r in reasons)
+        action = REPLACE if reasons else UPDATE
+        return Change(desired.address, desired.kind, action, fields, desired, live, tags, body_changed, reasons)
+
+    def _secret_fields(self, desired: Desired, live: Live, tags: dict[str, str]) -> list[FieldChange]:
+        """Write-only members changed when the fingerprint tag differs (or was never written)."""
+        if FINGERPRINT_TAG not in tags or live.tags.get(FINGERPRINT_TAG) == tags[FINGERPRINT_TAG]:
+            return []
+        values = KINDS[desired.kind].write_only_values(desired.body)
+        return [FieldChange(tuple(p.split(".")), "(unreadable)", v) for p, v in values.items()]
+
+    def _creation_fields(self, desired: Desired, body: dict[str, Any]) -> list[FieldChange]:
+        fields = [FieldChange(path, ABSENT, value) for path, value in leaves(body)]
+        return mark_sensitive(fields, lambda p: self._is_secret(desired, p))
+
+    def _deletion(self, live: Live) -> Change:
+        return Change(live.address, live.ref.kind, DELETE, [], None, live)
+
+    def _is_secret(self, desired: Desired, path: Path_) -> bool:
+        secret = desired.secret_paths | KINDS[desired.kind].secret_members
+        return any(path[: len(s)] == s for s in secret)
+
+    def _not_ours(self, desired: Desired, live: Live) -> None:
+        where = f"{desired.location}: " if desired.location else ""
+        if desired.kind == TARGET:
+            return  # reported once, on its gateway
+        owner = live.owner
+        whose = f"belongs to registry '{owner}'" if owner else "is not managed by any registry (no ownership tag)"
+        self.errors.append(
+            f"{where}{desired.address}: a {desired.kind} named '{desired.name}' already exists in the account and "
+            f"{whose}; rename yours, or remove it from the files (this registry never touches it)"
+        )
+
+
+def make_plan(registry: Registry, live: LiveState) -> Plan:
+    return Planner(registry, live).plan()
+
