@@ -44,6 +44,8 @@ def _describe(error: jsonschema.ValidationError, document: Document) -> tuple[Pa
     schema = error.schema if isinstance(error.schema, dict) else {}
     instance = error.instance
     shown = _shown(instance, path, document)
+    if "propertyNames" in error.schema_path:
+        return path + (instance,), f"name '{instance}' is not valid here: {_rule(keyword, error.validator_value)}"
     if keyword == "required":
         missing = [m for m in error.validator_value if isinstance(instance, dict) and m not in instance]
         return path, f"missing required member '{missing[0] if missing else error.validator_value}'"
@@ -76,14 +78,8 @@ def _describe(error: jsonschema.ValidationError, document: Document) -> tuple[Pa
     if keyword == "oneOf":
         options = [r for branch in error.validator_value for r in branch.get("required", [])]
         return path, f"needs exactly one of: {', '.join(options)}"
-    if keyword == "propertyNames":
-        bad = _first_bad_name(instance, error)
-        return path + (bad,), f"name '{bad}' is not valid here ({error.message})"
     return path, error.message
 
 
-def _first_bad_name(instance: Any, error: jsonschema.ValidationError) -> str:
-    for sub in error.context or []:
-        if isinstance(sub.instance, str):
-            return sub.instance
-    return str(error.instance)
+def _rule(keyword: str, value: Any) -> str:
+    return {"pattern": f"it must match {value}", "minLength": f"at least {value} characters", "maxLength": f"at most {value} characters"}.get(keyword, f"{keyword} {value}")

@@ -1,0 +1,78 @@
+"""Shared fixtures: fake credentials, the in-process emulator, and the emulator as a loopback server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import boto3
+import pytest
+
+from reconciler.apply import ApplySettings
+from reconciler.aws import Api
+from reconciler.emulator import install
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REGION = "us-east-1"
+FAST = ApplySettings(poll_initial=0.02, poll_max=0.1, timeout=20, retry_delay=0.01, report_every=60)
+EMULATOR_DELAY = "0.05"
+
+os.environ.update(
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",
+    AWS_DEFAULT_REGION=REGION,
+    RECONCILER_EMULATOR_DELAY=EMULATOR_DELAY,
+)
+for variable in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL"):
+    os.environ.pop(variable, None)
+install()
+
+
+@pytest.fixture
+def emulator() -> Iterator[None]:
+    """The emulator in-process: every boto3 call inside the test reaches it."""
+    from moto import mock_aws
+
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def api(emulator: None) -> Api:
+    return Api(region=REGION, read_rate=1000, write_rate=1000)
+
+
+@pytest.fixture
+def client(emulator: None):  # type: ignore[no-untyped-def]
+    return boto3.client("bedrock-agentcore-control", region_name=REGION)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def emulator_url() -> Iterator[str]:
+    """`reconcile emulator` started as a real process on 127.0.0.1, as a new user would."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "emulator", "--port", str(port), "--delay", EMULATOR_DELAY],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()  # blocks until the server listens (or the process dies)
+        assert "listening" in first, first
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
