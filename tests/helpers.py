@@ -1,0 +1,94 @@
+"""Small builders shared by the plan/apply tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reconciler.apply import ApplyResult, apply_plan
+from reconciler.aws import Api
+from reconciler.desired import Registry, load_registry
+from reconciler.live import read_live
+from reconciler.plan import Plan
+from reconciler.planner import make_plan
+from tests.conftest import FAST
+
+ROLE = "arn:aws:iam::123456789012:role/gw"
+SECRETS = {"CLIENT_SECRET": "s3cr3t-client-value", "VENDOR_KEY": "vendor-key-value-42"}
+
+BASE = f"""\
+registry: test-registry
+region: us-east-1
+tags: {{team: platform}}
+authorizers:
+  jwt:
+    authorizerType: CUSTOM_JWT
+    authorizerConfiguration:
+      customJWTAuthorizer:
+        discoveryUrl: https://idp.example.com/.well-known/openid-configuration
+        allowedClients: [client-a, client-b, client-c]
+credentialProviders:
+  m2m:
+    oauth2:
+      credentialProviderVendor: CustomOauth2
+      oauth2ProviderConfigInput:
+        customOauth2ProviderConfig:
+          oauthDiscovery: {{discoveryUrl: https://idp.example.com/.well-known/openid-configuration}}
+          clientId: client-id
+          clientSecret: ${{env:CLIENT_SECRET}}
+  vendor:
+    apiKey:
+      apiKey: ${{env:VENDOR_KEY}}
+gateways:
+  main:
+    description: Main gateway
+    roleArn: {ROLE}
+    authorizer: jwt
+    protocolConfiguration:
+      mcp: {{supportedVersions: ["2025-03-26", "2025-06-18"], searchType: SEMANTIC}}
+    targets:
+      orders:
+        targetConfiguration:
+          mcp: {{mcpServer: {{endpoint: "https://orders.example.com/mcp"}}}}
+        credentialProviderConfigurations:
+          - credentialProviderType: OAUTH
+            credentialProvider:
+              oauthCredentialProvider: {{provider: m2m, scopes: [a/invoke, b/invoke]}}
+      weather:
+        targetConfiguration:
+          mcp: {{mcpServer: {{endpoint: "https://weather.example.com/mcp"}}}}
+        credentialProviderConfigurations:
+          - credentialProviderType: API_KEY
+            credentialProvider:
+              apiKeyCredentialProvider: {{provider: vendor, credentialParameterName: x-api-key, credentialLocation: HEADER}}
+      holidays:
+        targetConfiguration:
+          mcp:
+            lambda:
+              lambdaArn: arn:aws:lambda:us-east-1:123456789012:function:holidays
+              toolSchema:
+                inlinePayload:
+                  - {{name: a, description: A, inputSchema: {{type: object}}}}
+                  - {{name: b, description: B, inputSchema: {{type: object}}}}
+        credentialProviderConfigurations:
+          - credentialProviderType: GATEWAY_IAM_ROLE
+"""
+
+
+def registry_from(tmp_path: Path, text: str = BASE, env: dict[str, str] | None = None, name: str = "gateways.yaml") -> Registry:
+    path = tmp_path / name
+    path.write_text(text)
+    return load_registry([str(tmp_path)], environ={**SECRETS, **(env or {})})
+
+
+def plan_for(api: Api, registry: Registry) -> Plan:
+    return make_plan(registry, read_live(api, registry.name))
+
+
+def converge(api: Api, registry: Registry) -> ApplyResult:
+    result = apply_plan(api, plan_for(api, registry), FAST)
+    assert result.ok, result.report()
+    return result
+
+
+def actions(plan: Plan) -> dict[str, str]:
+    return {c.address: c.action for c in plan.changes}
