@@ -1,0 +1,147 @@
+"""The emulator's corrections to moto, each as the real service behaves (SERVICE-FACTS.md)."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.conftest import EMULATOR_DELAY
+
+ROLE = "arn:aws:iam::123456789012:role/r"
+MCP = {"mcp": {"mcpServer": {"endpoint": "https://e.example.com/mcp"}}}
+
+
+def settle() -> None:
+    time.sleep(float(EMULATOR_DELAY) * 3)
+
+
+def error_code(call) -> str:  # type: ignore[no-untyped-def]
+    with pytest.raises(ClientError) as caught:
+        call()
+    return f"{caught.value.response['Error']['Code']}: {caught.value.response['Error']['Message']}"
+
+
+def gateway(client, name="g", **extra):  # type: ignore[no-untyped-def]
+    return client.create_gateway(name=name, roleArn=ROLE, authorizerType="NONE", **extra)["gatewayId"]
+
+
+def test_ids_have_the_real_formats(client) -> None:
+    gid = gateway(client, "My-Gateway")
+    assert re.fullmatch(r"my-gateway-[0-9a-z]{10}", gid)
+    tid = client.create_gateway_target(gatewayIdentifier=gid, name="t", targetConfiguration=MCP)["targetId"]
+    assert re.fullmatch(r"[0-9A-Z]{10}", tid)
+
+
+def test_status_moves_to_ready_after_a_while_including_after_update(client) -> None:
+    gid = gateway(client)
+    assert client.get_gateway(gatewayIdentifier=gid)["status"] == "CREATING"
+    settle()
+    assert client.get_gateway(gatewayIdentifier=gid)["status"] == "READY"
+    client.update_gateway(gatewayIdentifier=gid, name="g", roleArn=ROLE, authorizerType="NONE")
+    assert client.get_gateway(gatewayIdentifier=gid)["status"] == "UPDATING"
+    settle()
+    assert client.get_gateway(gatewayIdentifier=gid)["status"] == "READY"
+
+
+def test_duplicate_names_conflict(client) -> None:
+    gid = gateway(client)
+    assert error_code(lambda: gateway(client)).startswith("ConflictException")
+    client.create_gateway_target(gatewayIdentifier=gid, name="t", targetConfiguration=MCP)
+    assert error_code(lambda: client.create_gateway_target(gatewayIdentifier=gid, name="t", targetConfiguration=MCP)).startswith("ConflictException")
+
+
+def test_update_gateway_is_a_full_replacement_and_refuses_an_authorizer_type_change(client) -> None:
+    gid = gateway(client, description="d", exceptionLevel="DEBUG")
+    client.update_gateway(gatewayIdentifier=gid, name="g", roleArn=ROLE, authorizerType="NONE")
+    live = client.get_gateway(gatewayIdentifier=gid)
+    assert "description" not in live and "exceptionLevel" not in live
+    message = error_code(lambda: client.update_gateway(gatewayIdentifier=gid, name="g", roleArn=ROLE, authorizerType="AWS_IAM"))
+    assert message == "ValidationException: Authorizer type cannot be updated for an existing gateway"
+
+
+def test_update_target_is_a_full_replacement(client) -> None:
+    gid = gateway(client)
+    tid = client.create_gateway_target(gatewayIdentifier=gid, name="t", description="d", targetConfiguration=MCP,
+                                       metadataConfiguration={"allowedRequestHeaders": ["x-a"]})["targetId"]
+    client.update_gateway_target(gatewayIdentifier=gid, targetId=tid, name="t", targetConfiguration=MCP)
+    live = client.get_gateway_target(gatewayIdentifier=gid, targetId=tid)
+    assert "description" not in live and "metadataConfiguration" not in live
+
+
+def test_delete_gateway_with_targets_fails_and_target_deletion_is_asynchronous(client) -> None:
+    gid = gateway(client)
+    tid = client.create_gateway_target(gatewayIdentifier=gid, name="t", targetConfiguration=MCP)["targetId"]
+    assert "Delete all targets before deleting the gateway." in error_code(lambda: client.delete_gateway(gatewayIdentifier=gid))
+    client.delete_gateway_target(gatewayIdentifier=gid, targetId=tid)
+    assert client.get_gateway_target(gatewayIdentifier=gid, targetId=tid)["status"] == "DELETING"
+    assert "Delete all targets" in error_code(lambda: client.delete_gateway(gatewayIdentifier=gid))
+    settle()
+    assert client.list_gateway_targets(gatewayIdentifier=gid)["items"] == []
+    client.delete_gateway(gatewayIdentifier=gid)
+
+
+def test_lists_paginate(client) -> None:
+    for i in range(23):
+        gateway(client, f"g{i}")
+    first = client.list_gateways(maxResults=10)
+    assert len(first["items"]) == 10 and first["nextToken"]
+    names = [g["name"] for page in client.get_paginator("list_gateways").paginate() for g in page["items"]]
+    assert sorted(names) == sorted(f"g{i}" for i in range(23))
+
+
+def test_synchronize_takes_one_mcp_server_target_without_a_static_schema(client) -> None:
+    gid = gateway(client)
+    tid = client.create_gateway_target(gatewayIdentifier=gid, name="t", targetConfiguration=MCP)["targetId"]
+    settle()
+    answer = client.synchronize_gateway_targets(gatewayIdentifier=gid, targetIdList=[tid])
+    assert answer["targets"][0]["status"] == "SYNCHRONIZING"
+    settle()
+    live = client.get_gateway_target(gatewayIdentifier=gid, targetId=tid)
+    assert live["status"] == "READY" and "lastSynchronizedAt" in live
+    assert "exactly one" in error_code(lambda: client.synchronize_gateway_targets(gatewayIdentifier=gid, targetIdList=[tid, tid]))
+    static = {"mcp": {"mcpServer": {"endpoint": "https://s.example.com", "mcpToolSchema": {"inlinePayload": "{}"}}}}
+    sid = client.create_gateway_target(gatewayIdentifier=gid, name="s", targetConfiguration=static)["targetId"]
+    settle()
+    assert "static mcpToolSchema" in error_code(lambda: client.synchronize_gateway_targets(gatewayIdentifier=gid, targetIdList=[sid]))
+
+
+def test_policy_engine_header_is_added_and_refused_when_sent_back(client) -> None:
+    policy = {"arn": "arn:aws:bedrock-agentcore:us-east-1:123456789012:policy-engine/p", "mode": "ENFORCE"}
+    gid = gateway(client, policyEngineConfiguration=policy)
+    tid = client.create_gateway_target(gatewayIdentifier=gid, name="t", targetConfiguration=MCP)["targetId"]
+    live = client.get_gateway_target(gatewayIdentifier=gid, targetId=tid)
+    assert live["metadataConfiguration"]["allowedRequestHeaders"] == ["x-amzn-bedrock-agentcore-policy-session-id"]
+    message = error_code(lambda: client.update_gateway_target(gatewayIdentifier=gid, targetId=tid, name="t", targetConfiguration=MCP,
+                                                              metadataConfiguration=live["metadataConfiguration"]))
+    assert "is restricted and cannot be configured" in message
+
+
+def test_jwt_lists_come_back_in_another_order(client) -> None:
+    jwt = {"customJWTAuthorizer": {"discoveryUrl": "https://i.example/.well-known/openid-configuration", "allowedClients": ["a", "b"]}}
+    gid = client.create_gateway(name="j", roleArn=ROLE, authorizerType="CUSTOM_JWT", authorizerConfiguration=jwt)["gatewayId"]
+    assert client.get_gateway(gatewayIdentifier=gid)["authorizerConfiguration"]["customJWTAuthorizer"]["allowedClients"] == ["b", "a"]
+
+
+def test_oauth2_provider_never_returns_its_secret(client) -> None:
+    config = {"customOauth2ProviderConfig": {"oauthDiscovery": {"discoveryUrl": "https://i.example/.well-known/openid-configuration"},
+                                             "clientId": "id", "clientSecret": "the-secret"}}
+    created = client.create_oauth2_credential_provider(name="p", credentialProviderVendor="CustomOauth2", oauth2ProviderConfigInput=config)
+    got = client.get_oauth2_credential_provider(name="p")
+    assert "the-secret" not in str(created) and "the-secret" not in str(got)
+    assert got["clientSecretArn"]["secretArn"].startswith("arn:aws:secretsmanager:")
+    assert got["oauth2ProviderConfigOutput"]["customOauth2ProviderConfig"]["clientId"] == "id"
+    assert error_code(lambda: client.create_oauth2_credential_provider(name="p", credentialProviderVendor="CustomOauth2",
+                                                                       oauth2ProviderConfigInput=config)).startswith("ConflictException")
+    client.delete_oauth2_credential_provider(name="p")
+    assert error_code(lambda: client.get_oauth2_credential_provider(name="p")).startswith("ResourceNotFoundException")
+
+
+def test_api_key_providers_paginate_and_hide_the_key(client) -> None:
+    for i in range(12):
+        client.create_api_key_credential_provider(name=f"k{i}", apiKey="secret-key")
+    page = client.list_api_key_credential_providers()
+    assert len(page["credentialProviders"]) == 10 and page["nextToken"]
+    assert "secret-key" not in str(client.get_api_key_credential_provider(name="k0"))
