@@ -13,9 +13,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
+from contextlib import contextmanager, nullcontext
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, ContextManager, Iterator
 
 from reconciler.aws import Api
 from reconciler.desired import GATEWAY, TARGET, address
@@ -132,54 +133,59 @@ class Executor:
                 self.result.failed.append((change.address, str(error)))
             self.progress(f"{change.address}: failed: {error}")
 
-    def _slot(self, change: Change) -> threading.Semaphore | _NoSlot:
+    def _slot(self, change: Change) -> ContextManager[object]:
         if change.kind != TARGET:
-            return _NoSlot()
+            return nullcontext()
         gateway = change.desired.parent if change.desired else change.live.ref.parent  # type: ignore[union-attr]
         return self.gateway_slots[gateway or ""]
 
     # --- operations ---------------------------------------------------------------
+    @contextmanager
+    def _announced(self, change: Change, doing: str, done: str) -> Iterator[dict[str, str]]:
+        """Terraform-style progress lines around one operation; the caller may add an id."""
+        started = time.monotonic()
+        self.progress(f"{change.address}: {doing}...")
+        extra: dict[str, str] = {}
+        yield extra
+        suffix = f" [id={extra['id']}]" if "id" in extra else ""
+        self.progress(f"{change.address}: {done} complete after {time.monotonic() - started:.0f}s{suffix}")
+
     def _create(self, change: Change) -> None:
         kind = KINDS[change.kind]
         desired = change.desired
         assert desired is not None
         parent = self.refs.get(address(GATEWAY, desired.parent)) if desired.parent else None
         body = self._resolved(change)
-        self.progress(f"{change.address}: Creating...")
-        started = time.monotonic()
-        ref = self._with_retries(change.address, lambda: kind.create(self.api, desired, body, change.tags, parent))
-        with self.lock:
-            self.refs[change.address] = ref
-        self._wait(kind, ref, "creating")
-        self._remember_sync(change, body)
-        self.progress(f"{change.address}: Creation complete after {time.monotonic() - started:.0f}s [id={ref.ident}]")
+        with self._announced(change, "Creating", "Creation") as extra:
+            ref = self._with_retries(change.address, lambda: kind.create(self.api, desired, body, change.tags, parent))
+            with self.lock:
+                self.refs[change.address] = ref
+            self._wait(kind, ref, "creating")
+            self._remember_sync(change, body)
+            extra["id"] = ref.ident
 
     def _update(self, change: Change) -> None:
         kind = KINDS[change.kind]
         assert change.live is not None
         ref = change.live.ref
-        started = time.monotonic()
-        self.progress(f"{change.address}: Modifying...")
-        if change.body_changed:
-            body = self._resolved(change)
-            self._with_retries(change.address, lambda: kind.update(self.api, ref, body))
-            self._wait(kind, ref, "modifying")
-            self._remember_sync(change, body)
-        if kind.taggable:
-            kind.set_tags(self.api, ref, change.live.tags, change.tags)
-        self.progress(f"{change.address}: Modifications complete after {time.monotonic() - started:.0f}s")
+        with self._announced(change, "Modifying", "Modifications"):
+            if change.body_changed:
+                body = self._resolved(change)
+                self._with_retries(change.address, lambda: kind.update(self.api, ref, body))
+                self._wait(kind, ref, "modifying")
+                self._remember_sync(change, body)
+            if kind.taggable:
+                kind.set_tags(self.api, ref, change.live.tags, change.tags)
 
     def _delete(self, change: Change) -> None:
         kind = KINDS[change.kind]
         assert change.live is not None
         ref = change.live.ref
-        started = time.monotonic()
-        self.progress(f"{change.address}: Destroying...")
-        self._with_retries(change.address, lambda: kind.delete(self.api, ref))
-        self._wait(kind, ref, "destroying", gone=True)
-        with self.lock:
-            self.refs.pop(change.address, None)
-        self.progress(f"{change.address}: Destruction complete after {time.monotonic() - started:.0f}s")
+        with self._announced(change, "Destroying", "Destruction"):
+            self._with_retries(change.address, lambda: kind.delete(self.api, ref))
+            self._wait(kind, ref, "destroying", gone=True)
+            with self.lock:
+                self.refs.pop(change.address, None)
 
     def _resolved(self, change: Change) -> dict:
         assert change.desired is not None
@@ -251,14 +257,6 @@ class Executor:
 
         with ThreadPoolExecutor(max_workers=self.settings.workers) as pool:
             list(pool.map(sync, sorted(self.written_targets)))
-
-
-class _NoSlot:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *_: object) -> None:
-        return None
 
 
 def _build_operation(change: Change) -> str:

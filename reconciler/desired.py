@@ -117,8 +117,11 @@ class _RegistryBuilder:
             tags=dict(self.data.get("tags", {})),
             resources=resources,
             files=self.doc.files,
-            targets_per_gateway=self.data.get("quotas", {}).get("targetsPerGateway", DEFAULT_TARGETS_PER_GATEWAY),
+            targets_per_gateway=self._target_quota(),
         )
+
+    def _target_quota(self) -> int:
+        return int(self.data.get("quotas", {}).get("targetsPerGateway", DEFAULT_TARGETS_PER_GATEWAY))
 
     def _desired(self, kind: str, name: str, body: dict[str, Any], path: Path_, parent: str | None = None) -> Desired:
         plain = {k: copy.deepcopy(v) for k, v in body.items() if k not in RECONCILER_ONLY}
@@ -151,8 +154,7 @@ class _RegistryBuilder:
             desired = self._desired(GATEWAY, name, spec, path)
             self._resolve_authorizer(desired, spec, path)
             found.append(desired)
-            count = len(spec.get("targets", {}))
-            limit = self.data.get("quotas", {}).get("targetsPerGateway", DEFAULT_TARGETS_PER_GATEWAY)
+            count, limit = len(spec.get("targets", {})), self._target_quota()
             if count > limit:
                 self.problem(
                     path + ("targets",),
