@@ -63,6 +63,7 @@ class Planner:
         for addr, live in self.managed.items():
             if addr not in self.registry.resources:
                 changes[addr] = self._deletion(live)
+        self._check_prevent_destroy(changes)
         if self.errors:
             raise PlanError("\n".join(sorted(self.errors)))
         known = {addr: live.ref for addr, live in self.managed.items()}
@@ -125,6 +126,13 @@ class Planner:
     def _is_secret(self, desired: Desired, path: Path_) -> bool:
         secret = desired.secret_paths | KINDS[desired.kind].secret_members
         return any(path[: len(s)] == s for s in secret)
+
+    def _check_prevent_destroy(self, changes: dict[str, Change]) -> None:
+        """`lifecycle: {preventDestroy: true}` refuses a plan that would replace the resource."""
+        for change in changes.values():
+            if change.action == REPLACE and change.desired and change.desired.lifecycle.get("preventDestroy"):
+                where = f"{change.desired.location}: " if change.desired.location else ""
+                self.errors.append(f"{where}{change.address}: lifecycle.preventDestroy forbids replacing it ({'; '.join(change.reasons)})")
 
     def _not_ours(self, desired: Desired, live: Live) -> None:
         where = f"{desired.location}: " if desired.location else ""

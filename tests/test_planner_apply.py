@@ -215,3 +215,10 @@ def test_json_plan_matches_the_contract(api, tmp_path: Path) -> None:
         "path": "oauth2ProviderConfigInput.customOauth2ProviderConfig.clientSecret", "before": None, "after": "(sensitive)"
     }
     assert SECRETS["CLIENT_SECRET"] not in json.dumps(data)
+
+
+def test_prevent_destroy_refuses_a_replace(api, tmp_path: Path) -> None:
+    converge(api, registry_from(tmp_path))
+    text = BASE.replace("    authorizer: jwt\n", "    authorizerType: AWS_IAM\n    lifecycle: {preventDestroy: true}\n")
+    with pytest.raises(PlanError, match=r"gateway/main: lifecycle.preventDestroy forbids replacing it \(authorizerType\)"):
+        plan_for(api, registry_from(tmp_path, text))
