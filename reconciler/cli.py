@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import time
@@ -38,14 +39,13 @@ def _fail(message: str) -> None:
 def handled(command: Callable[..., Any]) -> Callable[..., Any]:
     """Every ReconcilerError becomes its message on stderr and exit 1: never a traceback."""
 
+    @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
         except ReconcilerError as error:
             _fail(f"Error: {error}" if "\n" not in str(error) else str(error))
 
-    run.__name__ = command.__name__
-    run.__doc__ = command.__doc__
     return run
 
 

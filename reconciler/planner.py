@@ -87,7 +87,7 @@ class Planner:
         parent = changes.get(address(GATEWAY, desired.parent)) if desired.kind == TARGET else None
         if live is None or (parent is not None and parent.action == REPLACE):
             action = CREATE if live is None else REPLACE
-            reasons = [] if live is None else [f"its gateway {parent.address} is replaced"] if parent else []
+            reasons = [f"its gateway {parent.address} is replaced"] if live is not None and parent else []
             return Change(desired.address, desired.kind, action, self._creation_fields(desired, body), desired, live, tags, True, reasons)
         return self._compare(desired, live, body, tags)
 
