@@ -82,17 +82,7 @@ class Api:
 
     def call(self, operation: str, **params: Any) -> dict[str, Any]:
         """Call `operation` (snake_case method name); failures become AwsError."""
-        try:
-            return getattr(self.client, operation)(**params)
-        except botocore.exceptions.ClientError as error:
-            info = error.response.get("Error", {})
-            raise AwsError(
-                f"{error.operation_name}: {info.get('Code', 'Error')}: {info.get('Message', error)}",
-                code=info.get("Code", ""),
-                temporary=info.get("Code") in TEMPORARY_CODES,
-            ) from None
-        except botocore.exceptions.BotoCoreError as error:
-            raise AwsError(f"{operation}: {error}", code=type(error).__name__, temporary=True) from None
+        return call_client(self.client, operation, **params)
 
     def list_all(self, operation: str, items_key: str, **params: Any) -> list[dict[str, Any]]:
         """Every item of a paginated List call, always following nextToken."""
@@ -104,6 +94,21 @@ class Api:
             token = page.get("nextToken")
             if not token:
                 return items
+
+
+def call_client(client: Any, operation: str, **params: Any) -> dict[str, Any]:
+    """Call any boto3 client's `operation`; failures become one AwsError, marked temporary or not."""
+    try:
+        return getattr(client, operation)(**params)
+    except botocore.exceptions.ClientError as error:
+        info = error.response.get("Error", {})
+        raise AwsError(
+            f"{error.operation_name}: {info.get('Code', 'Error')}: {info.get('Message', error)}",
+            code=info.get("Code", ""),
+            temporary=info.get("Code") in TEMPORARY_CODES,
+        ) from None
+    except botocore.exceptions.BotoCoreError as error:
+        raise AwsError(f"{operation}: {error}", code=type(error).__name__, temporary=True) from None
 
 
 def _make_client(region: str | None) -> Any:

@@ -13,12 +13,15 @@ import click
 from reconciler.apply import ApplySettings, apply_plan
 from reconciler.aws import Api
 from reconciler.config.schema import registry_schema
-from reconciler.desired import Registry, load_registry
+from reconciler.desired import load_registry
+from reconciler.drift import drift_report
 from reconciler.errors import ReconcilerError, UserAbort
-from reconciler.live import read_live
+from reconciler.importer import import_registry
+from reconciler.locking import force_unlock, holding, lock_for, new_lock_info
+from reconciler.manager import Computed, Manager, PlanRequest
 from reconciler.outputs import RENDERERS
-from reconciler.plan import Plan
-from reconciler.planner import make_plan
+from reconciler.outputs.drift import DRIFT_RENDERERS
+from reconciler.saved_plan import SavedPlan, StalePlan, checksum
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
@@ -53,16 +56,15 @@ def _progress(line: str) -> None:
     click.echo(line, err=True)
 
 
-def compute_plan(paths: tuple[str, ...]) -> tuple[Registry, Api, Plan]:
-    registry = load_registry(_paths(paths))
-    api = Api(region=registry.region)
-    started = time.monotonic()
-    live = read_live(api, registry.name)
-    plan = make_plan(registry, live)
-    if not plan.region:
-        plan.region = api.region
-    _progress(f"Read {len(live.resources)} live resources in {time.monotonic() - started:.1f}s.")
-    return registry, api, plan
+target_option = click.option(
+    "--target", "targets", multiple=True, metavar="ADDRESS",
+    help="Only this address (globs allowed) and what it depends on. For emergencies: the rest of the registry is not reconciled.",
+)
+adopt_option = click.option("--adopt", is_flag=True, help="Tag declared resources that exist unmanaged instead of refusing.")
+force_option = click.option(
+    "--force", is_flag=True,
+    help="Pass the blast-radius thresholds and always-confirm rules; with --adopt, take over another registry's resources.",
+)
 
 
 @click.group()
@@ -84,35 +86,125 @@ def validate(paths: tuple[str, ...]) -> None:
 @files_option
 @click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="text", show_default=True)
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 when there are no changes, 2 when there are, 1 on error.")
+@click.option("--out", "out", metavar="FILE", help="Save the plan for `reconcile apply FILE` (never contains a secret).")
+@click.option("--checksum", "show_checksum", is_flag=True, help="Print the plan's checksum, for `apply --checksum`.")
+@click.option("--changed-only", "changed_since", metavar="GIT_REF", help="Plan only resources whose declarations differ from GIT_REF.")
+@target_option
+@adopt_option
+@force_option
 @handled
-def plan(paths: tuple[str, ...], fmt: str, detailed_exitcode: bool) -> None:
+def plan(paths: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | None, show_checksum: bool,
+         changed_since: str | None, targets: tuple[str, ...], adopt: bool, force: bool) -> None:
     """Show what apply would change. Read-only."""
-    _, _, the_plan = compute_plan(paths)
-    click.echo(RENDERERS[fmt](the_plan), nl=False)
-    if detailed_exitcode and not the_plan.empty:
+    request = PlanRequest(_paths(paths), targets, changed_since, adopt=adopt, force=force)
+    computed = Manager(_progress).compute(request)
+    click.echo(RENDERERS[fmt](computed.plan), nl=False)
+    if out:
+        computed.saved().write(out)
+        _progress(f"Saved the plan to {out}; apply exactly it with `reconcile apply {out}`.")
+    if show_checksum:
+        _progress(f"Plan checksum: {checksum(computed.plan)}")
+    if detailed_exitcode and not computed.plan.empty:
         sys.exit(EXIT_CHANGES)
 
 
 @cli.command()
+@click.argument("plan_file", required=False, metavar="[PLAN_FILE]")
 @files_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking.")
+@click.option("--checksum", "expected_checksum", metavar="DIGEST", help="Apply only if the plan computed now has this checksum.")
+@click.option("--lock-timeout", type=float, default=0.0, show_default=True, help="Seconds to wait for another apply's lock.")
 @click.option("--poll-interval", type=float, default=ApplySettings.poll_initial, show_default=True, help="First status poll delay in seconds.")
 @click.option("--timeout", type=float, default=ApplySettings.timeout, show_default=True, help="Seconds to wait for each resource.")
+@target_option
+@adopt_option
+@force_option
 @handled
-def apply(paths: tuple[str, ...], auto_approve: bool, poll_interval: float, timeout: float) -> None:
-    """Converge live state to the files: create, update, replace, delete, then synchronize MCP targets."""
-    _, api, the_plan = compute_plan(paths)
-    click.echo(RENDERERS["text"](the_plan), nl=False)
-    if the_plan.empty:
-        return
-    _confirm(auto_approve)
+def apply(plan_file: str | None, paths: tuple[str, ...], auto_approve: bool, expected_checksum: str | None, lock_timeout: float,
+          poll_interval: float, timeout: float, targets: tuple[str, ...], adopt: bool, force: bool) -> None:
+    """Converge live state to the files (or run a saved plan): create, update, replace, delete, then synchronize MCP targets."""
+    saved = SavedPlan.read(plan_file) if plan_file else None
+    if saved and (paths or targets or adopt):
+        raise UserAbort("a saved plan carries its own files, targets and --adopt; give only the plan file (and --force)")
+    request = PlanRequest.replaying(saved, force) if saved else PlanRequest(_paths(paths), targets, adopt=adopt, force=force)
+    manager = Manager(_progress)
+    registry = manager.load(request)
+    api = Api(region=registry.region)
+    lock = lock_for(registry.lock, registry.name, api.region)
+    with holding(lock, new_lock_info(registry.name, "apply"), lock_timeout, _progress):
+        computed = manager.compute(request, registry, api)
+        _check_reviewed(computed, saved, expected_checksum)
+        click.echo(RENDERERS["text"](computed.plan), nl=False)
+        if computed.plan.empty:
+            return
+        if computed.plan.refusals and not request.force:
+            raise UserAbort("refusing to apply: " + "; ".join(r.message for r in computed.plan.refusals))
+        _confirm(auto_approve or saved is not None)
+        _execute(computed, poll_interval, timeout)
+
+
+def _check_reviewed(computed: Computed, saved: SavedPlan | None, expected_checksum: str | None) -> None:
+    """A saved plan or a checksum pins what was reviewed; anything else since makes it stale."""
+    if saved is not None:
+        now = computed.saved()
+        saved.check(now.files_digest, now.live_digest, now.plan_digest)
+    if expected_checksum and checksum(computed.plan) != expected_checksum:
+        raise StalePlan(f"stale plan: the plan computed now has checksum {checksum(computed.plan)}, not {expected_checksum}; review it again")
+
+
+def _execute(computed: Computed, poll_interval: float, timeout: float) -> None:
     started = time.monotonic()
     settings = ApplySettings(poll_initial=poll_interval, poll_max=max(poll_interval, ApplySettings.poll_max), timeout=timeout)
-    result = apply_plan(api, the_plan, settings, _progress)
+    result = apply_plan(computed.api, computed.plan, settings, _progress)
     click.echo(result.report())
-    click.echo(f"Apply took {time.monotonic() - started:.1f}s, {api.writes_made()} write calls.", err=True)
+    click.echo(f"Apply took {time.monotonic() - started:.1f}s, {computed.api.writes_made()} write calls.", err=True)
     if not result.ok:
         sys.exit(EXIT_ERROR)
+
+
+@cli.command()
+@files_option
+@click.option("--format", "fmt", type=click.Choice(sorted(DRIFT_RENDERERS)), default="text", show_default=True)
+@handled
+def drift(paths: tuple[str, ...], fmt: str) -> None:
+    """Report what changed in AWS outside the registry. Read-only; exit 2 when there is drift."""
+    computed = Manager(_progress).compute(PlanRequest(_paths(paths)))
+    report = drift_report(computed.plan, computed.live.resources)
+    click.echo(DRIFT_RENDERERS[fmt](report), nl=False)
+    if report.has_drift:
+        sys.exit(EXIT_CHANGES)
+
+
+@cli.command(name="import")
+@click.option("--gateway", "gateways", multiple=True, metavar="NAME", help="Gateway to import with its targets (repeatable).")
+@click.option("--credential-provider", "providers", multiple=True, metavar="NAME", help="Credential provider to import (repeatable).")
+@click.option("--registry", "registry_name", default="imported", show_default=True, help="The `registry:` name to write.")
+@click.option("--region", default=None, help="AWS region (default: the standard AWS configuration).")
+@click.option("--out", "out", metavar="FILE", help="Write the YAML here instead of stdout.")
+@handled
+def import_(gateways: tuple[str, ...], providers: tuple[str, ...], registry_name: str, region: str | None, out: str | None) -> None:
+    """Write registry YAML for existing resources (all unmanaged ones when none is named)."""
+    imported = import_registry(Api(region=region), registry_name, list(gateways), list(providers))
+    if out:
+        with open(out, "w", encoding="utf-8") as handle:
+            handle.write(imported.yaml())
+        _progress(f"Wrote {out}. Review it, then `reconcile plan --adopt -f {out}`.")
+    else:
+        click.echo(imported.yaml(), nl=False)
+
+
+@cli.command(name="force-unlock")
+@click.argument("lock_id")
+@files_option
+@handled
+def force_unlock_(lock_id: str, paths: tuple[str, ...]) -> None:
+    """Remove the apply lock a dead run left behind (the id is in the lock error)."""
+    registry = load_registry(_paths(paths))
+    lock = lock_for(registry.lock, registry.name, registry.region)
+    if lock is None:
+        raise UserAbort("the registry configures no `lock:`; there is nothing to unlock")
+    released = force_unlock(lock, lock_id)
+    click.echo(f"Released {released.describe()}.")
 
 
 def _confirm(auto_approve: bool) -> None:

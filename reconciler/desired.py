@@ -21,7 +21,7 @@ API_KEY = "api-key-credential-provider"
 
 PROVIDER_KINDS = {"oauth2": OAUTH2, "apiKey": API_KEY}
 REFERENCE_MEMBERS = {"oauthCredentialProvider": OAUTH2, "apiKeyCredentialProvider": API_KEY}
-RECONCILER_ONLY = ("lifecycle", "expectTools", "targets", "authorizer")
+RECONCILER_ONLY = ("lifecycle", "expectTools", "targets", "authorizer", "safety")
 
 
 def address(kind: str, name: str, parent: str | None = None) -> str:
@@ -69,6 +69,9 @@ class Registry:
     resources: dict[str, Desired]
     files: list[str]
     targets_per_gateway: int = DEFAULT_TARGETS_PER_GATEWAY
+    safety: dict[str, Any] = field(default_factory=dict)  # registry-wide `safety:` (see safety.py)
+    gateway_safety: dict[str, dict[str, Any]] = field(default_factory=dict)  # per gateway `safety:`
+    lock: dict[str, Any] = field(default_factory=dict)
 
     def of_kind(self, kind: str) -> list[Desired]:
         return [r for r in self.resources.values() if r.kind == kind]
@@ -118,6 +121,9 @@ class _RegistryBuilder:
             resources=resources,
             files=self.doc.files,
             targets_per_gateway=self._target_quota(),
+            safety=dict(self.data.get("safety", {})),
+            gateway_safety={n: dict(g["safety"]) for n, g in self.data.get("gateways", {}).items() if "safety" in g},
+            lock=dict(self.data.get("lock", {})),
         )
 
     def _target_quota(self) -> int:

@@ -16,6 +16,7 @@ from reconciler.desired import GATEWAY, TARGET
 from reconciler.errors import AwsError
 from reconciler.kinds import KINDS
 from reconciler.kinds.base import NOT_FOUND, Live, Ref
+from reconciler.scope import Scope
 
 DEFAULT_READ_WORKERS = 8
 T = TypeVar("T")
@@ -26,25 +27,41 @@ R = TypeVar("R")
 class LiveState:
     resources: dict[str, Live] = field(default_factory=dict)
 
-    def managed_by(self, registry: str) -> dict[str, Live]:
-        """Resources owned by `registry`; targets belong to their managed gateway."""
-        owned = {a: r for a, r in self.resources.items() if r.ref.kind != TARGET and r.owner == registry}
+    def managed_by(self, registry: str, adopted: set[str] | None = None) -> dict[str, Live]:
+        """Resources owned by `registry` (or being adopted by it); targets belong to their managed gateway."""
+        adopted = adopted or set()
+        owned = {a: r for a, r in self.resources.items() if r.ref.kind != TARGET and (r.owner == registry or a in adopted)}
         for addr, live in self.resources.items():
             if live.ref.kind == TARGET and f"{GATEWAY}/{live.ref.parent}" in owned:
                 owned[addr] = live
         return owned
 
 
-def read_live(api: Api, registry: str, workers: int = DEFAULT_READ_WORKERS) -> LiveState:
+def read_live(
+    api: Api,
+    registry: str,
+    declared_gateways: set[str] | None = None,
+    scope: Scope | None = None,
+    workers: int = DEFAULT_READ_WORKERS,
+) -> LiveState:
+    """Targets are read for the gateways `registry` owns and for those it declares (they may be adopted).
+
+    With a scope, only the resources it includes are read (listing stays complete).
+    """
+    declared_gateways = declared_gateways or set()
+    wanted = scope.includes if scope else (lambda addr: True)
     state = LiveState()
     with ThreadPoolExecutor(max_workers=workers) as pool:
         top_kinds = [k for k in KINDS.values() if k.key != TARGET]
-        refs = [ref for listed in _map(pool, lambda k: k.list(api), top_kinds) for ref in listed]
+        refs = [ref for listed in _map(pool, lambda k: k.list(api), top_kinds) for ref in listed if wanted(ref.address)]
         for live in _map(pool, lambda r: _read(api, r), refs):
             if live:
                 state.resources[live.address] = live
-        gateways = [g.ref for g in state.resources.values() if g.ref.kind == GATEWAY and g.owner == registry]
-        target_refs = [ref for listed in _map(pool, lambda g: _list_targets(api, g), gateways) for ref in listed]
+        gateways = [
+            g.ref for g in state.resources.values()
+            if g.ref.kind == GATEWAY and (g.owner == registry or g.ref.name in declared_gateways)
+        ]
+        target_refs = [ref for listed in _map(pool, lambda g: _list_targets(api, g), gateways) for ref in listed if wanted(ref.address)]
         for live in _map(pool, lambda r: _read(api, r), target_refs):
             if live:
                 state.resources[live.address] = live

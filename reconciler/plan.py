@@ -12,6 +12,7 @@ from reconciler.kinds.base import Live, Ref
 
 CREATE, UPDATE, REPLACE, DELETE = "create", "update", "replace", "delete"
 ACTIONS = (CREATE, UPDATE, REPLACE, DELETE)
+ADOPT, TAKEOVER = "adopt", "takeover"  # how an update brings a resource under this registry
 SENSITIVE = "(sensitive)"
 UNKNOWN = "(known after apply)"
 
@@ -27,6 +28,7 @@ class Change:
     tags: dict[str, str] = field(default_factory=dict)  # wanted tags, for create/update/replace
     body_changed: bool = True  # False when only tags (or the secret fingerprint tag) differ
     reasons: list[str] = field(default_factory=list)  # why a replace is needed
+    adopt: str | None = None  # ADOPT (unmanaged) or TAKEOVER (another registry's): tagged for this one
 
     @property
     def phase(self) -> int:
@@ -43,6 +45,7 @@ class Plan:
     changes: list[Change]
     unchanged: int = 0
     known: dict[str, Ref] = field(default_factory=dict)  # every managed live resource, for apply's lookups
+    refusals: list[Any] = field(default_factory=list)  # safety.Refusal: why apply needs --force
 
     def __post_init__(self) -> None:
         self.changes.sort(key=Change.sort_key)
@@ -74,10 +77,11 @@ class Plan:
                     ],
                 }
                 | ({"reasons": c.reasons} if c.reasons else {})
+                | ({"adopt": c.adopt} if c.adopt else {})
                 for c in self.changes
             ],
             "summary": self.summary(),
-        }
+        } | ({"needs_force": [r.message for r in self.refusals]} if self.refusals else {})
 
 
 def display(value: Any, sensitive: bool) -> Any:

@@ -16,13 +16,14 @@ from reconciler.fingerprint import fingerprint
 from reconciler.kinds import KINDS
 from reconciler.kinds.base import FINGERPRINT_TAG, OWNER_TAG, Live
 from reconciler.live import LiveState
-from reconciler.plan import CREATE, DELETE, REPLACE, UPDATE, Change, Plan
+from reconciler.plan import ADOPT, CREATE, DELETE, REPLACE, TAKEOVER, UPDATE, Change, Plan
+from reconciler.safety import prevent_destroy_errors, protection_tags, refusals, unprotectable
 
 
 def wanted_tags(registry: Registry, desired: Desired) -> dict[str, str]:
     if not KINDS[desired.kind].taggable:
         return {}
-    tags = {**registry.tags, OWNER_TAG: registry.name}
+    tags = {**registry.tags, OWNER_TAG: registry.name, **protection_tags(registry, desired)}
     secrets = KINDS[desired.kind].write_only_values(desired.body)
     if secrets:
         tags[FINGERPRINT_TAG] = fingerprint(secrets, registry.name, desired.address)
@@ -41,11 +42,31 @@ def resolve_refs(value: Any, arns: dict[str, str]) -> Any:
 
 
 class Planner:
-    def __init__(self, registry: Registry, live: LiveState):
+    """`adopt` plans to tag declared resources that exist unmanaged; with `force` also another registry's."""
+
+    def __init__(self, registry: Registry, live: LiveState, adopt: bool = False, force: bool = False):
         self.registry = registry
         self.live = live
-        self.managed = live.managed_by(registry.name)
+        self.adopt = adopt
+        self.force = force
+        self.adopted = self._adoptions()
+        self.managed = live.managed_by(registry.name, adopted=set(self.adopted))
         self.errors: list[str] = []
+
+    def _adoptions(self) -> dict[str, str]:
+        """Declared addresses that exist without this registry's tag and may be adopted: address -> ADOPT|TAKEOVER."""
+        if not self.adopt:
+            return {}
+        found = {}
+        for addr, desired in self.registry.resources.items():
+            live = self.live.resources.get(addr)
+            if desired.kind == TARGET or live is None or live.owner == self.registry.name:
+                continue
+            if live.owner is None:
+                found[addr] = ADOPT
+            elif self.force:
+                found[addr] = TAKEOVER
+        return found
 
     def plan(self) -> Plan:
         changes: dict[str, Change] = {}
@@ -63,11 +84,13 @@ class Planner:
         for addr, live in self.managed.items():
             if addr not in self.registry.resources:
                 changes[addr] = self._deletion(live)
-        self._check_prevent_destroy(changes)
+        self.errors += prevent_destroy_errors(changes.values(), self.live.resources) + unprotectable(self.registry)
         if self.errors:
             raise PlanError("\n".join(sorted(self.errors)))
         known = {addr: live.ref for addr, live in self.managed.items()}
-        return Plan(self.registry.name, self.registry.region or "", list(changes.values()), unchanged, known)
+        plan = Plan(self.registry.name, self.registry.region or "", list(changes.values()), unchanged, known)
+        plan.refusals = refusals(plan.changes, self.managed, self.registry)
+        return plan
 
     def _known_arns(self, changes: dict[str, Change]) -> dict[str, str]:
         """ARNs of providers that exist now and are not about to be replaced."""
@@ -105,9 +128,11 @@ class Planner:
         mark_sensitive(fields, lambda p: self._is_secret(desired, p))
         reasons = kind.replacement_reasons(wanted, current)
         for change in fields:
-            change.forces_replacement = any(change.dotted.startswith(r.split(" ")[0]) for r in reasons)
+            change.forces_replacement = any(change.dotted.startswith(path) for path, _ in reasons)
         action = REPLACE if reasons else UPDATE
-        return Change(desired.address, desired.kind, action, fields, desired, live, tags, body_changed, reasons)
+        texts = [f"{path}: {why}" for path, why in reasons]
+        return Change(desired.address, desired.kind, action, fields, desired, live, tags, body_changed, texts,
+                      self.adopted.get(desired.address))
 
     def _secret_fields(self, desired: Desired, live: Live, tags: dict[str, str]) -> list[FieldChange]:
         """Write-only members changed when the fingerprint tag differs (or was never written)."""
@@ -127,25 +152,19 @@ class Planner:
         secret = desired.secret_paths | KINDS[desired.kind].secret_members
         return any(path[: len(s)] == s for s in secret)
 
-    def _check_prevent_destroy(self, changes: dict[str, Change]) -> None:
-        """`lifecycle: {preventDestroy: true}` refuses a plan that would replace the resource."""
-        for change in changes.values():
-            if change.action == REPLACE and change.desired and change.desired.lifecycle.get("preventDestroy"):
-                where = f"{change.desired.location}: " if change.desired.location else ""
-                self.errors.append(f"{where}{change.address}: lifecycle.preventDestroy forbids replacing it ({'; '.join(change.reasons)})")
-
     def _not_ours(self, desired: Desired, live: Live) -> None:
         where = f"{desired.location}: " if desired.location else ""
         if desired.kind == TARGET:
             return  # reported once, on its gateway
         owner = live.owner
         whose = f"belongs to registry '{owner}'" if owner else "is not managed by any registry (no ownership tag)"
+        remedy = "apply --adopt --force takes it over" if owner else "apply --adopt brings it under this registry"
         self.errors.append(
             f"{where}{desired.address}: a {desired.kind} named '{desired.name}' already exists in the account and "
-            f"{whose}; rename yours, or remove it from the files (this registry never touches it)"
+            f"{whose}; rename yours, remove it from the files, or, if it is the same resource, {remedy}"
         )
 
 
-def make_plan(registry: Registry, live: LiveState) -> Plan:
-    return Planner(registry, live).plan()
+def make_plan(registry: Registry, live: LiveState, adopt: bool = False, force: bool = False) -> Plan:
+    return Planner(registry, live, adopt, force).plan()
 

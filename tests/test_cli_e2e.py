@@ -58,7 +58,10 @@ def test_drift_by_hand_is_shown_and_repaired(emulator_url: str, registry_dir: Pa
     assert drift.returncode == 2
     assert '~ description = "drifted" -> "Main gateway"' in drift.stdout
     assert "protocolConfiguration.mcp.searchType" in drift.stdout  # the full-replacement update reset it too
-    assert run(["apply", "--auto-approve", "--poll-interval", "0.05"], emulator_url, registry_dir).returncode == 0
+    assert "Apply will refuse this plan without --force" in drift.stdout  # searchType forces a gateway replace
+    refused = run(["apply", "--auto-approve", "--poll-interval", "0.05"], emulator_url, registry_dir)
+    assert refused.returncode == 1 and "replace of a gateway needs --force" in refused.stderr
+    assert run(["apply", "--auto-approve", "--force", "--poll-interval", "0.05"], emulator_url, registry_dir).returncode == 0
     assert run(["plan", "--detailed-exitcode"], emulator_url, registry_dir).returncode == 0
 
 

@@ -64,8 +64,11 @@ def expand_paths(paths: list[str]) -> list[Path]:
     return found
 
 
-def load(paths: list[str], environ: dict[str, str] | None = None) -> Document:
-    """Load, merge and interpolate the files; raise ConfigError with every problem found."""
+def load(paths: list[str], environ: dict[str, str] | None = None, interpolate: bool = True) -> Document:
+    """Load, merge and interpolate the files; raise ConfigError with every problem found.
+
+    `interpolate=False` keeps `${env:VAR}` as written: for comparing declarations, never for API calls.
+    """
     environ = dict(os.environ) if environ is None else environ
     problems: list[Problem] = []
     document: dict[str, Any] = {}
@@ -77,7 +80,8 @@ def load(paths: list[str], environ: dict[str, str] | None = None) -> Document:
             continue
         data, places = loaded
         _merge(document, data, (), source.places, places, problems)
-    _interpolate(document, (), environ, source, problems)
+    if interpolate:
+        _interpolate(document, (), environ, source, problems)
     if problems:
         raise ConfigError(problems)
     return Document(document, source, [str(f) for f in files])

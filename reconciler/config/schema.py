@@ -28,6 +28,38 @@ LIFECYCLE = {
     "additionalProperties": False,
 }
 
+THRESHOLDS = {
+    "updatePercent": {"type": "number", "minimum": 0, "maximum": 100},
+    "deletePercent": {"type": "number", "minimum": 0, "maximum": 100},
+    "minExisting": {"type": "integer", "minimum": 0},
+}
+GATEWAY_SAFETY = {
+    "type": "object",
+    "description": "Reconciler-only: blast-radius thresholds for this gateway's targets.",
+    "properties": THRESHOLDS,
+    "additionalProperties": False,
+}
+REGISTRY_SAFETY = {
+    "type": "object",
+    "description": "Reconciler-only: blast-radius thresholds and always-confirm rules (apply refuses without --force).",
+    "properties": {**THRESHOLDS, "allowGatewayDestroy": {"type": "boolean"}},
+    "additionalProperties": False,
+}
+LOCK = {
+    "type": "object",
+    "description": "Reconciler-only: where apply holds its lock (an S3 object written with a conditional put).",
+    "properties": {
+        "s3": {
+            "type": "object",
+            "properties": {"bucket": {"type": "string", "minLength": 3}, "key": {"type": "string", "minLength": 1}},
+            "required": ["bucket"],
+            "additionalProperties": False,
+        },
+    },
+    "required": ["s3"],
+    "additionalProperties": False,
+}
+
 # Credential references may name a provider of this registry instead of an ARN.
 PROVIDER_REFERENCE_SHAPES = {
     "OAuthCredentialProvider": "credentialProviders key of an `oauth2` provider",
@@ -153,6 +185,7 @@ def registry_schema() -> dict[str, Any]:
         "description": "Reconciler-only: name of an entry under top-level `authorizers`.",
     }
     gateway["properties"]["lifecycle"] = LIFECYCLE
+    gateway["properties"]["safety"] = GATEWAY_SAFETY
     gateway["properties"]["targets"] = {
         "type": "object",
         "propertyNames": _names_of(builder, "TargetName"),
@@ -205,6 +238,8 @@ def registry_schema() -> dict[str, Any]:
                 "additionalProperties": False,
                 "description": "Reconciler-only: service quotas of this account, when raised.",
             },
+            "safety": REGISTRY_SAFETY,
+            "lock": LOCK,
             "authorizers": {
                 "type": "object",
                 "additionalProperties": {"$ref": "#/$defs/RegistryAuthorizer"},

@@ -121,8 +121,9 @@ class Kind(ABC):
         """Hook: reconcile members the service may omit or rewrite, given what is desired."""
         return live
 
-    def replacement_reasons(self, desired: dict[str, Any], live: dict[str, Any]) -> list[str]:
-        return [".".join(p) for p in self.replace_members if _get(desired, p) != _get(live, p)]
+    def replacement_reasons(self, desired: dict[str, Any], live: dict[str, Any]) -> list[tuple[str, str]]:
+        """(dotted member path, why) for each change the API cannot make in place."""
+        return [(".".join(p), "cannot be changed in place") for p in self.replace_members if _get(desired, p) != _get(live, p)]
 
     def write_only_values(self, body: dict[str, Any]) -> dict[str, Any]:
         return {".".join(p): v for p in sorted(self.write_only) if (v := _get(body, p)) is not None}

@@ -52,9 +52,9 @@ class TargetKind(Kind):
                 config.pop("credentialProvider", None)
         return body
 
-    def replacement_reasons(self, desired: dict[str, Any], live: dict[str, Any]) -> list[str]:
+    def replacement_reasons(self, desired: dict[str, Any], live: dict[str, Any]) -> list[tuple[str, str]]:
         if target_type(desired) != target_type(live):
-            return ["targetConfiguration (target type)"]
+            return [("targetConfiguration", "the target type changes")]
         return []
 
     def create(self, api: Api, desired: Desired, body: dict[str, Any], tags: dict[str, str], parent: Ref | None) -> Ref:

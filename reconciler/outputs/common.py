@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from reconciler.diff import FieldChange
-from reconciler.plan import CREATE, DELETE, REPLACE, UPDATE, Change, Plan, display
+from reconciler.plan import ADOPT, CREATE, DELETE, REPLACE, UPDATE, Change, Plan, display
 
 SYMBOLS = {CREATE: "+", UPDATE: "~", REPLACE: "-/+", DELETE: "-"}
 HEADLINES = {
@@ -15,6 +15,22 @@ HEADLINES = {
     REPLACE: "must be replaced",
     DELETE: "will be destroyed",
 }
+
+
+def headline(change: Change) -> str:
+    if change.adopt == ADOPT:
+        return "will be adopted: not managed by any registry, it gets this registry's tag"
+    if change.adopt:
+        owner = change.live.owner if change.live else None
+        return f"will be TAKEN OVER from registry '{owner}' (--force) and tagged for this one"
+    return HEADLINES[change.action]
+
+
+def force_lines(plan: Plan) -> list[str]:
+    """What makes apply refuse without --force (shown in every plan so reviewers see it)."""
+    if not plan.refusals:
+        return []
+    return ["", "Apply will refuse this plan without --force:", *(f"  - {r.message}" for r in plan.refusals)]
 
 
 def value(raw: Any, sensitive: bool) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.outputs.common import HEADLINES, change_block, no_changes_line, summary_line
+from reconciler.outputs.common import change_block, force_lines, headline, no_changes_line, summary_line
 from reconciler.plan import ACTIONS, Plan
 
 
@@ -21,7 +21,7 @@ def render_markdown(plan: Plan) -> str:
     ]
     for change in plan.changes:
         lines += [
-            f"<details><summary><code>{change.address}</code> {HEADLINES[change.action]}</summary>",
+            f"<details><summary><code>{change.address}</code> {headline(change)}</summary>",
             "",
             "```diff",
             *change_block(change, "    "),
@@ -30,4 +30,5 @@ def render_markdown(plan: Plan) -> str:
             "",
         ]
     lines.append(f"**{summary_line(plan)}**")
+    lines += force_lines(plan)
     return "\n".join(lines) + "\n"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.outputs.common import HEADLINES, change_block, no_changes_line, summary_line
+from reconciler.outputs.common import change_block, force_lines, headline, no_changes_line, summary_line
 from reconciler.plan import Plan
 
 
@@ -11,8 +11,9 @@ def render_text(plan: Plan) -> str:
         return no_changes_line(plan) + "\n"
     lines = [f"Registry '{plan.registry}' ({plan.region}) will perform the following actions:", ""]
     for change in plan.changes:
-        lines.append(f"  # {change.address} {HEADLINES[change.action]}")
+        lines.append(f"  # {change.address} {headline(change)}")
         lines += change_block(change, "      ")
         lines.append("")
     lines.append(summary_line(plan))
+    lines += force_lines(plan)
     return "\n".join(lines) + "\n"

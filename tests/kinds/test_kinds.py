@@ -34,7 +34,7 @@ def test_target_type_change_forces_replacement() -> None:
     mcp = {"targetConfiguration": {"mcp": {"mcpServer": {"endpoint": "https://a"}}}}
     lam = {"targetConfiguration": {"mcp": {"lambda": {"lambdaArn": "x"}}}}
     assert target_type(mcp) == ("mcp", "mcpServer")
-    assert TARGET.replacement_reasons(mcp, lam) == ["targetConfiguration (target type)"]
+    assert TARGET.replacement_reasons(mcp, lam) == [("targetConfiguration", "the target type changes")]
     assert TARGET.replacement_reasons(mcp, mcp) == []
     assert is_synchronizable(mcp) and not is_synchronizable(lam)
 

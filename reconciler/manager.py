@@ -1,0 +1,93 @@
+"""The Manager (octoDNS's name for it): files -> registry -> scope -> live state -> Plan.
+
+Every command that plans goes through `Manager.compute`, so a plan made for
+review, a saved plan replayed by apply and a drift report are computed the
+same way.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from reconciler.aws import Api
+from reconciler.desired import GATEWAY, Registry, load_registry
+from reconciler.live import LiveState, read_live
+from reconciler.plan import Plan
+from reconciler.planner import make_plan
+from reconciler.saved_plan import SavedPlan, files_digest, live_digest, plan_digest
+from reconciler.scope import Scope, changed_since, targeted
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class PlanRequest:
+    paths: list[str]
+    targets: tuple[str, ...] = ()  # --target patterns
+    changed_since: str | None = None  # --changed-only REF
+    scope: list[str] | None = None  # a saved plan's resolved scope
+    adopt: bool = False
+    force: bool = False
+
+    @classmethod
+    def replaying(cls, saved: SavedPlan, force: bool) -> PlanRequest:
+        return cls(saved.paths, scope=saved.scope, adopt=saved.adopt, force=saved.force or force)
+
+
+@dataclass
+class Computed:
+    request: PlanRequest
+    registry: Registry
+    api: Api
+    live: LiveState
+    plan: Plan
+    scope: Scope | None = None
+    seconds: float = 0.0
+    looked_at: set[str] = field(default_factory=set)  # live addresses the plan depends on
+
+    def saved(self) -> SavedPlan:
+        return SavedPlan(
+            paths=self.request.paths,
+            files_digest=files_digest(self.registry.files),
+            live_digest=live_digest(self.live.resources, self.looked_at),
+            plan_digest=plan_digest(self.plan),
+            plan=self.plan.to_dict(),
+            scope=list(self.scope.patterns) if self.scope else None,
+            adopt=self.request.adopt,
+            force=self.request.force,
+        )
+
+
+class Manager:
+    def __init__(self, progress: Progress):
+        self.progress = progress
+
+    def load(self, request: PlanRequest) -> Registry:
+        return load_registry(request.paths)
+
+    def compute(self, request: PlanRequest, registry: Registry | None = None, api: Api | None = None) -> Computed:
+        registry = registry or self.load(request)
+        api = api or Api(region=registry.region)
+        scope = self._scope(request, registry)
+        if scope is not None:
+            selected = ", ".join(scope.patterns) or "nothing (no declaration changed)"
+            self.progress(f"Planning only: {selected}.")
+            registry = scope.restrict(registry)
+        started = time.monotonic()
+        declared = {d.name for d in registry.of_kind(GATEWAY)}
+        live = read_live(api, registry.name, declared, scope)
+        plan = make_plan(registry, live, request.adopt, request.force)
+        plan.region = plan.region or api.region
+        seconds = time.monotonic() - started
+        self.progress(f"Read {len(live.resources)} live resources in {seconds:.1f}s.")
+        looked_at = set(live.managed_by(registry.name)) | set(registry.resources)
+        return Computed(request, registry, api, live, plan, scope, seconds, looked_at)
+
+    def _scope(self, request: PlanRequest, registry: Registry) -> Scope | None:
+        if request.scope is not None:
+            return Scope(tuple(request.scope))
+        if request.changed_since:
+            return changed_since(request.changed_since, request.paths, registry)
+        return targeted(request.targets, registry)

@@ -1,0 +1,127 @@
+"""Partial plans: `--target ADDRESS` (emergencies) and `--changed-only REF` (pull requests).
+
+A Scope is a set of address patterns (fnmatch globs allowed). It is widened
+with what the selected resources depend on (a target's gateway, the credential
+providers it references), then restricts both the desired registry and the
+live read, so out-of-scope resources are neither read, planned nor deleted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reconciler.config.loader import expand_paths, load
+from reconciler.desired import GATEWAY, TARGET, Registry, address
+from reconciler.errors import ConfigError, ReconcilerError
+
+
+@dataclass(frozen=True)
+class Scope:
+    patterns: tuple[str, ...]
+
+    def includes(self, addr: str) -> bool:
+        return any(fnmatch.fnmatchcase(addr, p) for p in self.patterns)
+
+    def with_dependencies(self, registry: Registry) -> Scope:
+        """The patterns plus every resource a selected declared resource needs to exist first."""
+        needed = set(self.patterns)
+        for desired in registry.resources.values():
+            if not self.includes(desired.address):
+                continue
+            if desired.kind == TARGET:
+                needed.add(address(GATEWAY, desired.parent or ""))
+            needed.update(ref.address for ref in desired.references())
+        return Scope(tuple(sorted(needed)))
+
+    def restrict(self, registry: Registry) -> Registry:
+        kept = {a: d for a, d in registry.resources.items() if self.includes(a)}
+        return dataclasses.replace(registry, resources=kept)
+
+
+def targeted(patterns: tuple[str, ...], registry: Registry) -> Scope | None:
+    return Scope(patterns).with_dependencies(registry) if patterns else None
+
+
+# --- changed since a git ref ---------------------------------------------------------
+
+
+def changed_since(ref: str, paths: list[str], registry: Registry) -> Scope:
+    """Addresses whose declaration differs between `ref` and the working tree (added, changed or removed)."""
+    before = _declarations(_load_at(ref, paths))
+    after = _declarations(load(paths, interpolate=False).data)
+    if before.get("") != after.get(""):
+        return Scope(("*",))  # registry-wide settings changed (tags, authorizers...): everything may change
+    changed = tuple(sorted(a for a in before.keys() | after.keys() if a and before.get(a) != after.get(a)))
+    return Scope(changed).with_dependencies(registry)
+
+
+def _declarations(data: dict[str, Any]) -> dict[str, Any]:
+    """Each resource's raw declaration by address; "" holds what every resource inherits."""
+    found: dict[str, Any] = {"": {k: data.get(k) for k in ("registry", "region", "tags", "authorizers")}}
+    for name, entry in (data.get("credentialProviders") or {}).items():
+        for key, kind in (("oauth2", "oauth2-credential-provider"), ("apiKey", "api-key-credential-provider")):
+            if key in entry:
+                found[address(kind, name)] = entry
+    for name, spec in (data.get("gateways") or {}).items():
+        found[address(GATEWAY, name)] = {k: v for k, v in spec.items() if k != "targets"}
+        for target, body in (spec.get("targets") or {}).items():
+            found[address(TARGET, target, name)] = body
+    return found
+
+
+def _load_at(ref: str, paths: list[str]) -> dict[str, Any]:
+    """The registry files as they were at git `ref` (files added since are simply absent)."""
+    files = expand_paths(paths)
+    top = Path(_git("rev-parse", "--show-toplevel", cwd=files[0].parent).strip())
+    with tempfile.TemporaryDirectory() as tmp:
+        copies = []
+        for file in files:
+            relative = file.resolve().relative_to(top).as_posix()
+            try:
+                text = _git("show", f"{ref}:{relative}", cwd=top)
+            except ReconcilerError:
+                continue
+            copy = Path(tmp) / relative
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_text(text)
+            copies.append(str(copy))
+        copies += [str(p) for p in _removed_files(ref, paths, top, Path(tmp))]
+        if not copies:
+            return {}
+        try:
+            return load(copies, interpolate=False).data
+        except ConfigError as error:
+            raise ReconcilerError(f"the registry files at {ref} do not load, cannot compare against them:\n{error}") from None
+
+
+def _removed_files(ref: str, paths: list[str], top: Path, tmp: Path) -> list[Path]:
+    """Registry files that existed at `ref` under the given folders but are gone now."""
+    restored = []
+    for raw in paths:
+        folder = Path(raw).resolve()
+        if not folder.is_dir():
+            continue
+        listed = _git("ls-tree", "-r", "--name-only", ref, "--", folder.relative_to(top).as_posix(), cwd=top)
+        for relative in listed.splitlines():
+            if relative.endswith((".yaml", ".yml")) and not (top / relative).exists():
+                copy = tmp / relative
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                copy.write_text(_git("show", f"{ref}:{relative}", cwd=top))
+                restored.append(copy)
+    return restored
+
+
+def _git(*args: str, cwd: Path) -> str:
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise ReconcilerError(f"git {args[0]} failed: {error}") from None
+    if done.returncode != 0:
+        raise ReconcilerError(f"git {' '.join(args)}: {done.stderr.strip()}")
+    return done.stdout
