@@ -220,5 +220,5 @@ def test_json_plan_matches_the_contract(api, tmp_path: Path) -> None:
 def test_prevent_destroy_refuses_a_replace(api, tmp_path: Path) -> None:
     converge(api, registry_from(tmp_path))
     text = BASE.replace("    authorizer: jwt\n", "    authorizerType: AWS_IAM\n    lifecycle: {preventDestroy: true}\n")
-    with pytest.raises(PlanError, match=r"gateway/main: lifecycle.preventDestroy forbids replacing it \(authorizerType\)"):
+    with pytest.raises(PlanError, match=r"gateway/main: lifecycle.preventDestroy forbids replacing it \(authorizerType: cannot be changed in place\)"):
         plan_for(api, registry_from(tmp_path, text))
