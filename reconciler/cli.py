@@ -123,9 +123,9 @@ def plan(paths: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | N
 def apply(plan_file: str | None, paths: tuple[str, ...], auto_approve: bool, expected_checksum: str | None, lock_timeout: float,
           poll_interval: float, timeout: float, targets: tuple[str, ...], adopt: bool, force: bool) -> None:
     """Converge live state to the files (or run a saved plan): create, update, replace, delete, then synchronize MCP targets."""
-    saved = SavedPlan.read(plan_file) if plan_file else None
-    if saved and (paths or targets or adopt):
+    if plan_file and (paths or targets or adopt):
         raise UserAbort("a saved plan carries its own files, targets and --adopt; give only the plan file (and --force)")
+    saved = SavedPlan.read(plan_file) if plan_file else None
     request = PlanRequest.replaying(saved, force) if saved else PlanRequest(_paths(paths), targets, adopt=adopt, force=force)
     manager = Manager(_progress)
     registry = manager.load(request)

@@ -29,8 +29,9 @@ class Scope:
         return any(fnmatch.fnmatchcase(addr, p) for p in self.patterns)
 
     def with_dependencies(self, registry: Registry) -> Scope:
-        """The patterns plus every resource a selected declared resource needs to exist first."""
+        """The patterns plus every resource a selected resource needs: its gateway, the providers it references."""
         needed = set(self.patterns)
+        needed.update(p.split(f"/{TARGET}/")[0] for p in self.patterns if f"/{TARGET}/" in p)  # also undeclared targets
         for desired in registry.resources.values():
             if not self.includes(desired.address):
                 continue

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from click.testing import CliRunner, Result
+
 from reconciler.apply import ApplyResult, apply_plan
 from reconciler.aws import Api
+from reconciler.cli import cli
 from reconciler.desired import Registry, load_registry
 from reconciler.live import read_live
 from reconciler.plan import Plan
@@ -92,3 +95,27 @@ def converge(api: Api, registry: Registry) -> ApplyResult:
 
 def actions(plan: Plan) -> dict[str, str]:
     return {c.address: c.action for c in plan.changes}
+
+
+def lambda_targets(count: int, prefix: str = "t") -> str:
+    """YAML lines for `count` Lambda targets (no synchronization), indented for a gateway's `targets:`."""
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:tool"
+    schema = "{inlinePayload: [{name: run, description: Run, inputSchema: {type: object}}]}"
+    return "".join(
+        f"      {prefix}{i}:\n        targetConfiguration: {{mcp: {{lambda: {{lambdaArn: {arn}, toolSchema: {schema}}}}}}}\n"
+        f"        credentialProviderConfigurations: [{{credentialProviderType: GATEWAY_IAM_ROLE}}]\n"
+        for i in range(count)
+    )
+
+
+def fleet(count: int, head: str = "") -> str:
+    """A registry of one AWS_IAM gateway `fleet` with `count` Lambda targets; `head` adds top-level YAML."""
+    return (
+        f"registry: test-registry\nregion: us-east-1\n{head}gateways:\n  fleet:\n    roleArn: {ROLE}\n"
+        f"    authorizerType: AWS_IAM\n    targets:\n{lambda_targets(count)}"
+    )
+
+
+def reconcile(*args: str, env: dict[str, str] | None = None) -> Result:
+    """The `reconcile` CLI in-process (inside the emulator fixture), with the test secrets in its environment."""
+    return CliRunner().invoke(cli, list(args), env={**SECRETS, **(env or {})}, catch_exceptions=False)
