@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 import time
 from typing import Any, Callable
@@ -12,6 +13,7 @@ import click
 
 from reconciler.apply import ApplySettings, apply_plan
 from reconciler.aws import Api
+from reconciler.config.loader import OfflineEnviron
 from reconciler.config.schema import registry_schema
 from reconciler.desired import load_registry
 from reconciler.drift import drift_report
@@ -75,10 +77,11 @@ def cli() -> None:
 
 @cli.command()
 @files_option
+@click.option("--allow-unset-env", is_flag=True, help="Do not require the ${env:VAR} variables (for pre-commit hooks without the secrets).")
 @handled
-def validate(paths: tuple[str, ...]) -> None:
+def validate(paths: tuple[str, ...], allow_unset_env: bool) -> None:
     """Check the registry files offline (no AWS call)."""
-    registry = load_registry(_paths(paths))
+    registry = load_registry(_paths(paths), OfflineEnviron(os.environ) if allow_unset_env else None)
     click.echo(f"Valid: registry '{registry.name}', {len(registry.resources)} resources in {len(registry.files)} file(s).")
 
 

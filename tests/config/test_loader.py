@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.config.loader import load
+from reconciler.config.loader import OfflineEnviron, load
 from reconciler.errors import ConfigError, Location
 from tests.conftest import FIXTURES
 
@@ -64,3 +64,14 @@ def test_unset_env_vars_are_all_reported(tmp_path: Path) -> None:
 def test_missing_path_is_reported(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such file"):
         load([str(tmp_path / "absent.yaml")])
+
+
+def test_offline_environment_keeps_unset_references_and_uses_set_ones(tmp_path: Path) -> None:
+    file = write(tmp_path, "a.yaml", "registry: r\na: ${env:UNSET_ONE}\nb: ${env:SET_ONE}\n")
+    doc = load([file], OfflineEnviron({"SET_ONE": "value"}))
+    assert doc.data["a"] == "${env:UNSET_ONE}" and doc.data["b"] == "value"
+
+
+def test_declarations_can_be_read_without_interpolation(tmp_path: Path) -> None:
+    file = write(tmp_path, "a.yaml", "registry: r\na: ${env:UNSET_ONE}\n")
+    assert load([file], {}, interpolate=False).data["a"] == "${env:UNSET_ONE}"
