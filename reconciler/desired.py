@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.config.loader import Document, Path_, Problem, load
-from reconciler.config.validate import DEFAULT_TARGETS_PER_GATEWAY, dotted, schema_problems
+from reconciler.config.validate import DEFAULT_TARGETS_PER_GATEWAY, DEFAULT_TOOLS_PER_TARGET, dotted, schema_problems
 from reconciler.errors import ConfigError, Location
 
 GATEWAY = "gateway"
@@ -21,7 +21,7 @@ API_KEY = "api-key-credential-provider"
 
 PROVIDER_KINDS = {"oauth2": OAUTH2, "apiKey": API_KEY}
 REFERENCE_MEMBERS = {"oauthCredentialProvider": OAUTH2, "apiKeyCredentialProvider": API_KEY}
-RECONCILER_ONLY = ("lifecycle", "expectTools", "targets", "authorizer", "safety")
+RECONCILER_ONLY = ("lifecycle", "expectTools", "targets", "authorizer", "safety", "verify")
 
 
 def address(kind: str, name: str, parent: str | None = None) -> str:
@@ -52,6 +52,7 @@ class Desired:
     secret_paths: set[Path_] = field(default_factory=set)  # body paths whose values came from ${env:}
     lifecycle: dict[str, Any] = field(default_factory=dict)
     expect_tools: list[str] = field(default_factory=list)
+    verify: dict[str, Any] = field(default_factory=dict)  # a gateway's `verify:` block (credentials for `reconcile verify`)
 
     @property
     def address(self) -> str:
@@ -69,6 +70,7 @@ class Registry:
     resources: dict[str, Desired]
     files: list[str]
     targets_per_gateway: int = DEFAULT_TARGETS_PER_GATEWAY
+    tools_per_target: int = DEFAULT_TOOLS_PER_TARGET
     safety: dict[str, Any] = field(default_factory=dict)  # registry-wide `safety:` (see safety.py)
     gateway_safety: dict[str, dict[str, Any]] = field(default_factory=dict)  # per gateway `safety:`
     lock: dict[str, Any] = field(default_factory=dict)
@@ -121,6 +123,7 @@ class _RegistryBuilder:
             resources=resources,
             files=self.doc.files,
             targets_per_gateway=self._target_quota(),
+            tools_per_target=int(self.data.get("quotas", {}).get("toolsPerTarget", DEFAULT_TOOLS_PER_TARGET)),
             safety=dict(self.data.get("safety", {})),
             gateway_safety={n: dict(g["safety"]) for n, g in self.data.get("gateways", {}).items() if "safety" in g},
             lock=dict(self.data.get("lock", {})),
@@ -141,6 +144,7 @@ class _RegistryBuilder:
             secret_paths=secret,
             lifecycle=dict(body.get("lifecycle", {})),
             expect_tools=list(body.get("expectTools", [])),
+            verify=dict(body.get("verify", {})),
         )
 
     def _providers(self) -> list[Desired]:

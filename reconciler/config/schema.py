@@ -60,6 +60,19 @@ LOCK = {
     "additionalProperties": False,
 }
 
+VERIFY = {
+    "type": "object",
+    "description": "Reconciler-only: how `reconcile verify` authenticates to this gateway (CUSTOM_JWT client credentials).",
+    "properties": {
+        "clientId": {"type": "string", "minLength": 1},
+        "clientSecret": {"type": "string", "minLength": 1},
+        "scopes": {"type": "array", "items": {"type": "string"}},
+        "tokenUrl": {"type": "string", "pattern": "^https?://"},
+        "searchQuery": {"type": "string", "minLength": 1},
+    },
+    "additionalProperties": False,
+}
+
 # Credential references may name a provider of this registry instead of an ARN.
 PROVIDER_REFERENCE_SHAPES = {
     "OAuthCredentialProvider": "credentialProviders key of an `oauth2` provider",
@@ -186,6 +199,7 @@ def registry_schema() -> dict[str, Any]:
     }
     gateway["properties"]["lifecycle"] = LIFECYCLE
     gateway["properties"]["safety"] = GATEWAY_SAFETY
+    gateway["properties"]["verify"] = VERIFY
     gateway["properties"]["targets"] = {
         "type": "object",
         "propertyNames": _names_of(builder, "TargetName"),
@@ -234,7 +248,10 @@ def registry_schema() -> dict[str, Any]:
             "tags": tags,
             "quotas": {
                 "type": "object",
-                "properties": {"targetsPerGateway": {"type": "integer", "minimum": 1}},
+                "properties": {
+                    "targetsPerGateway": {"type": "integer", "minimum": 1},
+                    "toolsPerTarget": {"type": "integer", "minimum": 1},
+                },
                 "additionalProperties": False,
                 "description": "Reconciler-only: service quotas of this account, when raised.",
             },

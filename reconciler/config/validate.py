@@ -14,6 +14,7 @@ from reconciler.config.loader import Document, Path_, Problem
 from reconciler.config.schema import registry_schema
 
 DEFAULT_TARGETS_PER_GATEWAY = 100
+DEFAULT_TOOLS_PER_TARGET = 1000
 
 
 def dotted(path: Path_) -> str:

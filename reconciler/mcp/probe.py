@@ -1,0 +1,109 @@
+"""`reconcile probe` and `plan --probe`: talk MCP to each MCP-server target before the gateway does.
+
+Each target is probed on its own (a bounded pool): one failure is one line
+for that target and the others still finish. Outbound credentials are the
+target's own (see credentials.py).
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from reconciler.desired import GATEWAY, TARGET, Desired, Registry, address
+from reconciler.errors import ReconcilerError
+from reconciler.mcp.checks import check_listing, collisions
+from reconciler.mcp.client import Listing, McpFailure, list_tools, offered_versions
+from reconciler.mcp.credentials import outbound
+from reconciler.mcp.endpoints import dialable
+
+PROBE_WORKERS = 8
+
+
+@dataclass
+class TargetProbe:
+    address: str
+    url: str
+    failure: str | None = None  # "<class>: <line>" when the conversation itself failed
+    protocol_version: str | None = None
+    tools: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None and not self.errors
+
+
+@dataclass
+class ProbeReport:
+    probes: list[TargetProbe]
+
+    @property
+    def ok(self) -> bool:
+        return all(p.ok for p in self.probes)
+
+
+def mcp_targets(registry: Registry, selected: tuple[str, ...] = ()) -> list[Desired]:
+    """The registry's MCP-server targets, optionally only `GATEWAY/TARGET` names."""
+    targets = [t for t in registry.of_kind(TARGET) if "mcpServer" in t.body.get("targetConfiguration", {}).get("mcp", {})]
+    if not selected:
+        return targets
+    by_name = {f"{t.parent}/{t.name}": t for t in targets}
+    unknown = [s for s in selected if s not in by_name]
+    if unknown:
+        raise ReconcilerError(f"no MCP-server target {', '.join(unknown)} in the registry (give GATEWAY/TARGET)")
+    return [by_name[s] for s in selected]
+
+
+def probe(registry: Registry, selected: tuple[str, ...] = (), endpoints: dict[str, str] | None = None, timeout: float = 15.0) -> ProbeReport:
+    endpoints = endpoints or {}
+    targets = mcp_targets(registry, tuple(dict.fromkeys([*selected, *endpoints])) if selected else ())
+    unknown = [name for name in endpoints if name not in {f"{t.parent}/{t.name}" for t in targets}]
+    if unknown:
+        raise ReconcilerError(f"--endpoint names no MCP-server target in the registry: {', '.join(unknown)}")
+    with ThreadPoolExecutor(max_workers=PROBE_WORKERS) as pool:
+        results = list(pool.map(lambda t: _probe_one(registry, t, endpoints.get(f"{t.parent}/{t.name}"), timeout), targets))
+    _flag_collisions(results)
+    return ProbeReport([result for result, _ in results])
+
+
+def _probe_one(registry: Registry, target: Desired, override: str | None, timeout: float) -> tuple[TargetProbe, Listing | None]:
+    declared = target.body["targetConfiguration"]["mcp"]["mcpServer"]["endpoint"]
+    url = override or declared
+    result = TargetProbe(target.address, url)
+    gateway = registry.resources[address(GATEWAY, target.parent or "")]
+    supported = gateway.body.get("protocolConfiguration", {}).get("mcp", {}).get("supportedVersions")
+    started = time.monotonic()
+    listing = None
+    try:
+        credentials = outbound(registry, target, timeout)
+        if credentials.note:
+            result.warnings.append(credentials.note)
+        listing = list_tools(credentials.connection(dialable(url, explicit=override is not None), timeout), offered_versions(supported))
+        result.protocol_version = listing.protocol_version
+        result.tools = sorted(str(t.get("name")) for t in listing.tools)
+        findings = check_listing(target.name, listing, supported, registry.tools_per_target)
+        result.errors += findings.errors
+        result.warnings += findings.warnings
+    except McpFailure as failure:
+        result.failure = f"{failure.kind}: {failure}"
+    except ReconcilerError as error:
+        result.failure = f"config: {error}"
+    result.seconds = time.monotonic() - started
+    return result, listing
+
+
+def _flag_collisions(results: list[tuple[TargetProbe, Listing | None]]) -> None:
+    """An error on each target whose gateway-visible tool names repeat within its gateway."""
+    by_gateway: dict[str, dict[str, Listing]] = {}
+    for result, listing in results:
+        if listing is not None:
+            gateway, target = result.address.split(f"/{TARGET}/")
+            by_gateway.setdefault(gateway, {})[target] = listing
+    for gateway, listings in by_gateway.items():
+        for target, names in collisions(listings).items():
+            probe_of = next(r for r, _ in results if r.address == f"{gateway}/{TARGET}/{target}")
+            probe_of.errors.append(f"tool names collide in {gateway}: {', '.join(names)}")
