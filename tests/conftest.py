@@ -27,6 +27,7 @@ os.environ.update(
     AWS_SECRET_ACCESS_KEY="testing",
     AWS_DEFAULT_REGION=REGION,
     RECONCILER_EMULATOR_DELAY=EMULATOR_DELAY,
+    RECONCILER_LOOPBACK_HTTP="1",  # registered https://127.0.0.1 endpoints of the test MCP servers are dialed over http
 )
 for variable in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL"):
     os.environ.pop(variable, None)

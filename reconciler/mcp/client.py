@@ -30,6 +30,7 @@ logging.getLogger("mcp").propagate = False
 
 CLIENT_INFO = types.Implementation(name="agentcore-reconciler", version="1")
 MAX_PAGES = 100  # tools/list pages followed before giving up on a server that never stops paginating
+MCP_CONTENT_TYPES = ("application/json", "text/event-stream")
 UNREACHABLE, TLS, TIMEOUT, AUTH, NOT_MCP, PROTOCOL = "unreachable", "tls", "timeout", "auth", "not-mcp", "protocol"
 
 
@@ -73,6 +74,9 @@ class _Statuses:
         self.last = response.status_code
         self.content_type = response.headers.get("content-type", "")
 
+    def answered_in_mcp(self) -> bool:
+        return self.last is not None and self.last < 400 and self.content_type.startswith(MCP_CONTENT_TYPES)
+
 
 @asynccontextmanager
 async def _session(connection: Connection, statuses: _Statuses) -> AsyncIterator[ClientSession]:
@@ -87,7 +91,7 @@ async def _session(connection: Connection, statuses: _Statuses) -> AsyncIterator
                 yield session
 
 
-async def _handshake(session: ClientSession, versions: list[str]) -> types.InitializeResult:
+async def _handshake(session: ClientSession, versions: list[str], statuses: _Statuses, url: str) -> types.InitializeResult:
     """Initialize with the first version the server accepts; raise PROTOCOL when it accepts none."""
     refusals = []
     for version in versions:
@@ -95,6 +99,8 @@ async def _handshake(session: ClientSession, versions: list[str]) -> types.Initi
         try:
             result = await session.send_request(types.InitializeRequest(params=params), types.InitializeResult)
         except MCPError as error:
+            if not statuses.answered_in_mcp():
+                raise classify(error, url, statuses) from None  # an HTTP-level failure, not a refusal of this version
             refusals.append(f"{version}: {error.error.message}")
             continue
         if result.protocol_version not in HANDSHAKE_PROTOCOL_VERSIONS:
@@ -110,7 +116,7 @@ async def _list_tools(connection: Connection, versions: list[str]) -> Listing:
     try:
         with anyio.fail_after(connection.timeout * 4):
             async with _session(connection, statuses) as session:
-                result = await _handshake(session, versions)
+                result = await _handshake(session, versions, statuses, connection.url)
                 tools: list[dict[str, Any]] = []
                 cursor = None
                 for _ in range(MAX_PAGES):
@@ -120,9 +126,7 @@ async def _list_tools(connection: Connection, versions: list[str]) -> Listing:
                     if not cursor:
                         break
                 return Listing(result.protocol_version, result.server_info.name, tools)
-    except McpFailure:
-        raise
-    except BaseException as error:  # anyio task groups wrap the cause in exception groups
+    except BaseException as error:  # anyio task groups wrap the cause (even our own McpFailure) in groups
         raise classify(error, connection.url, statuses) from None
 
 
@@ -131,12 +135,10 @@ async def _call_tool(connection: Connection, versions: list[str], name: str, arg
     try:
         with anyio.fail_after(connection.timeout * 4):
             async with _session(connection, statuses) as session:
-                await _handshake(session, versions)
+                await _handshake(session, versions, statuses, connection.url)
                 result = await session.call_tool(name, arguments)
                 return result.model_dump(by_alias=True, exclude_none=True, mode="json")
-    except McpFailure:
-        raise
-    except BaseException as error:
+    except BaseException as error:  # anyio task groups wrap the cause (even our own McpFailure) in groups
         raise classify(error, connection.url, statuses) from None
 
 
@@ -160,6 +162,9 @@ def classify(error: BaseException, url: str, statuses: _Statuses) -> McpFailure:
     if isinstance(error, (KeyboardInterrupt, SystemExit)):
         raise error
     causes = _leaves(error)
+    ours = [c for c in causes if isinstance(c, McpFailure)]
+    if ours:
+        return ours[0]
     if statuses.last in (401, 403):
         return McpFailure(AUTH, f"HTTP {statuses.last} from {url}: the server refused the credentials")
     for cause in causes:
@@ -172,7 +177,7 @@ def classify(error: BaseException, url: str, statuses: _Statuses) -> McpFailure:
             return McpFailure(UNREACHABLE, f"cannot connect to {url}: {text or type(cause).__name__}")
     if statuses.last is not None and statuses.last >= 400:
         return McpFailure(NOT_MCP, f"HTTP {statuses.last} from {url}: not an MCP endpoint")
-    if statuses.content_type and not statuses.content_type.startswith(("application/json", "text/event-stream")):
+    if statuses.content_type and not statuses.content_type.startswith(MCP_CONTENT_TYPES):
         return McpFailure(NOT_MCP, f"{url} answered {statuses.content_type.split(';')[0]}, not MCP")
     first = causes[0]
     message = first.error.message if isinstance(first, MCPError) else (str(first) or type(first).__name__)
