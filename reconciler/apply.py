@@ -20,15 +20,14 @@ from typing import Callable, ContextManager, Iterator
 
 from reconciler.aws import Api
 from reconciler.desired import GATEWAY, TARGET, address
-from reconciler.errors import AwsError, ReconcilerError, ResourceFailed, WaitTimeout
+from reconciler.errors import ReconcilerError, ResourceFailed
 from reconciler.kinds import KINDS
 from reconciler.kinds.base import Kind, Ref
-from reconciler.kinds.target import TargetKind, is_synchronizable
+from reconciler.kinds.target import is_synchronizable
 from reconciler.plan import CREATE, DELETE, REPLACE, UPDATE, Change, Plan
 from reconciler.planner import resolve_refs
-
-Progress = Callable[[str], None]
-IAM_PROPAGATION_HINTS = ("lacks permission", "not authorized to perform", "execution role")
+from reconciler.sync import SyncSettings, Synchronizer
+from reconciler.waiting import Polling, Progress, Retrying, failure_text, settle, with_retries
 
 
 @dataclass
@@ -41,6 +40,13 @@ class ApplySettings:
     retries: int = 6  # temporary failures (IAM propagation, throttling) per call
     retry_delay: float = 5.0
     report_every: float = 10.0
+    sync: SyncSettings = field(default_factory=SyncSettings)
+
+    def polling(self) -> Polling:
+        return Polling(self.poll_initial, self.poll_max, self.timeout, self.report_every)
+
+    def retrying(self) -> Retrying:
+        return Retrying(self.retries, self.retry_delay)
 
 
 @dataclass
@@ -49,6 +55,7 @@ class ApplyResult:
     failed: list[tuple[str, str]] = field(default_factory=list)
     not_attempted: list[str] = field(default_factory=list)
     synchronized: list[str] = field(default_factory=list)
+    pending: list[tuple[str, str]] = field(default_factory=list)  # waiting for a user's OAuth consent
 
     @property
     def ok(self) -> bool:
@@ -59,6 +66,7 @@ class ApplyResult:
                  f"{len(self.not_attempted)} not attempted, {len(self.synchronized)} synchronized."]
         lines += [f"  failed: {addr}: {why}" for addr, why in self.failed]
         lines += [f"  not attempted: {addr}" for addr in self.not_attempted]
+        lines += [f"  pending authorization: {addr} is {status}" for addr, status in self.pending]
         if not self.ok:
             lines.append("Nothing was rolled back; fix the cause and run apply again: it continues from here.")
         return "\n".join(lines)
@@ -200,74 +208,34 @@ class Executor:
 
     # --- waiting and retrying -------------------------------------------------------
     def _with_retries(self, label: str, call: Callable[[], Ref | None]) -> Ref | None:
-        for attempt in range(self.settings.retries + 1):
-            try:
-                return call()
-            except AwsError as error:
-                if attempt == self.settings.retries or not _is_temporary(error):
-                    raise
-                delay = self.settings.retry_delay * (2**attempt)
-                self.progress(f"{label}: {error.code or 'temporary error'}, retrying in {delay:.0f}s")
-                time.sleep(delay)
-        raise AssertionError("unreachable")
+        return with_retries(label, call, self.settings.retrying(), self.progress)
 
     def _wait(self, kind: Kind, ref: Ref, verb: str, gone: bool = False) -> None:
-        started = time.monotonic()
-        interval = self.settings.poll_initial
-        last_report = started
-        while True:
-            status = kind.status(self.api, ref)
-            if gone and status is None:
-                return
-            if not gone:
-                if status is None:
-                    raise ResourceFailed(f"{ref.address} disappeared while {verb}")
-                if status.status is None or status.status in kind.ready_statuses:
-                    return
-                if status.status in kind.failed_statuses:
-                    reasons = "; ".join(status.reasons) or "the service gave no reason"
-                    raise ResourceFailed(f"{ref.address} is {status.status}: {reasons}")
-            elapsed = time.monotonic() - started
-            if elapsed > self.settings.timeout:
-                raise WaitTimeout(f"{ref.address}: still not {'gone' if gone else 'READY'} after {elapsed:.0f}s")
-            if time.monotonic() - last_report >= self.settings.report_every:
-                self.progress(f"{ref.address}: Still {verb}... [{elapsed:.0f}s elapsed]")
-                last_report = time.monotonic()
-            time.sleep(interval)
-            interval = min(interval * 1.5, self.settings.poll_max)
+        """Until READY (or gone); a failed status stops the resource, a pending authorization is noted."""
+        status = settle(self.api, kind, ref, self.settings.polling(), self.progress, verb, gone)
+        if status is None or status.status is None or status.status in kind.ready_statuses:
+            return
+        if status.status in kind.pending_statuses:
+            with self.lock:
+                self.result.pending.append((ref.address, status.status))
+            return
+        raise ResourceFailed(failure_text(ref, status))
 
     # --- synchronization ----------------------------------------------------------
     def _synchronize(self) -> None:
-        """SynchronizeGatewayTargets, one target per call, so each gateway's tool catalog is fresh."""
-        kind = KINDS[TARGET]
-        assert isinstance(kind, TargetKind)
-
-        def sync(addr: str) -> None:
-            ref = self.refs[addr]
-            with self.gateway_slots[ref.parent or ""]:
-                try:
-                    self.progress(f"{addr}: Synchronizing...")
-                    self._with_retries(addr, lambda: kind.synchronize(self.api, ref))
-                    self._wait(kind, ref, "synchronizing")
-                    with self.lock:
-                        self.result.synchronized.append(addr)
-                except ReconcilerError as error:
-                    with self.lock:
-                        self.result.failed.append((addr, f"synchronization: {error}"))
-
-        with ThreadPoolExecutor(max_workers=self.settings.workers) as pool:
-            list(pool.map(sync, sorted(self.written_targets)))
+        """SynchronizeGatewayTargets for every MCP-server target written, sharing the per-gateway write slots."""
+        pending = {addr for addr, _ in self.result.pending}
+        refs = [self.refs[addr] for addr in sorted(self.written_targets) if addr not in pending]
+        synchronizer = Synchronizer(self.api, self.settings.polling(), self.settings.retrying(), self.settings.sync,
+                                    self.progress, slots=self.gateway_slots)
+        outcome = synchronizer.run(refs, self.settings.workers)
+        self.result.synchronized += outcome.synchronized
+        self.result.failed += [(addr, f"synchronization: {why}") for addr, why in outcome.failed]
+        self.result.pending += outcome.pending
 
 
 def _build_operation(change: Change) -> str:
     return UPDATE if change.action == UPDATE else CREATE
-
-
-def _is_temporary(error: AwsError) -> bool:
-    message = str(error).lower()
-    return error.temporary or error.code == "ConflictException" and "in progress" in message or any(
-        hint in message for hint in IAM_PROPAGATION_HINTS
-    )
 
 
 def apply_plan(api: Api, plan: Plan, settings: ApplySettings | None = None, progress: Progress | None = None) -> ApplyResult:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import moto.bedrockagentcorecontrol as moto_service
 import moto.bedrockagentcorecontrol.models as moto_models
 import moto.bedrockagentcorecontrol.responses as moto_responses
+from typing import Any, Iterator
+
 from moto.core.base_backend import BackendDict
 
 BACKENDS_NAME = "bedrockagentcorecontrol_backends"
@@ -33,3 +35,10 @@ def install() -> BackendDict:
             setattr(module, BACKENDS_NAME, _installed)
         moto_responses.BedrockAgentCoreControlResponse = EmulatorResponse  # used by moto's server to find actions
     return _installed
+
+
+def all_backends() -> Iterator[Any]:
+    """Every emulator backend created so far, across accounts and regions (for the data plane)."""
+    if _installed is None:
+        return iter(())
+    return (backend for regions in list(_installed.values()) for backend in list(regions.values()))

@@ -13,6 +13,7 @@ import copy
 import os
 import string
 import time
+from concurrent.futures import Future
 from typing import Any
 
 from moto.bedrockagentcorecontrol.exceptions import (
@@ -26,6 +27,9 @@ from moto.core.utils import utcnow
 from moto.moto_api._internal import mock_random
 from moto.utilities.paginator import paginate
 from moto.utilities.utils import get_partition
+
+from reconciler.emulator import all_backends
+from reconciler.emulator.dataplane import DataPlane, Outcome, static_tools
 
 DELAY_VARIABLE = "RECONCILER_EMULATOR_DELAY"
 POLICY_SESSION_HEADER = "x-amzn-bedrock-agentcore-policy-session-id"
@@ -84,7 +88,7 @@ class EmulatedGateway(Timed, Gateway):
         # Real ids: <name>-<10 [0-9a-z]> (SERVICE-FACTS: Gateway ids).
         self.gateway_id = f"{self.name.lower()}-{random_id(string.digits + string.ascii_lowercase)}"
         self.gateway_arn = f"arn:{partition}:bedrock-agentcore:{self.region_name}:{self.account_id}:gateway/{self.gateway_id}"
-        self.gateway_url = f"https://{self.gateway_id}.gateway.bedrock-agentcore.{self.region_name}.amazonaws.com"
+        self.gateway_url = DataPlane.shared(all_backends).gateway_url(self.gateway_id)
         self.workload_identity_details = {
             "workloadIdentityArn": f"arn:{partition}:bedrock-agentcore:{self.region_name}:{self.account_id}:"
             f"workload-identity-directory/default/workload-identity/{self.gateway_id}"
@@ -115,14 +119,64 @@ class EmulatedGateway(Timed, Gateway):
         return result
 
 
+# Work on a target, its failure status, and the status it waits in when its OAuth grant needs a user.
+WORK = {
+    "CREATING": ("FAILED", "CREATE_PENDING_AUTH"),
+    "UPDATING": ("UPDATE_UNSUCCESSFUL", "UPDATE_PENDING_AUTH"),
+    "SYNCHRONIZING": ("SYNCHRONIZE_UNSUCCESSFUL", "SYNCHRONIZE_PENDING_AUTH"),
+}
+PENDING_AUTH = frozenset(pending for _, pending in WORK.values())
+
+
 class EmulatedTarget(Timed, GatewayTarget):
     def __init__(self, gateway: Gateway, *args: Any, **kwargs: Any):
         super().__init__(gateway=gateway, *args, **kwargs)
         self.gateway = gateway
         self.target_id = random_id(string.ascii_uppercase + string.digits)  # 10 alphanumerics
         self.last_synchronized_at: Any = None
+        self.status_reasons: list[str] = []
+        self.tools: list[dict[str, Any]] = []  # the last tool list discovered from its server
+        self._discovery: Future[Outcome] | None = None
+        self._failure = "FAILED"
         _refuse_restricted_headers(self.metadata_configuration)
-        self.begin("CREATING")
+
+    def work(self, transient: str, backend: Any) -> None:
+        """Start CREATING/UPDATING/SYNCHRONIZING; an MCP server's tools are discovered meanwhile, for real."""
+        self._failure, pending = WORK[transient]
+        if self._needs_user():
+            self.begin(transient, final=pending)  # a 3LO grant: the service waits for a user's consent
+            return
+        self.begin(transient)
+        if static_tools(self) is None:
+            self._discovery = DataPlane.shared(all_backends).discover(self, self.gateway, backend)
+
+    def _needs_user(self) -> bool:
+        return any(
+            (c.get("credentialProvider") or {}).get("oauthCredentialProvider", {}).get("grantType") == "AUTHORIZATION_CODE"
+            for c in self.credential_provider_configurations or []
+        )
+
+    @property  # type: ignore[override]
+    def status(self) -> str:
+        """Transient until both the delay has passed and the discovery has finished; then READY or failed."""
+        if self._discovery is not None:
+            if not self._discovery.done() or time.monotonic() < self._until:
+                return self._current
+            outcome, self._discovery = self._discovery.result(), None
+            self.status_reasons = outcome.reasons
+            if outcome.ok:
+                self.tools = outcome.tools
+            self._final = "READY" if outcome.ok else self._failure
+        return Timed.status.fget(self)  # type: ignore[attr-defined]
+
+    @status.setter
+    def status(self, value: str) -> None:
+        Timed.status.fset(self, value)  # type: ignore[attr-defined]
+
+    def catalogue(self) -> list[dict[str, Any]]:
+        """The tools the gateway lists for this target: declared inline, or the last discovered."""
+        declared = static_tools(self)
+        return self.tools if declared is None else declared
 
     def update(self, **members: Any) -> None:  # type: ignore[override]
         """A full PUT: a member left out is removed (SERVICE-FACTS: UpdateGatewayTarget)."""
@@ -132,7 +186,6 @@ class EmulatedTarget(Timed, GatewayTarget):
         self.description = members.get("description") or ""
         self.credential_provider_configurations = members.get("credential_provider_configurations") or []
         self.updated_at = utcnow()
-        self.begin("UPDATING")
 
     def synchronize(self) -> None:
         server = self.target_configuration.get("mcp", {}).get("mcpServer")
@@ -140,10 +193,11 @@ class EmulatedTarget(Timed, GatewayTarget):
             raise ValidationException(f"Target {self.target_id} is not an MCP server target")
         if "mcpToolSchema" in server:
             raise ValidationException(f"Target {self.target_id} has a static mcpToolSchema and cannot be synchronized")
-        if self.status != "READY":
+        if self.status in PENDING_AUTH:
+            raise ValidationException(f"Target {self.target_id} is {self.status} and cannot be synchronized")
+        if self.status not in ("READY", "SYNCHRONIZE_UNSUCCESSFUL"):
             raise ConflictException(f"Target {self.target_id} is {self.status}")
         self.last_synchronized_at = utcnow()
-        self.begin("SYNCHRONIZING")
 
     def to_dict(self) -> dict[str, Any]:
         result = copy.deepcopy(super().to_dict())
@@ -155,6 +209,9 @@ class EmulatedTarget(Timed, GatewayTarget):
             result.pop("description", None)
         if self.last_synchronized_at:
             result["lastSynchronizedAt"] = self.last_synchronized_at
+        result["status"] = self.status
+        if self.status_reasons and result["status"] not in ("READY",):
+            result["statusReasons"] = list(self.status_reasons)
         return result
 
 
@@ -272,6 +329,7 @@ class EmulatorBackend(BedrockAgentCoreControlBackend):
             raise ConflictException(f"A target named {name} already exists in gateway {gateway.gateway_id}")
         target = EmulatedTarget(gateway, region_name=self.region_name, account_id=self.account_id, name=name, **members)
         self.gateway_targets[(gateway.gateway_id, target.target_id)] = target
+        target.work("CREATING", self)
         return target
 
     def update_gateway_target(self, gateway_identifier: str, target_id: str, **members: Any) -> GatewayTarget:  # type: ignore[override]
@@ -279,6 +337,7 @@ class EmulatorBackend(BedrockAgentCoreControlBackend):
         if target.status == "DELETING":
             raise ConflictException(f"Target {target_id} is being deleted")
         target.update(**members)
+        target.work("UPDATING", self)  # type: ignore[attr-defined]
         return target
 
     def get_gateway_target(self, gateway_identifier: str, target_id: str) -> GatewayTarget:
@@ -312,6 +371,7 @@ class EmulatorBackend(BedrockAgentCoreControlBackend):
             raise ValidationException("targetIdList must contain exactly one target id")
         target = self.get_gateway_target(gateway_identifier, target_ids[0])
         target.synchronize()  # type: ignore[attr-defined]
+        target.work("SYNCHRONIZING", self)  # type: ignore[attr-defined]
         return [target]
 
     # --- credential providers ------------------------------------------------------------

@@ -79,6 +79,7 @@ class Kind(ABC):
     output_renames: ClassVar[dict[str, str]] = {}  # request member -> its name in the read response
     ready_statuses: ClassVar[frozenset[str]] = frozenset({"READY"})
     failed_statuses: ClassVar[frozenset[str]] = frozenset()
+    pending_statuses: ClassVar[frozenset[str]] = frozenset()  # waiting for a person (e.g. OAuth consent)
 
     # --- what the API model says -------------------------------------------------
     @cached_property

@@ -35,6 +35,7 @@ class TargetKind(Kind):
     read_operation = "GetGatewayTarget"
     taggable = False
     failed_statuses = frozenset({"FAILED", "UPDATE_UNSUCCESSFUL", "SYNCHRONIZE_UNSUCCESSFUL"})
+    pending_statuses = frozenset({"CREATE_PENDING_AUTH", "UPDATE_PENDING_AUTH", "SYNCHRONIZE_PENDING_AUTH"})
 
     def list(self, api: Api, parent: Ref | None = None) -> list[Ref]:
         assert parent is not None, "targets are listed per gateway"

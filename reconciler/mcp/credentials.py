@@ -11,7 +11,7 @@ SigV4 (AWS_IAM), or nothing (NONE). No secret is ever put in a message.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Generator
+from typing import Any, Callable, Generator
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import botocore.session
@@ -71,33 +71,44 @@ def _oauth_error(response: httpx2.Response) -> str:
         return ""
 
 
-def outbound(registry: Registry, target: Desired, timeout: float = 15.0) -> Outbound:
-    """How the gateway would authenticate to this target, done here with the registry's secrets."""
-    configs = target.body.get("credentialProviderConfigurations") or []
-    if not configs:
+ProviderLookup = Callable[[Any], "dict[str, Any] | None"]  # a providerArn (or registry reference) -> the provider's request body
+
+
+def outbound(credential_configs: list[dict[str, Any]], lookup: ProviderLookup, timeout: float = 15.0) -> Outbound:
+    """How the gateway authenticates to a target with these credentialProviderConfigurations.
+
+    `lookup` finds a provider's configuration with its secrets: the registry's
+    declared body for a probe, the emulator's stored provider for its data plane.
+    """
+    if not credential_configs:
         return Outbound()
-    config = configs[0]
+    config = credential_configs[0]
     kind = config.get("credentialProviderType")
     provider = config.get("credentialProvider", {})
     if kind == "OAUTH":
-        return _oauth(registry, provider.get("oauthCredentialProvider", {}), timeout)
+        return _oauth(lookup, provider.get("oauthCredentialProvider", {}), timeout)
     if kind == "API_KEY":
-        return _api_key(registry, provider.get("apiKeyCredentialProvider", {}))
+        return _api_key(lookup, provider.get("apiKeyCredentialProvider", {}))
     return Outbound(note=f"{kind} credentials are the gateway's own: probed without credentials")
 
 
-def _provider(registry: Registry, block: dict[str, Any]) -> Desired | None:
-    reference = block.get("providerArn")
-    return registry.resources.get(reference.address) if isinstance(reference, ProviderRef) else None
+def registry_lookup(registry: Registry) -> ProviderLookup:
+    """Providers declared in the registry, by `provider:` reference (their secrets come from `${env:...}`)."""
+
+    def lookup(reference: Any) -> dict[str, Any] | None:
+        found = registry.resources.get(reference.address) if isinstance(reference, ProviderRef) else None
+        return found.body if found else None
+
+    return lookup
 
 
-def _oauth(registry: Registry, block: dict[str, Any], timeout: float) -> Outbound:
-    provider = _provider(registry, block)
+def _oauth(lookup: ProviderLookup, block: dict[str, Any], timeout: float) -> Outbound:
+    provider = lookup(block.get("providerArn"))
     if provider is None:
-        return Outbound(note="the OAuth2 provider is not in the registry (providerArn): probed without credentials")
+        return Outbound(note="the OAuth2 provider's secret is not known here (providerArn): probed without credentials")
     if block.get("grantType", "CLIENT_CREDENTIALS") != "CLIENT_CREDENTIALS":
         return Outbound(note=f"grant type {block['grantType']} needs a user: probed without credentials")
-    vendor = next(iter(provider.body.get("oauth2ProviderConfigInput", {}).values()), {})
+    vendor = next(iter(provider.get("oauth2ProviderConfigInput", {}).values()), {})
     discovery = vendor.get("oauthDiscovery", {})
     metadata = discovery.get("authorizationServerMetadata", {})
     token = client_credentials_token(
@@ -107,11 +118,11 @@ def _oauth(registry: Registry, block: dict[str, Any], timeout: float) -> Outboun
     return Outbound(headers={"Authorization": f"Bearer {token}"})
 
 
-def _api_key(registry: Registry, block: dict[str, Any]) -> Outbound:
-    provider = _provider(registry, block)
+def _api_key(lookup: ProviderLookup, block: dict[str, Any]) -> Outbound:
+    provider = lookup(block.get("providerArn"))
     if provider is None:
-        return Outbound(note="the API-key provider is not in the registry (providerArn): probed without credentials")
-    key = str(provider.body.get("apiKey", ""))
+        return Outbound(note="the API-key provider's key is not known here (providerArn): probed without credentials")
+    key = str(provider.get("apiKey", ""))
     value = f"{block['credentialPrefix']} {key}" if block.get("credentialPrefix") else key
     name = block.get("credentialParameterName", "Authorization")
     if block.get("credentialLocation") == "QUERY_PARAMETER":

@@ -15,7 +15,7 @@ from reconciler.desired import GATEWAY, TARGET, Desired, Registry, address
 from reconciler.errors import ReconcilerError
 from reconciler.mcp.checks import check_listing, collisions
 from reconciler.mcp.client import Listing, McpFailure, list_tools, offered_versions
-from reconciler.mcp.credentials import outbound
+from reconciler.mcp.credentials import outbound, registry_lookup
 from reconciler.mcp.endpoints import dialable
 
 PROBE_WORKERS = 8
@@ -79,7 +79,7 @@ def _probe_one(registry: Registry, target: Desired, override: str | None, timeou
     started = time.monotonic()
     listing = None
     try:
-        credentials = outbound(registry, target, timeout)
+        credentials = outbound(target.body.get("credentialProviderConfigurations") or [], registry_lookup(registry), timeout)
         if credentials.note:
             result.warnings.append(credentials.note)
         listing = list_tools(credentials.connection(dialable(url, explicit=override is not None), timeout), offered_versions(supported))

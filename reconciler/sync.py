@@ -1,0 +1,124 @@
+"""SynchronizeGatewayTargets, the one way both `apply` and `reconcile sync` refresh a gateway's tool catalogue.
+
+One target per call (the API takes one id), at most `writes_per_gateway` in
+flight per gateway. A synchronization that ends SYNCHRONIZE_UNSUCCESSFUL is
+tried again with backoff (a slow-starting server succeeds later), then
+reported with the service's statusReasons and a hint for the known causes.
+A target waiting for a user's authorization (*_PENDING_AUTH) is reported and
+left alone: the API refuses to synchronize it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from reconciler.aws import Api
+from reconciler.desired import TARGET
+from reconciler.errors import ReconcilerError
+from reconciler.kinds import KINDS
+from reconciler.kinds.base import Ref
+from reconciler.kinds.target import TargetKind
+from reconciler.waiting import Polling, Progress, Retrying, failure_text, settle, with_retries
+
+UNSUCCESSFUL = "SYNCHRONIZE_UNSUCCESSFUL"
+HINTS = (
+    (("connect", "refused", "unreachable", "resolve", "timed out", "timeout", "no answer"),
+     "the gateway cannot reach the server: is it running, and listening on 0.0.0.0 (not 127.0.0.1) inside its container, "
+     "behind a public or VPC-reachable HTTPS endpoint?"),
+    (("401", "403", "unauthorized", "credentials", "token"),
+     "the server refused the gateway's credentials: check the target's credential provider, scopes and audience"),
+    (("protocol version",), "the server must accept one of the gateway's protocolConfiguration.mcp.supportedVersions"),
+    (("collision", "collide", "duplicate"), "two tools share a name on this gateway: rename one on the server"),
+    (("tool", "schema"), "a tool or its input schema is not accepted by the gateway: run `reconcile probe` for details"),
+)
+
+
+def hint_for(reasons: list[str]) -> str:
+    text = " ".join(reasons).lower()
+    return next((hint for words, hint in HINTS if any(w in text for w in words)), "")
+
+
+@dataclass
+class SyncSettings:
+    attempts: int = 3  # synchronizations per target before it is reported unsuccessful
+    backoff: float = 20.0  # seconds before the second attempt, doubling after
+
+
+@dataclass
+class SyncResult:
+    synchronized: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    pending: list[tuple[str, str]] = field(default_factory=list)  # (address, *_PENDING_AUTH status)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+class Synchronizer:
+    def __init__(self, api: Api, polling: Polling, retrying: Retrying, settings: SyncSettings, progress: Progress,
+                 per_gateway: int = 5, slots: dict[str, threading.Semaphore] | None = None):
+        kind = KINDS[TARGET]
+        assert isinstance(kind, TargetKind)
+        self.kind = kind
+        self.api = api
+        self.polling = polling
+        self.retrying = retrying
+        self.settings = settings
+        self.progress = progress
+        self.slots = slots if slots is not None else defaultdict(lambda: threading.Semaphore(per_gateway))
+        self.result = SyncResult()
+        self.lock = threading.Lock()
+
+    def run(self, refs: list[Ref], workers: int = 8) -> SyncResult:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(self._guarded, sorted(refs, key=lambda r: r.address)))
+        return self.result
+
+    def _guarded(self, ref: Ref) -> None:
+        try:
+            self._synchronize(ref)
+        except ReconcilerError as error:
+            self._fail(ref, str(error))
+
+    def _synchronize(self, ref: Ref) -> None:
+        current = self.kind.status(self.api, ref)
+        if current is not None and current.status in self.kind.pending_statuses:
+            self._pending(ref, current.status)
+            return
+        for attempt in range(1, self.settings.attempts + 1):
+            with self.slots[ref.parent or ""]:
+                self.progress(f"{ref.address}: Synchronizing{f' (attempt {attempt})' if attempt > 1 else ''}...")
+                started = time.monotonic()
+                with_retries(ref.address, lambda: self.kind.synchronize(self.api, ref), self.retrying, self.progress)
+                status = settle(self.api, self.kind, ref, self.polling, self.progress, "synchronizing")
+            assert status is not None
+            if status.status in self.kind.ready_statuses:
+                self.progress(f"{ref.address}: Synchronization complete after {time.monotonic() - started:.0f}s")
+                with self.lock:
+                    self.result.synchronized.append(ref.address)
+                return
+            if status.status in self.kind.pending_statuses:
+                self._pending(ref, status.status)
+                return
+            if status.status != UNSUCCESSFUL or attempt == self.settings.attempts:
+                hint = hint_for(status.reasons)
+                self._fail(ref, failure_text(ref, status) + (f" (hint: {hint})" if hint else ""))
+                return
+            delay = self.settings.backoff * 2 ** (attempt - 1)
+            self.progress(f"{ref.address}: {UNSUCCESSFUL} ({'; '.join(status.reasons)}); trying again in {delay:.0f}s")
+            time.sleep(delay)
+
+    def _pending(self, ref: Ref, status: str) -> None:
+        self.progress(f"{ref.address}: {status}: waiting for a user to authorize the OAuth grant; not synchronized")
+        with self.lock:
+            self.result.pending.append((ref.address, status))
+
+    def _fail(self, ref: Ref, message: str) -> None:
+        self.progress(f"{ref.address}: synchronization failed: {message}")
+        with self.lock:
+            self.result.failed.append((ref.address, message))

@@ -1,0 +1,82 @@
+"""Polling a resource until it settles, and retrying temporary errors within a budget (kopf's split).
+
+There are no botocore waiters for gateways or targets, so status is polled
+with a growing interval until it is ready, failed, waiting for a user's
+authorization, or gone. Temporary errors (throttling, IAM propagation, a
+conflict in progress) are retried with backoff; anything else is permanent.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable, TypeVar
+
+from reconciler.aws import Api
+from reconciler.errors import AwsError, ResourceFailed, WaitTimeout
+from reconciler.kinds.base import Kind, Ref, Status
+
+Progress = Callable[[str], None]
+T = TypeVar("T")
+IAM_PROPAGATION_HINTS = ("lacks permission", "not authorized to perform", "execution role")
+
+
+@dataclass
+class Polling:
+    initial: float = 2.0  # seconds between status polls, growing by half each time
+    maximum: float = 15.0
+    timeout: float = 1800.0  # per resource, as Terraform's 30 minutes
+    report_every: float = 10.0
+
+
+@dataclass
+class Retrying:
+    retries: int = 6  # temporary failures per call
+    delay: float = 5.0
+
+
+def settle(api: Api, kind: Kind, ref: Ref, polling: Polling, progress: Progress, verb: str, gone: bool = False) -> Status | None:
+    """Poll until `ref` is ready, failed or pending authorization (its Status), or gone (None, when `gone`)."""
+    started = last_report = time.monotonic()
+    interval = polling.initial
+    settled = kind.ready_statuses | kind.failed_statuses | kind.pending_statuses
+    while True:
+        status = kind.status(api, ref)
+        if status is None:
+            if gone:
+                return None
+            raise ResourceFailed(f"{ref.address} disappeared while {verb}")
+        if not gone and (status.status is None or status.status in settled):
+            return status
+        elapsed = time.monotonic() - started
+        if elapsed > polling.timeout:
+            raise WaitTimeout(f"{ref.address}: still not {'gone' if gone else 'READY'} after {elapsed:.0f}s")
+        if time.monotonic() - last_report >= polling.report_every:
+            progress(f"{ref.address}: Still {verb}... [{elapsed:.0f}s elapsed]")
+            last_report = time.monotonic()
+        time.sleep(interval)
+        interval = min(interval * 1.5, polling.maximum)
+
+
+def failure_text(ref: Ref, status: Status) -> str:
+    return f"{ref.address} is {status.status}: {'; '.join(status.reasons) or 'the service gave no reason'}"
+
+
+def with_retries(label: str, call: Callable[[], T], retrying: Retrying, progress: Progress) -> T:
+    for attempt in range(retrying.retries + 1):
+        try:
+            return call()
+        except AwsError as error:
+            if attempt == retrying.retries or not is_temporary(error):
+                raise
+            delay = retrying.delay * (2**attempt)
+            progress(f"{label}: {error.code or 'temporary error'}, retrying in {delay:.0f}s")
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def is_temporary(error: AwsError) -> bool:
+    message = str(error).lower()
+    return error.temporary or error.code == "ConflictException" and "in progress" in message or any(
+        hint in message for hint in IAM_PROPAGATION_HINTS
+    )
