@@ -15,15 +15,22 @@ from reconciler.apply import ApplySettings, apply_plan
 from reconciler.aws import Api
 from reconciler.config.loader import OfflineEnviron
 from reconciler.config.schema import registry_schema
-from reconciler.desired import load_registry
+from reconciler.desired import GATEWAY, TARGET, Registry, load_registry
 from reconciler.drift import drift_report
 from reconciler.errors import ReconcilerError, UserAbort
 from reconciler.importer import import_registry
+from reconciler.kinds.target import is_synchronizable
+from reconciler.live import read_live
 from reconciler.locking import force_unlock, holding, lock_for, new_lock_info
 from reconciler.manager import Computed, Manager, PlanRequest
+from reconciler.mcp.probe import probe
+from reconciler.mcp.verify import verify
 from reconciler.outputs import RENDERERS
 from reconciler.outputs.drift import DRIFT_RENDERERS
+from reconciler.outputs.mcp import PROBE_RENDERERS, VERIFY_RENDERERS, render_sync_text
 from reconciler.saved_plan import SavedPlan, StalePlan, checksum
+from reconciler.scope import Scope
+from reconciler.sync import SyncSettings, Synchronizer
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
@@ -92,16 +99,19 @@ def validate(paths: tuple[str, ...], allow_unset_env: bool) -> None:
 @click.option("--out", "out", metavar="FILE", help="Save the plan for `reconcile apply FILE` (never contains a secret).")
 @click.option("--checksum", "show_checksum", is_flag=True, help="Print the plan's checksum, for `apply --checksum`.")
 @click.option("--changed-only", "changed_since", metavar="GIT_REF", help="Plan only resources whose declarations differ from GIT_REF.")
+@click.option("--probe", "run_probe", is_flag=True, help="Also probe the MCP servers of targets the plan creates or changes; exit 1 if a probe fails.")
 @target_option
 @adopt_option
 @force_option
 @handled
 def plan(paths: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | None, show_checksum: bool,
-         changed_since: str | None, targets: tuple[str, ...], adopt: bool, force: bool) -> None:
+         changed_since: str | None, run_probe: bool, targets: tuple[str, ...], adopt: bool, force: bool) -> None:
     """Show what apply would change. Read-only."""
     request = PlanRequest(_paths(paths), targets, changed_since, adopt=adopt, force=force)
     computed = Manager(_progress).compute(request)
     click.echo(RENDERERS[fmt](computed.plan), nl=False)
+    if run_probe:
+        _probe_plan(computed, fmt)
     if out:
         computed.saved().write(out)
         _progress(f"Saved the plan to {out}; apply exactly it with `reconcile apply {out}`.")
@@ -119,12 +129,13 @@ def plan(paths: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | N
 @click.option("--lock-timeout", type=float, default=0.0, show_default=True, help="Seconds to wait for another apply's lock.")
 @click.option("--poll-interval", type=float, default=ApplySettings.poll_initial, show_default=True, help="First status poll delay in seconds.")
 @click.option("--timeout", type=float, default=ApplySettings.timeout, show_default=True, help="Seconds to wait for each resource.")
+@click.option("--verify", "run_verify", is_flag=True, help="After synchronizing, list tools through each gateway and check expectTools.")
 @target_option
 @adopt_option
 @force_option
 @handled
 def apply(plan_file: str | None, paths: tuple[str, ...], auto_approve: bool, expected_checksum: str | None, lock_timeout: float,
-          poll_interval: float, timeout: float, targets: tuple[str, ...], adopt: bool, force: bool) -> None:
+          poll_interval: float, timeout: float, run_verify: bool, targets: tuple[str, ...], adopt: bool, force: bool) -> None:
     """Converge live state to the files (or run a saved plan): create, update, replace, delete, then synchronize MCP targets."""
     if plan_file and (paths or targets or adopt):
         raise UserAbort("a saved plan carries its own files, targets and --adopt; give only the plan file (and --force)")
@@ -138,12 +149,28 @@ def apply(plan_file: str | None, paths: tuple[str, ...], auto_approve: bool, exp
         computed = manager.compute(request, registry, api)
         _check_reviewed(computed, saved, expected_checksum)
         click.echo(RENDERERS["text"](computed.plan), nl=False)
-        if computed.plan.empty:
-            return
-        if computed.plan.refusals and not request.force:
-            raise UserAbort("refusing to apply: " + "; ".join(r.message for r in computed.plan.refusals))
-        _confirm(auto_approve or saved is not None)
-        _execute(computed, poll_interval, timeout)
+        if not computed.plan.empty:
+            if computed.plan.refusals and not request.force:
+                raise UserAbort("refusing to apply: " + "; ".join(r.message for r in computed.plan.refusals))
+            _confirm(auto_approve or saved is not None)
+            _execute(computed, poll_interval, timeout)
+    if run_verify:
+        _verify(computed.api, computed.registry, (), None, "text")
+
+
+def _probe_plan(computed: Computed, fmt: str) -> None:
+    """Preflight: probe the MCP-server targets this plan would create, update or replace."""
+    names = tuple(
+        f"{c.desired.parent}/{c.desired.name}" for c in computed.plan.changes
+        if c.desired is not None and c.kind == TARGET and "mcpServer" in c.desired.body.get("targetConfiguration", {}).get("mcp", {})
+    )
+    if not names:
+        _progress("Probe: no MCP-server target in this plan.")
+        return
+    report = probe(computed.registry, names)
+    click.echo(PROBE_RENDERERS["json" if fmt == "json" else "text"](report), nl=False)
+    if not report.ok:
+        sys.exit(EXIT_ERROR)
 
 
 def _check_reviewed(computed: Computed, saved: SavedPlan | None, expected_checksum: str | None) -> None:
@@ -155,13 +182,94 @@ def _check_reviewed(computed: Computed, saved: SavedPlan | None, expected_checks
         raise StalePlan(f"stale plan: the plan computed now has checksum {checksum(computed.plan)}, not {expected_checksum}; review it again")
 
 
+def _settings(poll_interval: float, timeout: float, sync: SyncSettings | None = None) -> ApplySettings:
+    return ApplySettings(poll_initial=poll_interval, poll_max=max(poll_interval, ApplySettings.poll_max), timeout=timeout,
+                         sync=sync or SyncSettings())
+
+
 def _execute(computed: Computed, poll_interval: float, timeout: float) -> None:
     started = time.monotonic()
-    settings = ApplySettings(poll_initial=poll_interval, poll_max=max(poll_interval, ApplySettings.poll_max), timeout=timeout)
+    settings = _settings(poll_interval, timeout)
     result = apply_plan(computed.api, computed.plan, settings, _progress)
     click.echo(result.report())
     click.echo(f"Apply took {time.monotonic() - started:.1f}s, {computed.api.writes_made()} write calls.", err=True)
     if not result.ok:
+        sys.exit(EXIT_ERROR)
+
+
+@cli.command()
+@files_option
+@click.option("--gateway", "gateways", multiple=True, metavar="NAME", help="Synchronize this gateway's MCP-server targets (repeatable).")
+@click.option("--target", "targets", multiple=True, metavar="GW/NAME", help="Synchronize this target (repeatable).")
+@click.option("--all", "everything", is_flag=True, help="Synchronize every MCP-server target of the registry.")
+@click.option("--attempts", type=click.IntRange(1, 20), default=SyncSettings.attempts, show_default=True,
+              help="Synchronizations per target before SYNCHRONIZE_UNSUCCESSFUL is reported.")
+@click.option("--backoff", type=float, default=SyncSettings.backoff, show_default=True, help="Seconds before the next attempt, doubling.")
+@click.option("--poll-interval", type=float, default=ApplySettings.poll_initial, show_default=True, help="First status poll delay in seconds.")
+@click.option("--timeout", type=float, default=ApplySettings.timeout, show_default=True, help="Seconds to wait for each synchronization.")
+@handled
+def sync(paths: tuple[str, ...], gateways: tuple[str, ...], targets: tuple[str, ...], everything: bool, attempts: int,
+         backoff: float, poll_interval: float, timeout: float) -> None:
+    """Synchronize MCP-server targets (SynchronizeGatewayTargets) and wait; exit 1 if any ends unsuccessful."""
+    if not (gateways or targets or everything):
+        raise UserAbort("choose what to synchronize: --all, --gateway NAME or --target GW/NAME")
+    registry = load_registry(_paths(paths))
+    chosen = registry.mcp_server_targets(gateways, targets)
+    skipped = [(t.address, "static mcpToolSchema: the gateway does not list its tools from the server")
+               for t in chosen if not is_synchronizable(t.body)]
+    wanted = [t.address for t in chosen if is_synchronizable(t.body)]
+    api = Api(region=registry.region)
+    scope = Scope(tuple(wanted)).with_dependencies(registry)
+    live = read_live(api, registry.name, {d.name for d in registry.of_kind(GATEWAY)}, scope).managed_by(registry.name)
+    settings = _settings(poll_interval, timeout, SyncSettings(attempts, backoff))
+    synchronizer = Synchronizer(api, settings.polling(), settings.retrying(), settings.sync, _progress)
+    result = synchronizer.run([live[a].ref for a in wanted if a in live])
+    result.failed += [(a, "not in AWS (or not managed by this registry): apply first") for a in wanted if a not in live]
+    click.echo(render_sync_text(result, skipped), nl=False)
+    if not result.ok:
+        sys.exit(EXIT_ERROR)
+
+
+@cli.command(name="probe")
+@files_option
+@click.option("--target", "targets", multiple=True, metavar="GW/NAME", help="Probe only this target (repeatable).")
+@click.option("--endpoint", "endpoints", multiple=True, metavar="GW/NAME=URL",
+              help="Probe URL instead of the target's endpoint, e.g. a server running locally (http only on loopback).")
+@click.option("--format", "fmt", type=click.Choice(sorted(PROBE_RENDERERS)), default="text", show_default=True)
+@click.option("--timeout", type=float, default=15.0, show_default=True, help="Seconds for each network step.")
+@handled
+def probe_(paths: tuple[str, ...], targets: tuple[str, ...], endpoints: tuple[str, ...], fmt: str, timeout: float) -> None:
+    """Talk MCP to each MCP-server target's server (no AWS call); exit 1 if a check fails."""
+    overrides = dict(_endpoint(e) for e in endpoints)
+    report = probe(load_registry(_paths(paths)), targets, overrides, timeout)
+    click.echo(PROBE_RENDERERS[fmt](report), nl=False)
+    if not report.ok:
+        sys.exit(EXIT_ERROR)
+
+
+def _endpoint(text: str) -> tuple[str, str]:
+    name, sep, url = text.partition("=")
+    if not sep or "/" not in name or not url:
+        raise UserAbort(f"--endpoint {text!r}: give GATEWAY/TARGET=URL")
+    return name, url
+
+
+@cli.command(name="verify")
+@files_option
+@click.option("--gateway", "gateways", multiple=True, metavar="NAME", help="Verify only this gateway (repeatable).")
+@click.option("--search", "query", metavar="QUERY", help="Also run the gateway's semantic search tool with QUERY.")
+@click.option("--format", "fmt", type=click.Choice(sorted(VERIFY_RENDERERS)), default="text", show_default=True)
+@handled
+def verify_(paths: tuple[str, ...], gateways: tuple[str, ...], query: str | None, fmt: str) -> None:
+    """List tools through each gateway (as an agent would) and check each target's expectTools."""
+    registry = load_registry(_paths(paths))
+    _verify(Api(region=registry.region), registry, gateways, query, fmt)
+
+
+def _verify(api: Api, registry: Registry, gateways: tuple[str, ...], query: str | None, fmt: str) -> None:
+    report = verify(api, registry, gateways, query)
+    click.echo(VERIFY_RENDERERS[fmt](report), nl=False)
+    if not report.ok:
         sys.exit(EXIT_ERROR)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from reconciler.config.loader import Document, Path_, Problem, load
 from reconciler.config.validate import DEFAULT_TARGETS_PER_GATEWAY, DEFAULT_TOOLS_PER_TARGET, dotted, schema_problems
-from reconciler.errors import ConfigError, Location
+from reconciler.errors import ConfigError, Location, ReconcilerError
 
 GATEWAY = "gateway"
 TARGET = "target"
@@ -77,6 +77,17 @@ class Registry:
 
     def of_kind(self, kind: str) -> list[Desired]:
         return [r for r in self.resources.values() if r.kind == kind]
+
+    def mcp_server_targets(self, gateways: tuple[str, ...] = (), names: tuple[str, ...] = ()) -> list[Desired]:
+        """MCP-server targets, all or those of `gateways` plus those named `GATEWAY/TARGET`; unknown names are an error."""
+        targets = [t for t in self.of_kind(TARGET) if "mcpServer" in t.body.get("targetConfiguration", {}).get("mcp", {})]
+        if not gateways and not names:
+            return targets
+        by_name = {f"{t.parent}/{t.name}": t for t in targets}
+        unknown = [n for n in names if n not in by_name] + [g for g in gateways if address(GATEWAY, g) not in self.resources]
+        if unknown:
+            raise ReconcilerError(f"not in the registry as MCP-server targets or gateways: {', '.join(unknown)} (targets are GATEWAY/TARGET)")
+        return [t for t in targets if t.parent in gateways or f"{t.parent}/{t.name}" in names]
 
 
 def load_registry(paths: list[str], environ: dict[str, str] | None = None) -> Registry:

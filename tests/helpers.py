@@ -119,3 +119,24 @@ def fleet(count: int, head: str = "") -> str:
 def reconcile(*args: str, env: dict[str, str] | None = None) -> Result:
     """The `reconcile` CLI in-process (inside the emulator fixture), with the test secrets in its environment."""
     return CliRunner().invoke(cli, list(args), env={**SECRETS, **(env or {})}, catch_exceptions=False)
+
+
+MCP_VERSIONS = '["2025-03-26", "2025-06-18"]'
+
+
+def mcp_registry(targets: dict[str, str], head: str = "", credentials: dict[str, str] | None = None,
+                 gateway: str = "    authorizerType: AWS_IAM\n", expect: dict[str, list[str]] | None = None) -> str:
+    """A registry of one gateway `tools` with an MCP-server target per name -> endpoint.
+
+    `credentials`: target -> one credentialProviderConfigurations entry as flow YAML; `head`: top-level YAML;
+    `gateway`: the gateway's authorizer (and other) lines; `expect`: target -> expectTools.
+    """
+    credentials, expect = credentials or {}, expect or {}
+    lines = "".join(
+        f"      {name}:\n        targetConfiguration: {{mcp: {{mcpServer: {{endpoint: \"{url}\"}}}}}}\n"
+        + (f"        credentialProviderConfigurations: [{credentials[name]}]\n" if name in credentials else "")
+        + (f"        expectTools: [{', '.join(expect[name])}]\n" if name in expect else "")
+        for name, url in targets.items()
+    )
+    return (f"registry: mcp-test\nregion: us-east-1\n{head}gateways:\n  tools:\n    roleArn: {ROLE}\n{gateway}"
+            f"    protocolConfiguration: {{mcp: {{supportedVersions: {MCP_VERSIONS}, searchType: SEMANTIC}}}}\n    targets:\n{lines}")

@@ -49,9 +49,9 @@ class Running:
 
 
 @contextmanager
-def serving(app: ASGIApp, path: str = "/mcp", start_after: float = 0.0) -> Iterator[Running]:
-    """Serve `app` on a free loopback port; with `start_after`, the port opens only that many seconds later."""
-    port = free_port()
+def serving(app: ASGIApp, path: str = "/mcp", start_after: float = 0.0, port: int | None = None) -> Iterator[Running]:
+    """Serve `app` on loopback (a free port unless given); with `start_after`, the port opens that many seconds later."""
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="on"))
 
     def run() -> None:
@@ -75,7 +75,8 @@ def mcp_app(server: MCPServer | Server[Any]) -> Starlette:
     return server.streamable_http_app(stateless_http=True, json_response=True)
 
 
-def healthy(name: str = "orders") -> MCPServer:
+def healthy(name: str = "orders", version: int = 1) -> MCPServer:
+    """An orders server; version 2 adds a `cancel_order` tool (a team deploying a new release)."""
     server = MCPServer(name)
 
     @server.tool()
@@ -87,6 +88,13 @@ def healthy(name: str = "orders") -> MCPServer:
     def list_orders(customer: str, limit: int = 10) -> list[str]:
         """List a customer's recent orders."""
         return [f"{customer}-{i}" for i in range(limit)]
+
+    if version >= 2:
+
+        @server.tool()
+        def cancel_order(order_id: str) -> str:
+            """Cancel an order that has not shipped."""
+            return f"order {order_id}: cancelled"
 
     return server
 

@@ -38,13 +38,12 @@ from mcp.shared.exceptions import MCPError
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from reconciler.mcp.checks import SEPARATOR, check_listing, gateway_name
+from reconciler.mcp.checks import SEARCH_TOOL, SEPARATOR, check_listing, gateway_name
 from reconciler.mcp.client import McpFailure, call_tool, list_tools, offered_versions
 from reconciler.mcp.credentials import outbound
 from reconciler.mcp.endpoints import dialable, is_loopback
 
 PORT_VARIABLE = "RECONCILER_EMULATOR_MCP_PORT"
-SEARCH_TOOL = "x_amz_bedrock_agentcore_search"
 SEARCH_HITS = 5
 DISCOVERY_TIMEOUT = 10.0
 GATEWAY_PATH = re.compile(r"^/gateways/(?P<gateway_id>[^/]+)/mcp$")
@@ -87,8 +86,8 @@ def static_tools(target: Any) -> list[dict[str, Any]] | None:
     mcp = (target.target_configuration or {}).get("mcp", {})
     for kind, holder in (("lambda", "toolSchema"), ("mcpServer", "mcpToolSchema")):
         inline = (mcp.get(kind) or {}).get(holder, {}).get("inlinePayload")
-        if inline is not None:
-            return list(inline)
+        if inline is not None:  # a list of tool definitions, or (static MCP schemas) that list as a JSON string
+            return list(json.loads(inline) if isinstance(inline, str) else inline)
     return None if "mcpServer" in mcp else []
 
 

@@ -22,6 +22,7 @@ from reconciler.aws_model import shape
 from reconciler.mcp.client import Listing
 
 SEPARATOR = "___"  # the gateway shows a target's tool as TARGET___TOOL
+SEARCH_TOOL = "x_amz_bedrock_agentcore_search"  # a SEMANTIC gateway's own tool
 
 
 def gateway_name(target: str, tool: str) -> str:

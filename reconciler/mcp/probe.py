@@ -46,21 +46,9 @@ class ProbeReport:
         return all(p.ok for p in self.probes)
 
 
-def mcp_targets(registry: Registry, selected: tuple[str, ...] = ()) -> list[Desired]:
-    """The registry's MCP-server targets, optionally only `GATEWAY/TARGET` names."""
-    targets = [t for t in registry.of_kind(TARGET) if "mcpServer" in t.body.get("targetConfiguration", {}).get("mcp", {})]
-    if not selected:
-        return targets
-    by_name = {f"{t.parent}/{t.name}": t for t in targets}
-    unknown = [s for s in selected if s not in by_name]
-    if unknown:
-        raise ReconcilerError(f"no MCP-server target {', '.join(unknown)} in the registry (give GATEWAY/TARGET)")
-    return [by_name[s] for s in selected]
-
-
 def probe(registry: Registry, selected: tuple[str, ...] = (), endpoints: dict[str, str] | None = None, timeout: float = 15.0) -> ProbeReport:
     endpoints = endpoints or {}
-    targets = mcp_targets(registry, tuple(dict.fromkeys([*selected, *endpoints])) if selected else ())
+    targets = registry.mcp_server_targets(names=tuple(dict.fromkeys([*selected, *endpoints])) if selected else ())
     unknown = [name for name in endpoints if name not in {f"{t.parent}/{t.name}" for t in targets}]
     if unknown:
         raise ReconcilerError(f"--endpoint names no MCP-server target in the registry: {', '.join(unknown)}")

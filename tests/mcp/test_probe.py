@@ -8,26 +8,14 @@ import pytest
 
 from reconciler.desired import Registry, load_registry
 from reconciler.mcp.probe import probe
-from tests.helpers import ROLE
+from tests.helpers import mcp_registry
 from tests.mcp_servers import (
     OLD_VERSION, RequireApiKey, RequireBearer, duplicate_tools, healthy, mcp_app, not_mcp, oauth_server, old_protocol, serving,
 )
 
-VERSIONS = '["2025-03-26", "2025-06-18"]'
-
-
 def registry(tmp_path: Path, targets: dict[str, str], extra: str = "", env: dict[str, str] | None = None,
              credentials: dict[str, str] | None = None) -> Registry:
-    """One gateway `tools` with an MCP-server target per (name -> endpoint); `credentials`: name -> one config, as flow YAML."""
-    credentials = credentials or {}
-    lines = "".join(
-        f"      {name}:\n        targetConfiguration: {{mcp: {{mcpServer: {{endpoint: \"{url}\"}}}}}}\n"
-        + (f"        credentialProviderConfigurations: [{credentials[name]}]\n" if name in credentials else "")
-        for name, url in targets.items()
-    )
-    text = (f"registry: probe-test\nregion: us-east-1\n{extra}gateways:\n  tools:\n    roleArn: {ROLE}\n    authorizerType: AWS_IAM\n"
-            f"    protocolConfiguration: {{mcp: {{supportedVersions: {VERSIONS}}}}}\n    targets:\n{lines}")
-    (tmp_path / "gateways.yaml").write_text(text)
+    (tmp_path / "gateways.yaml").write_text(mcp_registry(targets, extra, credentials))
     return load_registry([str(tmp_path)], environ=env or {})
 
 
@@ -123,5 +111,5 @@ def test_plain_http_to_a_real_host_is_refused(tmp_path: Path) -> None:
 
 def test_unknown_targets_are_one_error(tmp_path: Path) -> None:
     reg = registry(tmp_path, {"orders": "https://orders.example.com/mcp"})
-    with pytest.raises(Exception, match="no MCP-server target tools/nope"):
+    with pytest.raises(Exception, match="not in the registry as MCP-server targets or gateways: tools/nope"):
         probe(reg, selected=("tools/nope",))
