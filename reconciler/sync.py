@@ -25,14 +25,14 @@ from reconciler.kinds.target import TargetKind
 from reconciler.waiting import Polling, Progress, Retrying, failure_text, settle, with_retries
 
 UNSUCCESSFUL = "SYNCHRONIZE_UNSUCCESSFUL"
-HINTS = (
-    (("connect", "refused", "unreachable", "resolve", "timed out", "timeout", "no answer"),
-     "the gateway cannot reach the server: is it running, and listening on 0.0.0.0 (not 127.0.0.1) inside its container, "
-     "behind a public or VPC-reachable HTTPS endpoint?"),
-    (("401", "403", "unauthorized", "credentials", "token"),
+HINTS = (  # the first whose words appear in the statusReasons wins
+    (("auth:", "401", "403", "unauthorized", "invalid_client", "credentials"),
      "the server refused the gateway's credentials: check the target's credential provider, scopes and audience"),
     (("protocol version",), "the server must accept one of the gateway's protocolConfiguration.mcp.supportedVersions"),
     (("collision", "collide", "duplicate"), "two tools share a name on this gateway: rename one on the server"),
+    (("connect", "refused", "unreachable", "resolve", "timed out", "timeout", "no answer"),
+     "the gateway cannot reach the server: is it running, and listening on 0.0.0.0 (not 127.0.0.1) inside its container, "
+     "behind a public or VPC-reachable HTTPS endpoint?"),
     (("tool", "schema"), "a tool or its input schema is not accepted by the gateway: run `reconcile probe` for details"),
 )
 

@@ -100,7 +100,7 @@ def discover(target: Any, gateway: Any, backend: Any) -> Outcome:
         credentials = outbound(target.credential_provider_configurations or [], provider_lookup(backend), DISCOVERY_TIMEOUT)
         listing = list_tools(credentials.connection(dialable(endpoint), DISCOVERY_TIMEOUT), offered_versions(supported))
     except McpFailure as failure:
-        return Outcome(reasons=[f"Failed to connect to the MCP server at {endpoint}: {failure.kind}: {failure}"])
+        return Outcome(reasons=[f"Failed to list tools from the MCP server at {endpoint}: {failure.kind}: {failure}"])
     except Exception as error:  # noqa: BLE001 - any failure is a reason on the target, as the service reports it
         return Outcome(reasons=[f"Failed to list tools from {endpoint}: {error}"])
     findings = check_listing(target.name, listing, supported, tool_quota=1000)

@@ -40,7 +40,7 @@ def test_a_server_that_stays_down_is_reported_with_reasons_and_a_hint(api, tmp_p
     monkeypatch.chdir(tmp_path)
     result = reconcile("sync", "--target", "tools/orders", "--attempts", "2", *SYNC)
     assert result.exit_code == 1
-    assert "failed: gateway/tools/target/orders: gateway/tools/target/orders is SYNCHRONIZE_UNSUCCESSFUL: Failed to connect" in result.stdout
+    assert "failed: gateway/tools/target/orders: gateway/tools/target/orders is SYNCHRONIZE_UNSUCCESSFUL: Failed to list tools from the MCP server" in result.stdout
     assert "hint: the gateway cannot reach the server" in result.stdout and "0.0.0.0" in result.stdout
 
 
@@ -49,7 +49,7 @@ def test_create_with_an_unreachable_server_fails_with_the_service_reasons(api, t
         endpoint = server.https()
     result = apply_plan(api, plan_for(api, registry_from(tmp_path, mcp_registry({"orders": endpoint}))), FAST)
     assert not result.ok
-    assert "gateway/tools/target/orders is FAILED: Failed to connect to the MCP server" in result.failed[0][1]
+    assert "gateway/tools/target/orders is FAILED: Failed to list tools from the MCP server" in result.failed[0][1]
 
 
 def test_pending_authorization_is_reported_not_hammered(api, client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
