@@ -77,7 +77,7 @@ def mcp_app(server: MCPServer | Server[Any]) -> Starlette:
 
 def healthy(name: str = "orders", version: int = 1) -> MCPServer:
     """An orders server; version 2 adds a `cancel_order` tool (a team deploying a new release)."""
-    server = MCPServer(name)
+    server = MCPServer(name, log_level="WARNING")
 
     @server.tool()
     def get_order(order_id: str) -> str:
