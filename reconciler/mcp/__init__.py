@@ -1,0 +1,1 @@
+"""The MCP side of the registry: conversations with MCP servers and gateways, the checks, probe and verify."""
