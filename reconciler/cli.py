@@ -23,11 +23,11 @@ from reconciler.kinds.target import is_synchronizable
 from reconciler.live import read_live
 from reconciler.locking import force_unlock, holding, lock_for, new_lock_info
 from reconciler.manager import Computed, Manager, PlanRequest
-from reconciler.mcp.probe import probe
+from reconciler.mcp.probe import ProbeReport, probe
 from reconciler.mcp.verify import verify
 from reconciler.outputs import RENDERERS
 from reconciler.outputs.drift import DRIFT_RENDERERS
-from reconciler.outputs.mcp import PROBE_RENDERERS, VERIFY_RENDERERS, render_sync_text
+from reconciler.outputs.mcp import PROBE_RENDERERS, VERIFY_RENDERERS, probe_data, render_sync_text
 from reconciler.saved_plan import SavedPlan, StalePlan, checksum
 from reconciler.scope import Scope
 from reconciler.sync import SyncSettings, Synchronizer
@@ -109,14 +109,20 @@ def plan(paths: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | N
     """Show what apply would change. Read-only."""
     request = PlanRequest(_paths(paths), targets, changed_since, adopt=adopt, force=force)
     computed = Manager(_progress).compute(request)
-    click.echo(RENDERERS[fmt](computed.plan), nl=False)
-    if run_probe:
-        _probe_plan(computed, fmt)
+    report = _probe_plan(computed) if run_probe else None
+    if fmt == "json" and report is not None:
+        click.echo(json.dumps(computed.plan.to_dict() | {"probe": probe_data(report)}, indent=2, ensure_ascii=False))
+    else:
+        click.echo(RENDERERS[fmt](computed.plan), nl=False)
+        if report is not None:
+            click.echo(PROBE_RENDERERS["text"](report), nl=False)
     if out:
         computed.saved().write(out)
         _progress(f"Saved the plan to {out}; apply exactly it with `reconcile apply {out}`.")
     if show_checksum:
         _progress(f"Plan checksum: {checksum(computed.plan)}")
+    if report is not None and not report.ok:
+        sys.exit(EXIT_ERROR)
     if detailed_exitcode and not computed.plan.empty:
         sys.exit(EXIT_CHANGES)
 
@@ -158,7 +164,7 @@ def apply(plan_file: str | None, paths: tuple[str, ...], auto_approve: bool, exp
         _verify(computed.api, computed.registry, (), None, "text")
 
 
-def _probe_plan(computed: Computed, fmt: str) -> None:
+def _probe_plan(computed: Computed) -> ProbeReport:
     """Preflight: probe the MCP-server targets this plan would create, update or replace."""
     names = tuple(
         f"{c.desired.parent}/{c.desired.name}" for c in computed.plan.changes
@@ -166,11 +172,7 @@ def _probe_plan(computed: Computed, fmt: str) -> None:
     )
     if not names:
         _progress("Probe: no MCP-server target in this plan.")
-        return
-    report = probe(computed.registry, names)
-    click.echo(PROBE_RENDERERS["json" if fmt == "json" else "text"](report), nl=False)
-    if not report.ok:
-        sys.exit(EXIT_ERROR)
+    return probe(computed.registry, names) if names else ProbeReport([])
 
 
 def _check_reviewed(computed: Computed, saved: SavedPlan | None, expected_checksum: str | None) -> None:

@@ -12,6 +12,7 @@ import ssl
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator
+from urllib.parse import urlsplit, urlunsplit
 
 import anyio
 import httpx2
@@ -157,10 +158,17 @@ def _leaves(error: BaseException) -> list[BaseException]:
     return [error]
 
 
+def shown(url: str) -> str:
+    """A URL as messages show it: without its query, which may carry an API key."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(query="(hidden)" if parts.query else ""))
+
+
 def classify(error: BaseException, url: str, statuses: _Statuses) -> McpFailure:
     """The one failure class and line that explains `error`."""
     if isinstance(error, (KeyboardInterrupt, SystemExit)):
         raise error
+    url = shown(url)
     causes = _leaves(error)
     ours = [c for c in causes if isinstance(c, McpFailure)]
     if ours:

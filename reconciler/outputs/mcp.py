@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import Callable
+from typing import Any, Callable
 
 from reconciler.mcp.probe import ProbeReport
 from reconciler.mcp.verify import VerifyReport
@@ -27,8 +27,12 @@ def render_probe_text(report: ProbeReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def probe_data(report: ProbeReport) -> dict[str, Any]:
+    return {"format_version": 1, "ok": report.ok, "probes": [asdict(p) | {"ok": p.ok} for p in report.probes]}
+
+
 def render_probe_json(report: ProbeReport) -> str:
-    return json.dumps({"format_version": 1, "ok": report.ok, "probes": [asdict(p) | {"ok": p.ok} for p in report.probes]}, indent=2) + "\n"
+    return json.dumps(probe_data(report), indent=2) + "\n"
 
 
 def render_verify_text(report: VerifyReport) -> str:

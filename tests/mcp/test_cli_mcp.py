@@ -41,9 +41,12 @@ def test_plan_probe_fails_before_a_bad_server_is_registered(emulator_url: str, t
     with serving(not_mcp()) as html:
         (tmp_path / "gateways.yaml").write_text(unique(mcp_registry({"portal": html.https()}), "bad"))
         planned = run(["plan", "--probe"], emulator_url, tmp_path)
+        as_json = run(["plan", "--probe", "--format", "json"], emulator_url, tmp_path)
     assert planned.returncode == 1
     assert "✗ gateway/tools-bad/target/portal: not-mcp:" in planned.stdout
     assert "Traceback" not in planned.stderr
+    document = json.loads(as_json.stdout)  # one JSON object: the plan, with the probe inside
+    assert as_json.returncode == 1 and document["summary"]["create"] == 2 and document["probe"]["ok"] is False
 
 
 def test_probe_a_local_server_before_deploying(emulator_url: str, tmp_path: Path) -> None:

@@ -113,3 +113,14 @@ def test_unknown_targets_are_one_error(tmp_path: Path) -> None:
     reg = registry(tmp_path, {"orders": "https://orders.example.com/mcp"})
     with pytest.raises(Exception, match="not in the registry as MCP-server targets or gateways: tools/nope"):
         probe(reg, selected=("tools/nope",))
+
+
+def test_an_api_key_in_the_query_never_shows_in_a_failure(tmp_path: Path) -> None:
+    with serving(not_mcp()) as stopped:
+        dead = stopped.https()
+    provider = "credentialProviders:\n  vendor:\n    apiKey: {apiKey: \"${env:VENDOR_KEY}\"}\n"
+    key = {"orders": "{credentialProviderType: API_KEY, credentialProvider: {apiKeyCredentialProvider: "
+                     "{provider: vendor, credentialParameterName: api_key, credentialLocation: QUERY_PARAMETER}}}"}
+    report = probe(registry(tmp_path, {"orders": dead}, provider, {"VENDOR_KEY": "query-key-999"}, key))
+    failure = by_target(report)["orders"].failure
+    assert failure.startswith("unreachable:") and "?(hidden)" in failure and "query-key-999" not in str(report)
