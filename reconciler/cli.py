@@ -15,12 +15,10 @@ from reconciler.apply import ApplySettings, apply_plan
 from reconciler.aws import Api
 from reconciler.config.loader import OfflineEnviron
 from reconciler.config.schema import registry_schema
-from reconciler.desired import GATEWAY, TARGET, Registry, load_registry
+from reconciler.desired import TARGET, Registry, load_registry
 from reconciler.drift import drift_report
 from reconciler.errors import ReconcilerError, UserAbort
 from reconciler.importer import import_registry
-from reconciler.kinds.target import is_synchronizable
-from reconciler.live import read_live
 from reconciler.locking import force_unlock, holding, lock_for, new_lock_info
 from reconciler.manager import Computed, Manager, PlanRequest
 from reconciler.mcp.probe import ProbeReport, probe
@@ -29,8 +27,7 @@ from reconciler.outputs import RENDERERS
 from reconciler.outputs.drift import DRIFT_RENDERERS
 from reconciler.outputs.mcp import PROBE_RENDERERS, VERIFY_RENDERERS, probe_data, render_sync_text
 from reconciler.saved_plan import SavedPlan, StalePlan, checksum
-from reconciler.scope import Scope
-from reconciler.sync import SyncSettings, Synchronizer
+from reconciler.sync import SyncSettings, Synchronizer, synchronize_declared
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
@@ -216,18 +213,11 @@ def sync(paths: tuple[str, ...], gateways: tuple[str, ...], targets: tuple[str, 
     if not (gateways or targets or everything):
         raise UserAbort("choose what to synchronize: --all, --gateway NAME or --target GW/NAME")
     registry = load_registry(_paths(paths))
-    chosen = registry.mcp_server_targets(gateways, targets)
-    skipped = [(t.address, "static mcpToolSchema: the gateway does not list its tools from the server")
-               for t in chosen if not is_synchronizable(t.body)]
-    wanted = [t.address for t in chosen if is_synchronizable(t.body)]
     api = Api(region=registry.region)
-    scope = Scope(tuple(wanted)).with_dependencies(registry)
-    live = read_live(api, registry.name, {d.name for d in registry.of_kind(GATEWAY)}, scope).managed_by(registry.name)
     settings = _settings(poll_interval, timeout, SyncSettings(attempts, backoff))
     synchronizer = Synchronizer(api, settings.polling(), settings.retrying(), settings.sync, _progress)
-    result = synchronizer.run([live[a].ref for a in wanted if a in live])
-    result.failed += [(a, "not in AWS (or not managed by this registry): apply first") for a in wanted if a not in live]
-    click.echo(render_sync_text(result, skipped), nl=False)
+    result = synchronize_declared(synchronizer, registry, registry.mcp_server_targets(gateways, targets))
+    click.echo(render_sync_text(result), nl=False)
     if not result.ok:
         sys.exit(EXIT_ERROR)
 

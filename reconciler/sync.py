@@ -17,11 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from reconciler.aws import Api
-from reconciler.desired import TARGET
+from reconciler.desired import GATEWAY, TARGET, Desired, Registry
 from reconciler.errors import ReconcilerError
 from reconciler.kinds import KINDS
 from reconciler.kinds.base import Ref
-from reconciler.kinds.target import TargetKind
+from reconciler.kinds.target import TargetKind, is_synchronizable
+from reconciler.live import read_live
+from reconciler.scope import Scope
 from reconciler.waiting import Polling, Progress, Retrying, failure_text, settle, with_retries
 
 UNSUCCESSFUL = "SYNCHRONIZE_UNSUCCESSFUL"
@@ -53,6 +55,7 @@ class SyncResult:
     synchronized: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     pending: list[tuple[str, str]] = field(default_factory=list)  # (address, *_PENDING_AUTH status)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (address, why it cannot be synchronized)
 
     @property
     def ok(self) -> bool:
@@ -122,3 +125,16 @@ class Synchronizer:
         self.progress(f"{ref.address}: synchronization failed: {message}")
         with self.lock:
             self.result.failed.append((ref.address, message))
+
+
+def synchronize_declared(synchronizer: Synchronizer, registry: Registry, chosen: list[Desired]) -> SyncResult:
+    """`reconcile sync`: the chosen declared targets, found live (reading only them and their gateways)."""
+    wanted = [t.address for t in chosen if is_synchronizable(t.body)]
+    scope = Scope(tuple(wanted)).with_dependencies(registry)
+    declared_gateways = {g.name for g in registry.of_kind(GATEWAY)}
+    live = read_live(synchronizer.api, registry.name, declared_gateways, scope).managed_by(registry.name)
+    result = synchronizer.run([live[a].ref for a in wanted if a in live])
+    result.failed += [(a, "not in AWS (or not managed by this registry): apply first") for a in wanted if a not in live]
+    result.skipped += [(t.address, "static mcpToolSchema: the gateway does not list its tools from the server")
+                       for t in chosen if not is_synchronizable(t.body)]
+    return result

@@ -130,7 +130,7 @@ PENDING_AUTH = frozenset(pending for _, pending in WORK.values())
 
 class EmulatedTarget(Timed, GatewayTarget):
     def __init__(self, gateway: Gateway, *args: Any, **kwargs: Any):
-        super().__init__(gateway=gateway, *args, **kwargs)
+        super().__init__(*args, gateway=gateway, **kwargs)
         self.gateway = gateway
         self.target_id = random_id(string.ascii_uppercase + string.digits)  # 10 alphanumerics
         self.last_synchronized_at: Any = None

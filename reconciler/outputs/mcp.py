@@ -62,12 +62,12 @@ def render_verify_json(report: VerifyReport) -> str:
     return json.dumps(data, indent=2) + "\n"
 
 
-def render_sync_text(result: SyncResult, skipped: list[tuple[str, str]]) -> str:
-    lines = [f"  skipped: {addr}: {why}" for addr, why in skipped]
+def render_sync_text(result: SyncResult) -> str:
+    lines = [f"  skipped: {addr}: {why}" for addr, why in result.skipped]
     lines += [f"  pending authorization: {addr} is {status}" for addr, status in result.pending]
     lines += [f"  failed: {addr}: {why}" for addr, why in result.failed]
     head = (f"Sync {'complete' if result.ok else 'failed'}: {len(result.synchronized)} synchronized, {len(result.failed)} failed, "
-            f"{len(result.pending)} pending authorization, {len(skipped)} skipped.")
+            f"{len(result.pending)} pending authorization, {len(result.skipped)} skipped.")
     return "\n".join([head, *lines]) + "\n"
 
 

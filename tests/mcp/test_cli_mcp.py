@@ -54,6 +54,6 @@ def test_probe_a_local_server_before_deploying(emulator_url: str, tmp_path: Path
     with serving(mcp_app(healthy(version=2))) as local:
         probed = run(["probe", "--endpoint", f"tools-local/orders={local.url}"], emulator_url, tmp_path)
     assert probed.returncode == 0, probed.stdout + probed.stderr
-    assert f"3 tools, protocol 2025-06-18" in probed.stdout and local.url in probed.stdout
+    assert "3 tools, protocol 2025-06-18" in probed.stdout and local.url in probed.stdout
     bad = run(["probe", "--endpoint", "nonsense"], emulator_url, tmp_path)
     assert bad.returncode == 1 and "give GATEWAY/TARGET=URL" in bad.stderr
