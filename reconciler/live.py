@@ -40,26 +40,33 @@ class LiveState:
 def read_live(
     api: Api,
     registry: str,
-    declared_gateways: set[str] | None = None,
+    declared: set[str] | None = None,
     scope: Scope | None = None,
     workers: int = DEFAULT_READ_WORKERS,
 ) -> LiveState:
-    """Targets are read for the gateways `registry` owns and for those it declares (they may be adopted).
+    """Declared resources are read in full; every other gateway and provider only for its tags (ownership).
 
-    With a scope, only the resources it includes are read (listing stays complete).
+    That halves the reads of an account with many gateways (Get+ListTags -> ListTags). Targets are read for
+    the gateways `registry` owns and for the declared ones (they may be adopted). With a scope, only the
+    resources it includes are read (listing stays complete).
     """
-    declared_gateways = declared_gateways or set()
+    declared = declared or set()
     wanted = scope.includes if scope else (lambda addr: True)
     state = LiveState()
     with ThreadPoolExecutor(max_workers=workers) as pool:
         top_kinds = [k for k in KINDS.values() if k.key != TARGET]
         refs = [ref for listed in _map(pool, lambda k: k.list(api), top_kinds) for ref in listed if wanted(ref.address)]
-        for live in _map(pool, lambda r: _read(api, r), refs):
+        full = [r for r in refs if r.address in declared]
+        for live in _map(pool, lambda r: _read(api, r), full):
+            if live:
+                state.resources[live.address] = live
+        rest = _with_arns([r for r in refs if r.address not in declared], state, api)
+        for live in _map(pool, lambda r: _read(api, r, ownership_only=True), rest):
             if live:
                 state.resources[live.address] = live
         gateways = [
             g.ref for g in state.resources.values()
-            if g.ref.kind == GATEWAY and (g.owner == registry or g.ref.name in declared_gateways)
+            if g.ref.kind == GATEWAY and (g.owner == registry or g.address in declared)
         ]
         target_refs = [ref for listed in _map(pool, lambda g: _list_targets(api, g), gateways) for ref in listed if wanted(ref.address)]
         for live in _map(pool, lambda r: _read(api, r), target_refs):
@@ -81,10 +88,27 @@ def _list_targets(api: Api, gateway: Ref) -> list[Ref]:
         raise
 
 
-def _read(api: Api, ref: Ref) -> Live | None:
-    """The resource's full configuration and tags; None if it vanished since it was listed."""
+def _with_arns(refs: list[Ref], state: LiveState, api: Api) -> list[Ref]:
+    """Fill ARNs that listing left out from a sibling's (reading one resource in full if none is known yet)."""
+    for ref in refs:
+        if ref.arn is not None:
+            continue
+        kind = KINDS[ref.kind]
+        sibling = next((live.ref.arn for live in state.resources.values() if live.ref.kind == ref.kind and live.ref.arn), None)
+        if sibling is None:
+            sample = _read(api, ref)
+            if sample is not None:
+                state.resources[sample.address] = sample
+            continue
+        ref.arn = kind.sibling_arn(sibling, ref)
+    return [r for r in refs if r.address not in state.resources]
+
+
+def _read(api: Api, ref: Ref, ownership_only: bool = False) -> Live | None:
+    """The resource's configuration (or, for ownership, only its tags); None if it vanished since it was listed."""
+    kind = KINDS[ref.kind]
     try:
-        return KINDS[ref.kind].read(api, ref)
+        return kind.read_ownership(api, ref) if ownership_only and ref.arn else kind.read(api, ref)
     except AwsError as error:
         if error.code == NOT_FOUND:
             return None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from reconciler.aws import Api
-from reconciler.desired import GATEWAY, Registry, load_registry
+from reconciler.desired import Registry, load_registry
 from reconciler.live import LiveState, read_live
 from reconciler.plan import Plan
 from reconciler.planner import make_plan
@@ -76,8 +76,7 @@ class Manager:
             self.progress(f"Planning only: {selected}.")
             registry = scope.restrict(registry)
         started = time.monotonic()
-        declared = {d.name for d in registry.of_kind(GATEWAY)}
-        live = read_live(api, registry.name, declared, scope)
+        live = read_live(api, registry.name, set(registry.resources), scope)
         plan = make_plan(registry, live, request.adopt, request.force)
         plan.region = plan.region or api.region
         seconds = time.monotonic() - started

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from reconciler.aws import Api
-from reconciler.desired import GATEWAY, TARGET, Desired, Registry
+from reconciler.desired import TARGET, Desired, Registry
 from reconciler.errors import ReconcilerError
 from reconciler.kinds import KINDS
 from reconciler.kinds.base import Ref
@@ -131,8 +131,7 @@ def synchronize_declared(synchronizer: Synchronizer, registry: Registry, chosen:
     """`reconcile sync`: the chosen declared targets, found live (reading only them and their gateways)."""
     wanted = [t.address for t in chosen if is_synchronizable(t.body)]
     scope = Scope(tuple(wanted)).with_dependencies(registry)
-    declared_gateways = {g.name for g in registry.of_kind(GATEWAY)}
-    live = read_live(synchronizer.api, registry.name, declared_gateways, scope).managed_by(registry.name)
+    live = read_live(synchronizer.api, registry.name, set(registry.resources), scope).managed_by(registry.name)
     result = synchronizer.run([live[a].ref for a in wanted if a in live])
     result.failed += [(a, "not in AWS (or not managed by this registry): apply first") for a in wanted if a not in live]
     result.skipped += [(t.address, "static mcpToolSchema: the gateway does not list its tools from the server")

@@ -84,7 +84,7 @@ def registry_from(tmp_path: Path, text: str = BASE, env: dict[str, str] | None =
 
 
 def plan_for(api: Api, registry: Registry) -> Plan:
-    return make_plan(registry, read_live(api, registry.name))
+    return make_plan(registry, read_live(api, registry.name, set(registry.resources)))
 
 
 def converge(api: Api, registry: Registry) -> ApplyResult:

@@ -90,8 +90,8 @@ def test_taking_over_another_registrys_resource_needs_force(api, tmp_path: Path)
     with pytest.raises(PlanError, match="belongs to registry 'other-registry'.*apply --adopt --force takes it over"):
         plan_for(api, ours)
     with pytest.raises(PlanError, match="belongs to registry 'other-registry'"):
-        make_plan(ours, read_live(api, ours.name, {"main"}), adopt=True)
-    takeover = make_plan(ours, read_live(api, ours.name, {"main"}), adopt=True, force=True)
+        make_plan(ours, read_live(api, ours.name, set(ours.resources)), adopt=True)
+    takeover = make_plan(ours, read_live(api, ours.name, set(ours.resources)), adopt=True, force=True)
     assert {c.address: c.adopt for c in takeover.changes} == {
         "api-key-credential-provider/vendor": "takeover",
         "oauth2-credential-provider/m2m": "takeover",

@@ -157,6 +157,14 @@ class Kind(ABC):
             status_reasons=list(raw.get("statusReasons") or []),
         )
 
+    def read_ownership(self, api: Api, ref: Ref) -> Live:
+        """Only the tags (who owns it): enough for a resource the registry does not declare."""
+        return Live(ref=ref, body={}, tags=self.read_tags(api, ref) if self.taggable and ref.arn else {})
+
+    def sibling_arn(self, sibling: str, ref: Ref) -> str | None:
+        """Hook: `ref`'s ARN built from another resource's ARN of this kind, when listing does not return ARNs."""
+        return None
+
     def status(self, api: Api, ref: Ref) -> Status | None:
         """The current status, or None once the resource is gone."""
         try:

@@ -23,6 +23,10 @@ class GatewayKind(Kind):
     def list(self, api: Api, parent: Ref | None = None) -> list[Ref]:
         return [Ref(self.key, item["name"], item["gatewayId"]) for item in api.list_all("list_gateways", "items")]
 
+    def sibling_arn(self, sibling: str, ref: Ref) -> str | None:
+        """ListGateways returns no ARNs; they differ only in the trailing gateway id."""
+        return f"{sibling.rsplit('/', 1)[0]}/{ref.ident}"
+
     def describe(self, api: Api, ref: Ref) -> dict[str, Any]:
         raw = api.call("get_gateway", gatewayIdentifier=ref.ident)
         ref.arn = raw.get("gatewayArn", ref.arn)
