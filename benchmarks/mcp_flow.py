@@ -60,9 +60,9 @@ def main() -> None:
         settings = ApplySettings(poll_initial=0.02, poll_max=0.1)
         report = timed(f"probe {args.targets} targets", lambda: probe(registry))
         assert report.ok
-        result = timed("apply (create + sync)", lambda: apply_plan(api, make_plan(registry, read_live(api, registry.name)), settings))
+        result = timed("apply (create + sync)", lambda: apply_plan(api, make_plan(registry, read_live(api, registry.name, set(registry.resources))), settings))
         assert result.ok, result.report()
-        live = read_live(api, registry.name).managed_by(registry.name)
+        live = read_live(api, registry.name, set(registry.resources)).managed_by(registry.name)
         refs = [r.ref for r in live.values() if r.ref.kind == TARGET]
         synchronizer = Synchronizer(api, settings.polling(), settings.retrying(), SyncSettings(), lambda line: None)
         synced = timed(f"sync {len(refs)} targets", lambda: synchronizer.run(refs))

@@ -50,7 +50,7 @@ def main() -> None:
         registry = load_registry([str(folder)])
         for label in ("first plan", "apply", "no-op plan"):
             started, calls = time.monotonic(), sum(api.calls.values())
-            plan = make_plan(registry, read_live(api, registry.name))
+            plan = make_plan(registry, read_live(api, registry.name, set(registry.resources)))
             if label == "apply":
                 result = apply_plan(api, plan, ApplySettings(poll_initial=0.01, poll_max=0.05))
                 assert result.ok, result.report()

@@ -40,7 +40,7 @@ class LiveState:
 def read_live(
     api: Api,
     registry: str,
-    declared: set[str] | None = None,
+    declared: set[str],
     scope: Scope | None = None,
     workers: int = DEFAULT_READ_WORKERS,
 ) -> LiveState:
@@ -50,7 +50,6 @@ def read_live(
     the gateways `registry` owns and for the declared ones (they may be adopted). With a scope, only the
     resources it includes are read (listing stays complete).
     """
-    declared = declared or set()
     wanted = scope.includes if scope else (lambda addr: True)
     state = LiveState()
     with ThreadPoolExecutor(max_workers=workers) as pool:

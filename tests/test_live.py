@@ -26,7 +26,7 @@ def test_without_any_declared_gateway_one_is_read_to_learn_the_arn_shape(api, cl
     for i in range(3):
         client.create_gateway(name=f"team-{i}", roleArn=ROLE, authorizerType="AWS_IAM")
     api.calls.clear()
-    state = read_live(api, "nobody")
+    state = read_live(api, "nobody", set())
     assert api.calls["GetGateway"] == 1 and len(state.resources) == 3
     arns = {client.get_gateway(gatewayIdentifier=r.ref.ident)["gatewayArn"] for r in state.resources.values()}
     assert arns == {r.ref.arn for r in state.resources.values()}
