@@ -32,6 +32,7 @@ from reconciler.mcp.probe import probe  # noqa: E402
 from reconciler.mcp.verify import verify  # noqa: E402
 from reconciler.planner import make_plan  # noqa: E402
 from reconciler.sync import SyncSettings, Synchronizer  # noqa: E402
+from reconciler.waiting import Polling  # noqa: E402
 from tests.helpers import mcp_registry  # noqa: E402
 from tests.mcp_servers import healthy, mcp_app, serving  # noqa: E402
 
@@ -57,14 +58,14 @@ def main() -> None:
         (folder / "gateways.yaml").write_text(mcp_registry(targets))
         registry = load_registry([str(folder)])
         api = Api(region="us-east-1", **({} if args.paced else {"read_rate": 1e6, "write_rate": 1e6}))
-        settings = ApplySettings(poll_initial=0.02, poll_max=0.1)
+        settings = ApplySettings(polling=Polling(initial=0.02, maximum=0.1))
         report = timed(f"probe {args.targets} targets", lambda: probe(registry))
         assert report.ok
         result = timed("apply (create + sync)", lambda: apply_plan(api, make_plan(registry, read_live(api, registry.name, set(registry.resources))), settings))
         assert result.ok, result.report()
         live = read_live(api, registry.name, set(registry.resources)).managed_by(registry.name)
         refs = [r.ref for r in live.values() if r.ref.kind == TARGET]
-        synchronizer = Synchronizer(api, settings.polling(), settings.retrying(), SyncSettings(), lambda line: None)
+        synchronizer = Synchronizer(api, settings.polling, settings.retrying, SyncSettings(), lambda line: None)
         synced = timed(f"sync {len(refs)} targets", lambda: synchronizer.run(refs))
         assert synced.ok
         checked = timed("verify through the gateway", lambda: verify(api, registry))

@@ -25,6 +25,7 @@ from reconciler.desired import load_registry  # noqa: E402
 from reconciler.emulator import install  # noqa: E402
 from reconciler.live import read_live  # noqa: E402
 from reconciler.planner import make_plan  # noqa: E402
+from reconciler.waiting import Polling  # noqa: E402
 
 
 def registry_text(gateways: int, targets: int) -> str:
@@ -52,7 +53,7 @@ def main() -> None:
             started, calls = time.monotonic(), sum(api.calls.values())
             plan = make_plan(registry, read_live(api, registry.name, set(registry.resources)))
             if label == "apply":
-                result = apply_plan(api, plan, ApplySettings(poll_initial=0.01, poll_max=0.05))
+                result = apply_plan(api, plan, ApplySettings(polling=Polling(initial=0.01, maximum=0.05)))
                 assert result.ok, result.report()
             print(f"{label:>10}: {time.monotonic() - started:7.2f}s {sum(api.calls.values()) - calls:6d} calls "
                   f"{len(plan.changes)} changes")

@@ -32,21 +32,11 @@ from reconciler.waiting import Polling, Progress, Retrying, failure_text, settle
 
 @dataclass
 class ApplySettings:
-    poll_initial: float = 2.0  # seconds between status polls, growing by half each time
-    poll_max: float = 15.0
-    timeout: float = 1800.0  # per resource, as Terraform's 30 minutes
+    polling: Polling = field(default_factory=Polling)
+    retrying: Retrying = field(default_factory=Retrying)  # temporary failures (IAM propagation, throttling) per call
+    sync: SyncSettings = field(default_factory=SyncSettings)
     workers: int = 8
     writes_per_gateway: int = 5  # the service's concurrent target write limit
-    retries: int = 6  # temporary failures (IAM propagation, throttling) per call
-    retry_delay: float = 5.0
-    report_every: float = 10.0
-    sync: SyncSettings = field(default_factory=SyncSettings)
-
-    def polling(self) -> Polling:
-        return Polling(self.poll_initial, self.poll_max, self.timeout, self.report_every)
-
-    def retrying(self) -> Retrying:
-        return Retrying(self.retries, self.retry_delay)
 
 
 @dataclass
@@ -208,11 +198,11 @@ class Executor:
 
     # --- waiting and retrying -------------------------------------------------------
     def _with_retries(self, label: str, call: Callable[[], Ref | None]) -> Ref | None:
-        return with_retries(label, call, self.settings.retrying(), self.progress)
+        return with_retries(label, call, self.settings.retrying, self.progress)
 
     def _wait(self, kind: Kind, ref: Ref, verb: str, gone: bool = False) -> None:
         """Until READY (or gone); a failed status stops the resource, a pending authorization is noted."""
-        status = settle(self.api, kind, ref, self.settings.polling(), self.progress, verb, gone)
+        status = settle(self.api, kind, ref, self.settings.polling, self.progress, verb, gone)
         if status is None or status.status is None or status.status in kind.ready_statuses:
             return
         if status.status in kind.pending_statuses:
@@ -226,7 +216,7 @@ class Executor:
         """SynchronizeGatewayTargets for every MCP-server target written, sharing the per-gateway write slots."""
         pending = {addr for addr, _ in self.result.pending}
         refs = [self.refs[addr] for addr in sorted(self.written_targets) if addr not in pending]
-        synchronizer = Synchronizer(self.api, self.settings.polling(), self.settings.retrying(), self.settings.sync,
+        synchronizer = Synchronizer(self.api, self.settings.polling, self.settings.retrying, self.settings.sync,
                                     self.progress, slots=self.gateway_slots)
         outcome = synchronizer.run(refs, self.settings.workers)
         self.result.synchronized += outcome.synchronized

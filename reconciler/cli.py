@@ -28,6 +28,7 @@ from reconciler.outputs.drift import DRIFT_RENDERERS
 from reconciler.outputs.mcp import PROBE_RENDERERS, VERIFY_RENDERERS, probe_data, render_sync_text
 from reconciler.saved_plan import SavedPlan, StalePlan, checksum
 from reconciler.sync import SyncSettings, Synchronizer, synchronize_declared
+from reconciler.waiting import Polling
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
@@ -130,8 +131,8 @@ def plan(paths: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | N
 @click.option("--auto-approve", is_flag=True, help="Apply without asking.")
 @click.option("--checksum", "expected_checksum", metavar="DIGEST", help="Apply only if the plan computed now has this checksum.")
 @click.option("--lock-timeout", type=float, default=0.0, show_default=True, help="Seconds to wait for another apply's lock.")
-@click.option("--poll-interval", type=float, default=ApplySettings.poll_initial, show_default=True, help="First status poll delay in seconds.")
-@click.option("--timeout", type=float, default=ApplySettings.timeout, show_default=True, help="Seconds to wait for each resource.")
+@click.option("--poll-interval", type=float, default=Polling.initial, show_default=True, help="First status poll delay in seconds.")
+@click.option("--timeout", type=float, default=Polling.timeout, show_default=True, help="Seconds to wait for each resource.")
 @click.option("--verify", "run_verify", is_flag=True, help="After synchronizing, list tools through each gateway and check expectTools.")
 @target_option
 @adopt_option
@@ -182,8 +183,8 @@ def _check_reviewed(computed: Computed, saved: SavedPlan | None, expected_checks
 
 
 def _settings(poll_interval: float, timeout: float, sync: SyncSettings | None = None) -> ApplySettings:
-    return ApplySettings(poll_initial=poll_interval, poll_max=max(poll_interval, ApplySettings.poll_max), timeout=timeout,
-                         sync=sync or SyncSettings())
+    polling = Polling(initial=poll_interval, maximum=max(poll_interval, Polling.maximum), timeout=timeout)
+    return ApplySettings(polling=polling, sync=sync or SyncSettings())
 
 
 def _execute(computed: Computed, poll_interval: float, timeout: float) -> None:
@@ -204,8 +205,8 @@ def _execute(computed: Computed, poll_interval: float, timeout: float) -> None:
 @click.option("--attempts", type=click.IntRange(1, 20), default=SyncSettings.attempts, show_default=True,
               help="Synchronizations per target before SYNCHRONIZE_UNSUCCESSFUL is reported.")
 @click.option("--backoff", type=float, default=SyncSettings.backoff, show_default=True, help="Seconds before the next attempt, doubling.")
-@click.option("--poll-interval", type=float, default=ApplySettings.poll_initial, show_default=True, help="First status poll delay in seconds.")
-@click.option("--timeout", type=float, default=ApplySettings.timeout, show_default=True, help="Seconds to wait for each synchronization.")
+@click.option("--poll-interval", type=float, default=Polling.initial, show_default=True, help="First status poll delay in seconds.")
+@click.option("--timeout", type=float, default=Polling.timeout, show_default=True, help="Seconds to wait for each synchronization.")
 @handled
 def sync(paths: tuple[str, ...], gateways: tuple[str, ...], targets: tuple[str, ...], everything: bool, attempts: int,
          backoff: float, poll_interval: float, timeout: float) -> None:
@@ -215,7 +216,7 @@ def sync(paths: tuple[str, ...], gateways: tuple[str, ...], targets: tuple[str, 
     registry = load_registry(_paths(paths))
     api = Api(region=registry.region)
     settings = _settings(poll_interval, timeout, SyncSettings(attempts, backoff))
-    synchronizer = Synchronizer(api, settings.polling(), settings.retrying(), settings.sync, _progress)
+    synchronizer = Synchronizer(api, settings.polling, settings.retrying, settings.sync, _progress)
     result = synchronize_declared(synchronizer, registry, registry.mcp_server_targets(gateways, targets))
     click.echo(render_sync_text(result), nl=False)
     if not result.ok:

@@ -16,11 +16,12 @@ from reconciler.apply import ApplySettings
 from reconciler.aws import Api
 from reconciler.emulator import install
 from reconciler.sync import SyncSettings
+from reconciler.waiting import Polling, Retrying
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REGION = "us-east-1"
-FAST = ApplySettings(poll_initial=0.02, poll_max=0.1, timeout=20, retry_delay=0.01, report_every=60,
+FAST = ApplySettings(polling=Polling(initial=0.02, maximum=0.1, timeout=20, report_every=60), retrying=Retrying(delay=0.01),
                      sync=SyncSettings(attempts=3, backoff=0.2))
 EMULATOR_DELAY = "0.05"
 
