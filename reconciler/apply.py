@@ -132,10 +132,7 @@ class Executor:
             self.progress(f"{change.address}: failed: {error}")
 
     def _slot(self, change: Change) -> ContextManager[object]:
-        if change.kind != TARGET:
-            return nullcontext()
-        gateway = change.desired.parent if change.desired else change.live.ref.parent  # type: ignore[union-attr]
-        return self.gateway_slots[gateway or ""]
+        return nullcontext() if change.gateway is None else self.gateway_slots[change.gateway]
 
     # --- operations ---------------------------------------------------------------
     @contextmanager

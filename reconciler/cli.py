@@ -155,7 +155,7 @@ def apply(plan_file: str | None, paths: tuple[str, ...], auto_approve: bool, exp
         click.echo(RENDERERS["text"](computed.plan), nl=False)
         if not computed.plan.empty:
             if computed.plan.refusals and not request.force:
-                raise UserAbort("refusing to apply: " + "; ".join(r.message for r in computed.plan.refusals))
+                raise UserAbort("refusing to apply: " + "; ".join(computed.plan.refusals))
             _confirm(auto_approve or saved is not None)
             _execute(computed, poll_interval, timeout)
     if run_verify:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.desired import Desired, ProviderRef
+from reconciler.desired import TARGET, Desired, ProviderRef
 from reconciler.diff import ABSENT, FieldChange
 from reconciler.kinds import KINDS
 from reconciler.kinds.base import Live, Ref
@@ -31,6 +31,13 @@ class Change:
     adopt: str | None = None  # ADOPT (unmanaged) or TAKEOVER (another registry's): tagged for this one
 
     @property
+    def gateway(self) -> str | None:
+        """The gateway a target change belongs to (None for other kinds)."""
+        if self.kind != TARGET:
+            return None
+        return self.desired.parent if self.desired else self.live.ref.parent  # type: ignore[union-attr]
+
+    @property
     def phase(self) -> int:
         return KINDS[self.kind].phase
 
@@ -45,7 +52,7 @@ class Plan:
     changes: list[Change]
     unchanged: int = 0
     known: dict[str, Ref] = field(default_factory=dict)  # every managed live resource, for apply's lookups
-    refusals: list[Any] = field(default_factory=list)  # safety.Refusal: why apply needs --force
+    refusals: list[str] = field(default_factory=list)  # why apply needs --force (see safety.py)
 
     def __post_init__(self) -> None:
         self.changes.sort(key=Change.sort_key)
@@ -81,7 +88,7 @@ class Plan:
                 for c in self.changes
             ],
             "summary": self.summary(),
-        } | ({"needs_force": [r.message for r in self.refusals]} if self.refusals else {})
+        } | ({"needs_force": list(self.refusals)} if self.refusals else {})
 
 
 def display(value: Any, sensitive: bool) -> Any:

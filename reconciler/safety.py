@@ -13,8 +13,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
+from collections import Counter, defaultdict
 from typing import Any, Iterable
 
 from reconciler.aws_model import service_model
@@ -77,26 +76,22 @@ def prevent_destroy_errors(changes: Iterable[Change], live: dict[str, Live]) -> 
     return errors
 
 
-@dataclass(frozen=True)
-class Refusal:
-    """A reason apply stops unless --force."""
-
-    message: str
-
-
-def refusals(changes: list[Change], managed: dict[str, Live], registry: Registry) -> list[Refusal]:
-    found = [Refusal(f"{c.address}: {c.action} of a gateway needs --force (or safety.allowGatewayDestroy: true)")
+def refusals(changes: list[Change], managed: dict[str, Live], registry: Registry) -> list[str]:
+    """Why apply stops unless --force, one message each."""
+    found = [f"{c.address}: {c.action} of a gateway needs --force (or safety.allowGatewayDestroy: true)"
              for c in changes
              if c.kind == GATEWAY and c.action in (DELETE, REPLACE) and not registry.safety.get("allowGatewayDestroy")]
+    by_group: dict[tuple[str, str | None], list[Change]] = defaultdict(list)
+    for change in changes:
+        by_group[(change.kind, change.gateway)].append(change)
     for group, existing in _groups(managed).items():
         kind, gateway = group
         settings = {**DEFAULTS, **registry.safety, **(registry.gateway_safety.get(gateway or "", {}) if kind == TARGET else {})}
-        in_group = [c for c in changes if _group_of(c) == group]
-        found += _threshold(group, existing, in_group, settings)
+        found += _threshold(group, existing, by_group[group], settings)
     return found
 
 
-def _threshold(group: tuple[str, str | None], existing: int, changes: list[Change], settings: dict[str, Any]) -> list[Refusal]:
+def _threshold(group: tuple[str, str | None], existing: int, changes: list[Change], settings: dict[str, Any]) -> list[str]:
     if existing < settings["minExisting"]:
         return []
     counts = Counter(UPDATE if c.action == REPLACE else c.action for c in changes)
@@ -106,18 +101,11 @@ def _threshold(group: tuple[str, str | None], existing: int, changes: list[Chang
         share = 100.0 * counts[action] / existing
         if share > settings[key]:
             verb = "update or replace" if action == UPDATE else "delete"
-            found.append(Refusal(
+            found.append(
                 f"the plan would {verb} {counts[action]} of {existing} existing {label} ({share:.0f}%, "
                 f"above the {key} threshold of {settings[key]:g}%); pass --force if this is intended"
-            ))
+            )
     return found
-
-
-def _group_of(change: Change) -> tuple[str, str | None]:
-    if change.kind != TARGET:
-        return (change.kind, None)
-    parent = change.desired.parent if change.desired else change.live.ref.parent  # type: ignore[union-attr]
-    return (TARGET, parent)
 
 
 def _groups(managed: dict[str, Live]) -> Counter[tuple[str, str | None]]:

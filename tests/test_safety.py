@@ -14,7 +14,7 @@ FAST_APPLY = ("--auto-approve", "--poll-interval", "0.02")
 
 
 def messages(plan) -> list[str]:  # type: ignore[no-untyped-def]
-    return [r.message for r in plan.refusals]
+    return list(plan.refusals)
 
 
 def test_deleting_more_than_the_threshold_refuses_until_forced(api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -30,7 +30,7 @@ def force_lines(plan: Plan) -> list[str]:
     """What makes apply refuse without --force (shown in every plan so reviewers see it)."""
     if not plan.refusals:
         return []
-    return ["", "Apply will refuse this plan without --force:", *(f"  - {r.message}" for r in plan.refusals)]
+    return ["", "Apply will refuse this plan without --force:", *(f"  - {message}" for message in plan.refusals)]
 
 
 def value(raw: Any, sensitive: bool) -> str:
