@@ -89,17 +89,18 @@ def _list_targets(api: Api, gateway: Ref) -> list[Ref]:
 
 def _with_arns(refs: list[Ref], state: LiveState, api: Api) -> list[Ref]:
     """Fill ARNs that listing left out from a sibling's (reading one resource in full if none is known yet)."""
+    siblings = {live.ref.kind: live.ref.arn for live in state.resources.values() if live.ref.arn}
     for ref in refs:
         if ref.arn is not None:
             continue
-        kind = KINDS[ref.kind]
-        sibling = next((live.ref.arn for live in state.resources.values() if live.ref.kind == ref.kind and live.ref.arn), None)
-        if sibling is None:
+        if ref.kind not in siblings:
             sample = _read(api, ref)
             if sample is not None:
                 state.resources[sample.address] = sample
+                if sample.ref.arn:
+                    siblings[ref.kind] = sample.ref.arn
             continue
-        ref.arn = kind.sibling_arn(sibling, ref)
+        ref.arn = KINDS[ref.kind].sibling_arn(siblings[ref.kind], ref)
     return [r for r in refs if r.address not in state.resources]
 
 
