@@ -61,16 +61,22 @@ class Importer:
         return Imported(document, sorted(set(self.placeholders)))
 
     def _choose(self, listed: dict[str, Ref], gateways: list[str], providers: list[str]) -> list[Ref]:
-        """The named resources; with no names, every gateway and provider no registry owns."""
+        """The named resources; with no names, all of them (`run` then keeps those no registry owns)."""
         if not gateways and not providers:
             return list(listed.values())
         chosen, missing = [], []
         for name in gateways:
             ref = listed.get(f"{GATEWAY}/{name}")
-            chosen.append(ref) if ref else missing.append(f"gateway '{name}'")
+            if ref:
+                chosen.append(ref)
+            else:
+                missing.append(f"gateway '{name}'")
         for name in providers:
             refs = [r for kind in PROVIDER_KEYS if (r := listed.get(f"{kind}/{name}"))]
-            chosen.extend(refs) if refs else missing.append(f"credential provider '{name}'")
+            if refs:
+                chosen.extend(refs)
+            else:
+                missing.append(f"credential provider '{name}'")
         if missing:
             raise ReconcilerError(f"not found in {self.api.region}: {', '.join(missing)}")
         return chosen

@@ -44,7 +44,6 @@ class Computed:
     live: LiveState
     plan: Plan
     scope: Scope | None = None
-    seconds: float = 0.0
     looked_at: set[str] = field(default_factory=set)  # live addresses the plan depends on
 
     def saved(self) -> SavedPlan:
@@ -79,10 +78,9 @@ class Manager:
         live = read_live(api, registry.name, set(registry.resources), scope)
         plan = make_plan(registry, live, request.adopt, request.force)
         plan.region = plan.region or api.region
-        seconds = time.monotonic() - started
-        self.progress(f"Read {len(live.resources)} live resources in {seconds:.1f}s.")
+        self.progress(f"Read {len(live.resources)} live resources in {time.monotonic() - started:.1f}s.")
         looked_at = set(live.managed_by(registry.name)) | set(registry.resources)
-        return Computed(request, registry, api, live, plan, scope, seconds, looked_at)
+        return Computed(request, registry, api, live, plan, scope, looked_at)
 
     def _scope(self, request: PlanRequest, registry: Registry) -> Scope | None:
         if request.scope is not None:

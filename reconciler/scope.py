@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.config.loader import expand_paths, load
-from reconciler.desired import GATEWAY, TARGET, Registry, address
+from reconciler.desired import GATEWAY, PROVIDER_KINDS, TARGET, Registry, address
 from reconciler.errors import ConfigError, ReconcilerError
 
 
@@ -66,7 +66,7 @@ def _declarations(data: dict[str, Any]) -> dict[str, Any]:
     """Each resource's raw declaration by address; "" holds what every resource inherits."""
     found: dict[str, Any] = {"": {k: data.get(k) for k in ("registry", "region", "tags", "authorizers")}}
     for name, entry in (data.get("credentialProviders") or {}).items():
-        for key, kind in (("oauth2", "oauth2-credential-provider"), ("apiKey", "api-key-credential-provider")):
+        for key, kind in PROVIDER_KINDS.items():
             if key in entry:
                 found[address(kind, name)] = entry
     for name, spec in (data.get("gateways") or {}).items():
