@@ -15,7 +15,7 @@ from reconciler.apply import ApplySettings, apply_plan
 from reconciler.aws import Api
 from reconciler.config.loader import OfflineEnviron
 from reconciler.config.schema import registry_schema
-from reconciler.desired import TARGET, Registry, load_registry
+from reconciler.desired import TARGET, Registry, load_registry, mcp_server
 from reconciler.drift import drift_report
 from reconciler.errors import ReconcilerError, UserAbort
 from reconciler.importer import import_registry
@@ -166,7 +166,7 @@ def _probe_plan(computed: Computed) -> ProbeReport:
     """Preflight: probe the MCP-server targets this plan would create, update or replace."""
     names = tuple(
         f"{c.desired.parent}/{c.desired.name}" for c in computed.plan.changes
-        if c.desired is not None and c.kind == TARGET and "mcpServer" in c.desired.body.get("targetConfiguration", {}).get("mcp", {})
+        if c.desired is not None and c.kind == TARGET and mcp_server(c.desired.body.get("targetConfiguration"))
     )
     if not names:
         _progress("Probe: no MCP-server target in this plan.")

@@ -24,6 +24,12 @@ REFERENCE_MEMBERS = {"oauthCredentialProvider": OAUTH2, "apiKeyCredentialProvide
 RECONCILER_ONLY = ("lifecycle", "expectTools", "targets", "authorizer", "safety", "verify")
 
 
+def mcp_server(target_configuration: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A target's `mcp.mcpServer` block (endpoint, optional static schema), or None for other target types."""
+    server = ((target_configuration or {}).get("mcp") or {}).get("mcpServer")
+    return server if isinstance(server, dict) else None
+
+
 def address(kind: str, name: str, parent: str | None = None) -> str:
     if kind == TARGET:
         return f"{GATEWAY}/{parent}/{TARGET}/{name}"
@@ -80,7 +86,7 @@ class Registry:
 
     def mcp_server_targets(self, gateways: tuple[str, ...] = (), names: tuple[str, ...] = ()) -> list[Desired]:
         """MCP-server targets, all or those of `gateways` plus those named `GATEWAY/TARGET`; unknown names are an error."""
-        targets = [t for t in self.of_kind(TARGET) if "mcpServer" in t.body.get("targetConfiguration", {}).get("mcp", {})]
+        targets = [t for t in self.of_kind(TARGET) if mcp_server(t.body.get("targetConfiguration"))]
         if not gateways and not names:
             return targets
         by_name = {f"{t.parent}/{t.name}": t for t in targets}

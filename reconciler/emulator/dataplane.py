@@ -38,8 +38,9 @@ from mcp.shared.exceptions import MCPError
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from reconciler.mcp.checks import SEARCH_TOOL, SEPARATOR, check_listing, gateway_name
-from reconciler.mcp.client import McpFailure, call_tool, list_tools, offered_versions
+from reconciler.desired import mcp_server
+from reconciler.mcp.checks import SEARCH_TOOL, SEPARATOR, check_listing, collisions, gateway_name
+from reconciler.mcp.client import McpFailure, call_tool, failure_line, list_tools, offered_versions, supported_versions
 from reconciler.mcp.credentials import outbound
 from reconciler.mcp.endpoints import dialable, is_loopback
 
@@ -60,10 +61,6 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return not self.reasons
-
-
-def supported_versions(gateway: Any) -> list[str]:
-    return list(((gateway.protocol_configuration or {}).get("mcp") or {}).get("supportedVersions") or [])
 
 
 def provider_lookup(backend: Any) -> Callable[[Any], dict[str, Any] | None]:
@@ -88,30 +85,26 @@ def static_tools(target: Any) -> list[dict[str, Any]] | None:
         inline = (mcp.get(kind) or {}).get(holder, {}).get("inlinePayload")
         if inline is not None:  # a list of tool definitions, or (static MCP schemas) that list as a JSON string
             return list(json.loads(inline) if isinstance(inline, str) else inline)
-    return None if "mcpServer" in mcp else []
+    return None if mcp_server(target.target_configuration) else []
 
 
 def discover(target: Any, gateway: Any, backend: Any) -> Outcome:
-    endpoint = target.target_configuration["mcp"]["mcpServer"]["endpoint"]
+    server = mcp_server(target.target_configuration)
+    assert server is not None, "only MCP-server targets are discovered"
+    endpoint = server["endpoint"]
     if not is_loopback(endpoint):
         return Outcome()  # the emulator is offline: nothing but loopback is contacted
-    supported = supported_versions(gateway)
+    supported = supported_versions(gateway.protocol_configuration)
     try:
         credentials = outbound(target.credential_provider_configurations or [], provider_lookup(backend), DISCOVERY_TIMEOUT)
         listing = list_tools(credentials.connection(dialable(endpoint), DISCOVERY_TIMEOUT), offered_versions(supported))
     except McpFailure as failure:
-        return Outcome(reasons=[f"Failed to list tools from the MCP server at {endpoint}: {failure.kind}: {failure}"])
+        return Outcome(reasons=[f"Failed to list tools from the MCP server at {endpoint}: {failure_line(failure)}"])
     except Exception as error:  # noqa: BLE001 - any failure is a reason on the target, as the service reports it
         return Outcome(reasons=[f"Failed to list tools from {endpoint}: {error}"])
     findings = check_listing(target.name, listing, supported, tool_quota=1000)
-    duplicates = _duplicates(target.name, listing.tools)
-    return Outcome(listing.tools, findings.errors + duplicates)
-
-
-def _duplicates(target: str, tools: list[dict[str, Any]]) -> list[str]:
-    names = [gateway_name(target, str(t.get("name"))) for t in tools]
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    return [f"Tool name collision: {', '.join(repeated)}"] if repeated else []
+    repeated = collisions({target.name: listing}).get(target.name)
+    return Outcome(listing.tools, findings.errors + ([f"Tool name collision: {', '.join(repeated)}"] if repeated else []))
 
 
 class DataPlane:
@@ -187,12 +180,12 @@ class DataPlane:
         target = next((t for t in backend.list_gateway_targets_all(gateway.gateway_id) if t.name == target_name), None)
         if target is None or not tool or tool not in {t["name"] for t in target.catalogue()}:
             raise MCPError(-32602, f"Unknown tool: {params.name}")
-        server = (target.target_configuration.get("mcp") or {}).get("mcpServer")
+        server = mcp_server(target.target_configuration)
         if not server:
             return _text(f"The emulator does not invoke {target.name}'s Lambda or API; {tool} was not run.", error=True)
         credentials = outbound(target.credential_provider_configurations or [], provider_lookup(backend), DISCOVERY_TIMEOUT)
         connection = credentials.connection(dialable(server["endpoint"]), DISCOVERY_TIMEOUT)
-        result = await _in_thread(call_tool, connection, offered_versions(supported_versions(gateway)), tool, arguments)
+        result = await _in_thread(call_tool, connection, offered_versions(supported_versions(gateway.protocol_configuration)), tool, arguments)
         return types.CallToolResult.model_validate(result)
 
 

@@ -28,6 +28,7 @@ from moto.moto_api._internal import mock_random
 from moto.utilities.paginator import paginate
 from moto.utilities.utils import get_partition
 
+from reconciler.desired import mcp_server
 from reconciler.emulator import all_backends
 from reconciler.emulator.dataplane import DataPlane, Outcome, static_tools
 
@@ -188,8 +189,8 @@ class EmulatedTarget(Timed, GatewayTarget):
         self.updated_at = utcnow()
 
     def synchronize(self) -> None:
-        server = self.target_configuration.get("mcp", {}).get("mcpServer")
-        if not isinstance(server, dict):
+        server = mcp_server(self.target_configuration)
+        if server is None:
             raise ValidationException(f"Target {self.target_id} is not an MCP server target")
         if "mcpToolSchema" in server:
             raise ValidationException(f"Target {self.target_id} has a static mcpToolSchema and cannot be synchronized")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.aws import Api
-from reconciler.desired import TARGET, Desired
+from reconciler.desired import TARGET, Desired, mcp_server
 from reconciler.kinds.base import Kind, Ref
 from reconciler.kinds.tokens import client_token
 
@@ -24,8 +24,8 @@ def target_type(body: dict[str, Any]) -> tuple[str, ...]:
 
 def is_synchronizable(body: dict[str, Any]) -> bool:
     """An MCP-server target whose tools the gateway discovers (no static mcpToolSchema)."""
-    server = body.get("targetConfiguration", {}).get("mcp", {}).get("mcpServer")
-    return isinstance(server, dict) and "mcpToolSchema" not in server
+    server = mcp_server(body.get("targetConfiguration"))
+    return server is not None and "mcpToolSchema" not in server
 
 
 class TargetKind(Kind):

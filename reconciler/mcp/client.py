@@ -58,6 +58,16 @@ class Connection:
     timeout: float = 15.0
 
 
+def supported_versions(protocol_configuration: dict[str, Any] | None) -> list[str]:
+    """A gateway's `protocolConfiguration.mcp.supportedVersions` (empty when it declares none)."""
+    return list(((protocol_configuration or {}).get("mcp") or {}).get("supportedVersions") or [])
+
+
+def failure_line(error: ReconcilerError) -> str:
+    """`CLASS: message` for a failed MCP conversation; `config: message` when it could not start."""
+    return f"{error.kind}: {error}" if isinstance(error, McpFailure) else f"config: {error}"
+
+
 def offered_versions(supported: list[str] | None) -> list[str]:
     """Versions to offer, newest first: the gateway's that the SDK can speak, else the SDK's newest."""
     known = [v for v in HANDSHAKE_PROTOCOL_VERSIONS if v in (supported or [])]

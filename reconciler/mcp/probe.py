@@ -11,10 +11,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from reconciler.desired import GATEWAY, TARGET, Desired, Registry, address
+from reconciler.desired import GATEWAY, TARGET, Desired, Registry, address, mcp_server
 from reconciler.errors import ReconcilerError
 from reconciler.mcp.checks import check_listing, collisions
-from reconciler.mcp.client import Listing, McpFailure, list_tools, offered_versions
+from reconciler.mcp.client import Listing, failure_line, list_tools, offered_versions, supported_versions
 from reconciler.mcp.credentials import outbound, registry_lookup
 from reconciler.mcp.endpoints import dialable
 
@@ -59,11 +59,12 @@ def probe(registry: Registry, selected: tuple[str, ...] = (), endpoints: dict[st
 
 
 def _probe_one(registry: Registry, target: Desired, override: str | None, timeout: float) -> tuple[TargetProbe, Listing | None]:
-    declared = target.body["targetConfiguration"]["mcp"]["mcpServer"]["endpoint"]
-    url = override or declared
+    server = mcp_server(target.body.get("targetConfiguration"))
+    assert server is not None, "probe is given MCP-server targets only"
+    url = override or server["endpoint"]
     result = TargetProbe(target.address, url)
     gateway = registry.resources[address(GATEWAY, target.parent or "")]
-    supported = gateway.body.get("protocolConfiguration", {}).get("mcp", {}).get("supportedVersions")
+    supported = supported_versions(gateway.body.get("protocolConfiguration"))
     started = time.monotonic()
     listing = None
     try:
@@ -76,10 +77,8 @@ def _probe_one(registry: Registry, target: Desired, override: str | None, timeou
         findings = check_listing(target.name, listing, supported, registry.tools_per_target)
         result.errors += findings.errors
         result.warnings += findings.warnings
-    except McpFailure as failure:
-        result.failure = f"{failure.kind}: {failure}"
     except ReconcilerError as error:
-        result.failure = f"config: {error}"
+        result.failure = failure_line(error)
     result.seconds = time.monotonic() - started
     return result, listing
 

@@ -18,7 +18,7 @@ from reconciler.desired import GATEWAY, TARGET, Desired, Registry
 from reconciler.errors import ReconcilerError
 from reconciler.kinds import KINDS
 from reconciler.mcp.checks import SEARCH_TOOL, SEPARATOR
-from reconciler.mcp.client import Connection, McpFailure, call_tool, list_tools, offered_versions
+from reconciler.mcp.client import Connection, call_tool, failure_line, list_tools, offered_versions, supported_versions
 from reconciler.mcp.credentials import inbound
 from reconciler.mcp.endpoints import dialable
 
@@ -77,7 +77,7 @@ def _check(api: Api, registry: Registry, gateway: Desired, url: str | None, quer
     if not url:
         check.failure = "not found in AWS: apply first"
         return check
-    supported = gateway.body.get("protocolConfiguration", {}).get("mcp", {}).get("supportedVersions")
+    supported = supported_versions(gateway.body.get("protocolConfiguration"))
     try:
         headers, auth = inbound(gateway, api.region, timeout)
         connection = Connection(dialable(url), headers, auth, timeout)
@@ -86,11 +86,8 @@ def _check(api: Api, registry: Registry, gateway: Desired, url: str | None, quer
         query = query or gateway.verify.get("searchQuery")
         if query and SEARCH_TOOL in names:
             check.search = _hits(call_tool(connection, offered_versions(supported), SEARCH_TOOL, {"query": query}))
-    except McpFailure as failure:
-        check.failure = f"{failure.kind}: {failure}"
-        return check
     except ReconcilerError as error:
-        check.failure = f"config: {error}"
+        check.failure = failure_line(error)
         return check
     targets = [t for t in registry.of_kind(TARGET) if t.parent == gateway.name]
     check.targets = [_compare(t, names) for t in targets]
