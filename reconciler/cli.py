@@ -7,7 +7,7 @@ import json
 import os
 import sys
 import time
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
@@ -21,14 +21,18 @@ from reconciler.errors import ReconcilerError, UserAbort
 from reconciler.importer import import_registry
 from reconciler.locking import force_unlock, holding, lock_for, new_lock_info
 from reconciler.manager import Computed, Manager, PlanRequest
-from reconciler.mcp.probe import ProbeReport, probe
-from reconciler.mcp.verify import verify
 from reconciler.outputs import RENDERERS
 from reconciler.outputs.drift import DRIFT_RENDERERS
 from reconciler.outputs.mcp import PROBE_RENDERERS, VERIFY_RENDERERS, probe_data, render_sync_text
 from reconciler.saved_plan import SavedPlan, StalePlan, checksum
 from reconciler.sync import SyncSettings, Synchronizer, synchronize_declared
 from reconciler.waiting import Polling
+
+if TYPE_CHECKING:
+    from reconciler.mcp.probe import ProbeReport
+
+# The MCP SDK (reconciler.mcp.probe / verify) is imported by the commands that talk MCP, not at start-up:
+# it would add about a third of a second to every `reconcile validate` a pre-commit hook runs.
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
@@ -164,6 +168,7 @@ def apply(plan_file: str | None, paths: tuple[str, ...], auto_approve: bool, exp
 
 def _probe_plan(computed: Computed) -> ProbeReport:
     """Preflight: probe the MCP-server targets this plan would create, update or replace."""
+    from reconciler.mcp.probe import ProbeReport, probe
     names = tuple(
         f"{c.desired.parent}/{c.desired.name}" for c in computed.plan.changes
         if c.desired is not None and c.kind == TARGET and mcp_server(c.desired.body.get("targetConfiguration"))
@@ -233,6 +238,7 @@ def sync(paths: tuple[str, ...], gateways: tuple[str, ...], targets: tuple[str, 
 @handled
 def probe_(paths: tuple[str, ...], targets: tuple[str, ...], endpoints: tuple[str, ...], fmt: str, timeout: float) -> None:
     """Talk MCP to each MCP-server target's server (no AWS call); exit 1 if a check fails."""
+    from reconciler.mcp.probe import probe
     overrides = dict(_endpoint(e) for e in endpoints)
     report = probe(load_registry(_paths(paths)), targets, overrides, timeout)
     click.echo(PROBE_RENDERERS[fmt](report), nl=False)
@@ -260,6 +266,7 @@ def verify_(paths: tuple[str, ...], gateways: tuple[str, ...], query: str | None
 
 
 def _verify(api: Api, registry: Registry, gateways: tuple[str, ...], query: str | None, fmt: str) -> None:
+    from reconciler.mcp.verify import verify
     report = verify(api, registry, gateways, query)
     click.echo(VERIFY_RENDERERS[fmt](report), nl=False)
     if not report.ok:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from reconciler.mcp.probe import ProbeReport
-from reconciler.mcp.verify import VerifyReport
 from reconciler.sync import SyncResult
+
+if TYPE_CHECKING:  # the reports' modules load the MCP SDK, which commands that never talk MCP should not pay for
+    from reconciler.mcp.probe import ProbeReport
+    from reconciler.mcp.verify import VerifyReport
 
 
 def render_probe_text(report: ProbeReport) -> str:
