@@ -1,84 +1,162 @@
-"""The AWS connection: one client, client-side rate limits, error translation, pagination.
+"""The AWS connection: one client, paced to the account's quotas, error translation, pagination.
 
-Rate limits are token buckets shared by all threads, applied through botocore's
-`before-call` event so every call (reads ~10/s, writes ~5/s by default) is
-paced before AWS has to throttle; botocore's adaptive retry mode handles any
-throttling that still happens.
+Quotas are the account's and adjustable (reads ~10/s, writes ~5/s by default), and
+shared with everything else in the account, so the client paces itself: every
+HTTP attempt, retries included, waits for a slot of its quota's pacer (reads:
+Get*/List*, writes: the rest). Each pacer is an AIMD controller: it starts a
+little under the declared rate, halves on a throttle and climbs back by
+additive steps, never past that start. A correct quota then costs almost no
+throttled call; an over-declared one converges under the real limit instead
+of storming the account's budget.
+
+Botocore runs in *standard* retry mode, not *adaptive*: adaptive mode brings a
+second client-side limiter (a CUBIC-driven token bucket on `before-send`,
+enabled by the first throttle) that would pace the same calls again from its
+own estimate, and two limiters fighting over one budget is a bug. Standard mode
+keeps what we want from botocore (which errors are retried, exponential backoff
+with jitter, the retry quota); the pacing is ours. Throttles are recognised by
+botocore's own ThrottlingErrorDetector on the `needs-retry` event, the same
+test its retry handler applies, so both agree on what a throttle is.
 """
 
 from __future__ import annotations
 
 import threading
-import uuid
 import time
+import uuid
 from typing import Any, Callable
 
 import boto3
 import botocore.exceptions
 from botocore.config import Config
+from botocore.retries.standard import RetryEventAdapter, ThrottlingErrorDetector
 
 from reconciler.aws_model import SERVICE
 from reconciler.errors import AwsError
 
-DEFAULT_READ_RATE = 10.0
-DEFAULT_WRITE_RATE = 5.0
+DEFAULT_READS_PER_SECOND = 10.0
+DEFAULT_WRITES_PER_SECOND = 5.0
 READ_PREFIXES = ("Get", "List")
+MAX_ATTEMPTS = 8
 
 # Error codes worth another try later: the service is busy or eventually consistent.
 TEMPORARY_CODES = frozenset(
     {"ThrottlingException", "TooManyRequestsException", "InternalServerException", "ServiceUnavailableException"}
 )
 
+_SENT_AT = "reconciler.sent_at"  # request-context key: when this attempt left, for the pacer
+_THROTTLING = ThrottlingErrorDetector(RetryEventAdapter())
 
-class TokenBucket:
-    """At most `rate` acquisitions per second on average, with a burst of `rate`."""
+Clock = Callable[[], float]
+Sleep = Callable[[float], None]
 
-    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic):
-        self.rate = rate
+
+class AimdRate:
+    """The send rate for one quota: additive increase, multiplicative decrease, capped under the declared rate."""
+
+    HEADROOM = 0.95  # pace this far under the declared rate: its remainder absorbs jitter in arrival times
+    DECREASE = 0.5
+    RECOVERY_SECONDS = 20.0  # from half the cap back to the cap, when every slot is used
+    FLOOR_FRACTION = 0.02  # never slower than this share of the cap: progress, even under a storm
+
+    def __init__(self, declared: float, clock: Clock = time.monotonic):
+        if declared <= 0:
+            raise ValueError(f"a rate must be positive, not {declared}")
+        self.cap = declared * self.HEADROOM
+        self.rate = self.cap
         self.clock = clock
-        self.tokens = rate
-        self.updated = clock()
+        self.last_decrease = float("-inf")
+        self.step = self.cap * (1 - self.DECREASE) / self.RECOVERY_SECONDS  # per second of full use
+        self.lock = threading.Lock()
+
+    def succeeded(self) -> None:
+        """One admitted call: climb by step/rate, i.e. `step` per second while the pacer is busy."""
+        with self.lock:
+            self.rate = min(self.cap, self.rate + self.step / self.rate)
+
+    def throttled(self, sent_at: float) -> None:
+        """One throttled call: slow down, once per overload (calls sent before the last decrease say nothing new)."""
+        with self.lock:
+            if sent_at < self.last_decrease:
+                return
+            self.rate = max(self.cap * self.FLOOR_FRACTION, self.rate * self.DECREASE)
+            self.last_decrease = self.clock()
+
+
+class Pacer:
+    """Evenly spaced send slots at the AIMD rate, shared by all threads (no burst after an idle spell)."""
+
+    def __init__(self, declared: float, clock: Clock = time.monotonic, sleep: Sleep = time.sleep):
+        self.control = AimdRate(declared, clock)
+        self.clock = clock
+        self.sleep = sleep
+        self.next_slot = float("-inf")
         self.lock = threading.Lock()
 
     def acquire(self) -> float:
-        """Take one token, sleeping until one is available; returns the seconds waited."""
+        """Wait for the next slot; returns the time it was taken (when the call leaves)."""
         with self.lock:
             now = self.clock()
-            self.tokens = min(self.rate, self.tokens + (now - self.updated) * self.rate)
-            self.updated = now
-            self.tokens -= 1
-            wait = -self.tokens / self.rate if self.tokens < 0 else 0.0
-        if wait:
-            time.sleep(wait)
-        return wait
+            slot = max(now, self.next_slot)
+            self.next_slot = slot + 1.0 / self.control.rate
+        if slot > now:
+            self.sleep(slot - now)
+        return slot
+
+
+def is_read(operation: str) -> bool:
+    return operation.startswith(READ_PREFIXES)
 
 
 class Api:
-    """Calls to bedrock-agentcore-control, paced and with one kind of error."""
+    """Calls to bedrock-agentcore-control, paced per quota, with one kind of error.
+
+    `calls` and `throttled` count HTTP attempts per operation (a retried call
+    counts each attempt: each one spends quota).
+    """
 
     def __init__(
         self,
         region: str | None = None,
-        read_rate: float = DEFAULT_READ_RATE,
-        write_rate: float = DEFAULT_WRITE_RATE,
+        reads_per_second: float = DEFAULT_READS_PER_SECOND,
+        writes_per_second: float = DEFAULT_WRITES_PER_SECOND,
         client: Any = None,
+        read_rate: float | None = None,  # transitional old names: tests/conftest.py still passes them
+        write_rate: float | None = None,
     ):
         self.client = client or _make_client(region)
         self.region = self.client.meta.region_name
-        self.reads = TokenBucket(read_rate)
-        self.writes = TokenBucket(write_rate)
+        self.reads = Pacer(read_rate or reads_per_second)
+        self.writes = Pacer(write_rate or writes_per_second)
         self.calls: dict[str, int] = {}
+        self.throttled: dict[str, int] = {}
         self.run_id = uuid.uuid4().hex
         self.lock = threading.Lock()
-        self.client.meta.events.register(f"before-call.{SERVICE}", self._pace)
+        self.client.meta.events.register(f"request-created.{SERVICE}", self._before_attempt)
+        self.client.meta.events.register(f"needs-retry.{SERVICE}", self._after_attempt)
 
-    def _pace(self, model: Any, **_: Any) -> None:
+    def _pacer(self, operation: str) -> Pacer:
+        return self.reads if is_read(operation) else self.writes
+
+    def _before_attempt(self, request: Any, operation_name: str, **_: Any) -> None:
+        request.context[_SENT_AT] = self._pacer(operation_name).acquire()
+
+    def _after_attempt(self, **event: Any) -> None:
+        """Count the attempt and tell its pacer how it went; returns None so botocore's retry handler decides."""
+        operation = event["operation"].name
+        throttled = _THROTTLING.is_throttling_error(**event)
         with self.lock:
-            self.calls[model.name] = self.calls.get(model.name, 0) + 1
-        (self.reads if model.name.startswith(READ_PREFIXES) else self.writes).acquire()
+            self.calls[operation] = self.calls.get(operation, 0) + 1
+            if throttled:
+                self.throttled[operation] = self.throttled.get(operation, 0) + 1
+        control = self._pacer(operation).control
+        if throttled:
+            control.throttled(event["request_dict"]["context"].get(_SENT_AT, float("-inf")))
+        elif event["response"] is not None:  # no response (a connection error) says nothing about the quota
+            control.succeeded()
 
     def writes_made(self) -> int:
-        return sum(n for op, n in self.calls.items() if not op.startswith(READ_PREFIXES))
+        return sum(n for op, n in self.calls.items() if not is_read(op))
 
     def call(self, operation: str, **params: Any) -> dict[str, Any]:
         """Call `operation` (snake_case method name); failures become AwsError."""
@@ -116,7 +194,7 @@ def _make_client(region: str | None) -> Any:
     session = boto3.session.Session(region_name=region) if region else boto3.session.Session()
     if not session.region_name:
         raise AwsError("no AWS region: set `region:` in the registry or AWS_REGION", code="NoRegion")
-    config = Config(retries={"mode": "adaptive", "max_attempts": 8}, max_pool_connections=32)
+    config = Config(retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS}, max_pool_connections=32)
     try:
         return session.client(SERVICE, config=config)
     except botocore.exceptions.BotoCoreError as error:
