@@ -1,62 +1,223 @@
-"""Scale harness (not a test): plan and apply N gateways x M targets on the in-process emulator.
+"""Scale harness (not a test): registries of 10 to 10,000 targets against the emulator with the account's quotas.
 
-    python benchmarks/scale.py --gateways 20 --targets 50
+    pip install '.[bench]'
+    python benchmarks/scale.py --sizes 10,100,1000,10000     # the full run (10,000 takes about an hour: its apply)
+    python benchmarks/scale.py --smoke --out /tmp/bench        # the smallest size, well under a minute (CI)
 
-Prints the seconds and API calls of the first plan, the apply, and the no-op
-plan. Rates default to the real quotas' pace (reads 10/s, writes 5/s); pass
---unthrottled to measure the reconciler's own overhead.
+For each size it lays out a git repository (platform.yaml plus one file per team
+of 10 targets), starts `reconcile emulator` with the quotas (reads/s, writes/s,
+per-call latency) and runs the `reconcile` CLI as a user would, as a subprocess
+with AWS_ENDPOINT_URL, through five steps:
+
+    apply               the first apply: everything is created
+    cold plan           a no-change plan with an empty observed-state cache
+    warm plan           the same plan again (the cache from the cold plan)
+    one target changed  a plan after one target was edited in the console
+    changed-only plan   `plan --changed-only HEAD` after one team file changed
+
+Each step reports wall time, API calls by operation (counted by the emulator),
+throttled calls, CPU and peak memory, beside its quota bound (the admitted reads
+and writes over the allowed rates) and their ratio. The harness checks each
+plan's outcome (a wrong plan exits 1), never its timing. Results go to
+OUT/scale.json and, with matplotlib (the `bench` extra), a log-log plot of
+time against size, OUT/scale.png (OUT defaults to benchmarks/results/).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import platform
+import subprocess
+import sys
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
-os.environ.update(AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_REGION="us-east-1", RECONCILER_EMULATOR_DELAY="0.01")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from moto import mock_aws  # noqa: E402
+import boto3  # noqa: E402
 
-from reconciler.apply import ApplySettings, apply_plan  # noqa: E402
-from reconciler.aws import Api  # noqa: E402
-from reconciler.desired import load_registry  # noqa: E402
-from reconciler.emulator import install  # noqa: E402
-from reconciler.live import read_live  # noqa: E402
-from reconciler.planner import make_plan  # noqa: E402
-from reconciler.waiting import Polling  # noqa: E402
+from benchmarks.harness import REPO, Calls, Emulator, Quotas, Run, run_cli  # noqa: E402
+from benchmarks.workload import Layout, edit_team, gateway_name, target_name, write_registry  # noqa: E402
+
+STEPS = ("apply", "cold plan", "warm plan", "one target changed", "changed-only plan")
+PLAN = ["plan", "--format", "json", "--detailed-exitcode", "-f", "."]
+# Issue 8's goals, reported beside the figures (never asserted: speed targets are read, not tested).
+GOAL_RATIO, GOAL_THROTTLED, GOAL_WARM_SHARE, GOAL_CHANGED_ONLY_SECONDS = 1.25, 0.02, 0.05, 5.0
 
 
-def registry_text(gateways: int, targets: int) -> str:
-    lines = ["registry: bench", "region: us-east-1", "gateways:"]
-    for g in range(gateways):
-        lines += [f"  gw{g}:", "    roleArn: arn:aws:iam::123456789012:role/r", "    authorizerType: NONE", "    targets:"]
-        lines += [f"      t{t}: {{targetConfiguration: {{mcp: {{mcpServer: {{endpoint: 'https://s{g}-{t}.example.com/mcp'}}}}}}}}" for t in range(targets)]
-    return "\n".join(lines) + "\n"
+class WrongOutcome(Exception):
+    """A step did something other than what it must (a plan with changes where there are none...)."""
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--gateways", type=int, default=10)
-    parser.add_argument("--targets", type=int, default=20)
-    parser.add_argument("--unthrottled", action="store_true")
-    args = parser.parse_args()
-    install()
-    folder = Path(tempfile.mkdtemp())
-    (folder / "gateways.yaml").write_text(registry_text(args.gateways, args.targets))
-    rates = {"read_rate": 1e6, "write_rate": 1e6} if args.unthrottled else {}
-    with mock_aws():
-        api = Api(region="us-east-1", **rates)
-        registry = load_registry([str(folder)])
-        for label in ("first plan", "apply", "no-op plan"):
-            started, calls = time.monotonic(), sum(api.calls.values())
-            plan = make_plan(registry, read_live(api, registry.name, set(registry.resources)))
-            if label == "apply":
-                result = apply_plan(api, plan, ApplySettings(polling=Polling(initial=0.01, maximum=0.05)))
-                assert result.ok, result.report()
-            print(f"{label:>10}: {time.monotonic() - started:7.2f}s {sum(api.calls.values()) - calls:6d} calls "
-                  f"{len(plan.changes)} changes")
+    args = parse_arguments()
+    sizes = [10] if args.smoke else [int(size) for size in args.sizes.split(",")]
+    quotas = Quotas(args.reads_per_second, args.writes_per_second, args.latency, args.ready_delay)
+    results: dict[str, Any] = {"quotas": asdict(quotas), "machine": machine(), "sizes": []}
+    args.out.mkdir(parents=True, exist_ok=True)
+    failed = False
+    for targets in sizes:
+        with tempfile.TemporaryDirectory(prefix=f"scale-{targets}-") as work:
+            try:
+                measured = measure_size(Layout(targets), quotas, Path(work), args.timeout)
+            except WrongOutcome as error:
+                print(f"{targets} targets: WRONG OUTCOME: {error}", file=sys.stderr)
+                failed = True
+                break
+        results["sizes"].append(measured)
+        print_size(measured, quotas)
+        (args.out / "scale.json").write_text(json.dumps(results, indent=2) + "\n")  # after every size: a long run keeps what it measured
+    if results["sizes"]:
+        plot(results, args.out / "scale.png")
+    sys.exit(1 if failed else 0)
+
+
+def parse_arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10,100,1000,10000", help="targets per registry, comma-separated")
+    parser.add_argument("--smoke", action="store_true", help="only the smallest registry (10 targets): a check that it all runs")
+    parser.add_argument("--reads-per-second", type=float, default=Quotas.reads_per_second)
+    parser.add_argument("--writes-per-second", type=float, default=Quotas.writes_per_second)
+    parser.add_argument("--latency", type=float, default=Quotas.latency, help="seconds the emulator takes per call")
+    parser.add_argument("--ready-delay", type=float, default=Quotas.ready_delay, help="seconds a resource takes to become READY")
+    parser.add_argument("--timeout", type=float, default=3 * 3600, help="seconds one CLI run may take")
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
+    return parser.parse_args()
+
+
+def machine() -> dict[str, Any]:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
+    return {"python": platform.python_version(), "platform": platform.platform(), "cpus": len(os.sched_getaffinity(0)), "commit": commit,
+            "date": time.strftime("%Y-%m-%d %H:%M")}
+
+
+def measure_size(layout: Layout, quotas: Quotas, work: Path, timeout: float) -> dict[str, Any]:
+    folder, cold_cache = work / "registry", work / "cache"
+    write_registry(folder, layout, quotas)
+    steps: dict[str, Any] = {}
+    with Emulator(quotas) as emulator:
+        def step(name: str, arguments: list[str], cache: Path, expected: set[str] | None) -> None:
+            before = emulator.calls()
+            run = run_cli(arguments, folder, emulator.environment(cache), timeout)
+            steps[name] = figures(run, emulator.calls().since(before), quotas)
+            check(name, run, expected)
+
+        step("apply", ["apply", "--auto-approve", "-f", "."], work / "apply-cache", None)
+        step("cold plan", PLAN, cold_cache, set())
+        step("warm plan", PLAN, cold_cache, set())
+        step("one target changed", PLAN, cold_cache, {edit_in_console(emulator, layout)})
+        step("changed-only plan", [*PLAN[:1], "--changed-only", "HEAD", *PLAN[1:]], cold_cache, {edit_team(folder, layout, 0)})
+    return {"targets": layout.targets, "gateways": layout.gateways, "files": layout.teams + 1, "resources": layout.resources,
+            "steps": steps, "goals": goals(layout, steps)}
+
+
+def figures(run: Run, calls: Calls, quotas: Quotas) -> dict[str, Any]:
+    reads, writes = calls.admitted(reads=True), calls.admitted(reads=False)
+    bound = quotas.bound(reads, writes)
+    return {
+        "wall_s": round(run.wall, 3), "bound_s": round(bound, 3), "ratio": round(run.wall / bound, 3) if bound else None,
+        "calls": calls.total, "reads": reads, "writes": writes, "throttled": calls.throttled_total,
+        "throttled_share": round(calls.throttled_total / calls.total, 4) if calls.total else 0.0,
+        "cpu_s": round(run.cpu, 3), "peak_rss_mb": round(run.peak_rss_kb / 1024, 1),
+        "by_operation": calls.by_operation, "throttled_by_operation": calls.throttled,
+    }
+
+
+def check(name: str, run: Run, expected_changes: set[str] | None) -> None:
+    """Apply must succeed; a plan must show exactly the expected changes (exit 0 without, 2 with)."""
+    if expected_changes is None:
+        if run.exit_code != 0:
+            raise WrongOutcome(f"{name} exited {run.exit_code}: {run.stderr.strip()[-2000:]}")
+        return
+    if run.exit_code not in (0, 2):
+        raise WrongOutcome(f"{name} exited {run.exit_code}: {run.stderr.strip()[-2000:]}")
+    changes = {change["address"] for change in json.loads(run.stdout)["changes"]}
+    if changes != expected_changes:
+        shown = sorted(changes)[:5]
+        raise WrongOutcome(f"{name} planned {len(changes)} change(s) {shown}, expected {sorted(expected_changes)}")
+
+
+def edit_in_console(emulator: Emulator, layout: Layout) -> str:
+    """Someone edits the last target's description by hand; returns its address once it is READY again."""
+    client = boto3.client("bedrock-agentcore-control", endpoint_url=emulator.url, region_name="us-east-1",
+                          aws_access_key_id="bench", aws_secret_access_key="bench")
+    gateway, target = gateway_name(layout.gateways - 1), target_name(layout.targets - 1)
+    gateway_id = next(g["gatewayId"] for page in client.get_paginator("list_gateways").paginate()
+                      for g in page["items"] if g["name"] == gateway)
+    target_id = next(t["targetId"] for page in client.get_paginator("list_gateway_targets").paginate(gatewayIdentifier=gateway_id)
+                     for t in page["items"] if t["name"] == target)
+    current = client.get_gateway_target(gatewayIdentifier=gateway_id, targetId=target_id)
+    client.update_gateway_target(gatewayIdentifier=gateway_id, targetId=target_id, name=target,
+                                 description="edited in the console", targetConfiguration=current["targetConfiguration"])
+    deadline = time.monotonic() + 60
+    while client.get_gateway_target(gatewayIdentifier=gateway_id, targetId=target_id)["status"] != "READY":
+        if time.monotonic() > deadline:
+            raise WrongOutcome(f"{target} did not become READY after the console edit")
+        time.sleep(0.2)
+    return f"gateway/{gateway}/target/{target}"
+
+
+def goals(layout: Layout, steps: dict[str, Any]) -> dict[str, Any]:
+    """Issue 8's goals for the figures of one size: the value, the goal, and whether it is met."""
+    cold, warm, changed_only = steps["cold plan"], steps["warm plan"], steps["changed-only plan"]
+    found = {
+        "cold plan ratio to its bound": (cold["ratio"], GOAL_RATIO),
+        "cold plan throttled share": (cold["throttled_share"], GOAL_THROTTLED),
+        "warm plan calls / cold plan calls": (round(warm["calls"] / cold["calls"], 4) if cold["calls"] else None, GOAL_WARM_SHARE),
+    }
+    if layout.targets >= 10_000:
+        found["changed-only plan seconds"] = (changed_only["wall_s"], GOAL_CHANGED_ONLY_SECONDS)
+    return {name: {"value": value, "goal": goal, "met": value is not None and value <= goal} for name, (value, goal) in found.items()}
+
+
+def print_size(measured: dict[str, Any], quotas: Quotas) -> None:
+    print(f"\n{measured['targets']:,} targets in {measured['gateways']} gateway(s), {measured['files']} files; "
+          f"account: {quotas.reads_per_second:g} reads/s, {quotas.writes_per_second:g} writes/s, "
+          f"{quotas.latency * 1000:g} ms per call, READY after {quotas.ready_delay:g} s")
+    print(f"  {'step':<19}{'wall s':>9}{'bound s':>9}{'ratio':>7}{'calls':>8}{'reads':>7}{'writes':>7}"
+          f"{'throttled':>10}{'cpu s':>8}{'peak MB':>9}")
+    for name in STEPS:
+        s = measured["steps"][name]
+        ratio = f"{s['ratio']:.2f}x" if s["ratio"] is not None else "-"
+        print(f"  {name:<19}{s['wall_s']:>9.2f}{s['bound_s']:>9.2f}{ratio:>7}{s['calls']:>8}{s['reads']:>7}{s['writes']:>7}"
+              f"{s['throttled']:>6} {s['throttled_share']:>4.0%}{s['cpu_s']:>7.2f}{s['peak_rss_mb']:>9.1f}")
+    for name in STEPS:
+        operations = ", ".join(f"{op} {n}" for op, n in measured["steps"][name]["by_operation"].items())
+        print(f"    {name}: {operations or 'no call'}")
+    for name, goal in measured["goals"].items():
+        print(f"  goal: {name} = {goal['value']} (<= {goal['goal']}): {'met' if goal['met'] else 'NOT met'}")
+
+
+def plot(results: dict[str, Any], path: Path) -> None:
+    """Wall time against size, log-log, each step beside its quota bound (dashed)."""
+    try:
+        import matplotlib
+    except ImportError:
+        print(f"no plot: matplotlib is not installed (pip install '.[bench]'); the figures are in {path.with_suffix('.json')}")
+        return
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    figure, axes = pyplot.subplots(figsize=(8, 5.5))
+    sizes = [size["targets"] for size in results["sizes"]]
+    for index, name in enumerate(STEPS):
+        color = f"C{index}"
+        axes.plot(sizes, [max(s["steps"][name]["wall_s"], 0.01) for s in results["sizes"]], "o-", color=color, label=name)
+        axes.plot(sizes, [max(s["steps"][name]["bound_s"], 0.01) for s in results["sizes"]], "x--", color=color, alpha=0.5)
+    quotas = results["quotas"]
+    axes.set(xscale="log", yscale="log", xlabel="targets in the registry", ylabel="wall time (s)",
+             title=f"reconcile at {quotas['reads_per_second']:g} reads/s, {quotas['writes_per_second']:g} writes/s, "
+                   f"{quotas['latency'] * 1000:g} ms/call (dashed: quota bound)")
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    print(f"plot: {path}")
 
 
 if __name__ == "__main__":
