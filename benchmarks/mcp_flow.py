@@ -57,7 +57,7 @@ def main() -> None:
         targets = {f"t{i}": servers[i % len(servers)].https() for i in range(args.targets)}
         (folder / "gateways.yaml").write_text(mcp_registry(targets))
         registry = load_registry([str(folder)])
-        api = Api(region="us-east-1", **({} if args.paced else {"read_rate": 1e6, "write_rate": 1e6}))
+        api = Api(region="us-east-1", **({} if args.paced else {"reads_per_second": 1e6, "writes_per_second": 1e6}))
         settings = ApplySettings(polling=Polling(initial=0.02, maximum=0.1))
         report = timed(f"probe {args.targets} targets", lambda: probe(registry))
         assert report.ok

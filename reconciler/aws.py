@@ -132,7 +132,8 @@ class Api:
         self.throttled: dict[str, int] = {}
         self.run_id = uuid.uuid4().hex
         self.lock = threading.Lock()
-        self.client.meta.events.register(f"request-created.{SERVICE}", self._before_attempt)
+        # First, before the signer: a request that waited in the pacer is signed when it leaves.
+        self.client.meta.events.register_first(f"request-created.{SERVICE}", self._before_attempt)
         self.client.meta.events.register(f"needs-retry.{SERVICE}", self._after_attempt)
 
     def _pacer(self, operation: str) -> Pacer:
