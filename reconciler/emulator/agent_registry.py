@@ -566,6 +566,10 @@ class AgentRegistryBackendMixin:
         record.curate(status, reason)
         return record
 
+    def list_tags_for_resource(self, resource_arn: str) -> dict[str, str]:
+        self._registries()  # a registry whose deletion finished takes its tags along
+        return super().list_tags_for_resource(resource_arn)  # type: ignore[misc, no-any-return]
+
     def _add_registry(self, content: dict[str, Any]) -> Registry:
         self._check_registry(content)
         registry = Registry(self, content)

@@ -14,11 +14,15 @@ from collections import Counter
 K1 = 1.2  # term-frequency saturation (the usual BM25 constants)
 B = 0.75  # document-length normalisation
 WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+# Function words carry no topic: left in, "tools for refunds" would match every "... for a city".
+STOPWORDS = frozenset(
+    "a an and any are as at be by can do does for from how i in is it me my of on or that the this to what which with".split()
+)
 
 
 def words(text: str) -> list[str]:
-    """Lower-case words; snake_case and camelCase identifiers split into theirs, plurals folded."""
-    return [_singular(word.lower()) for word in WORD.findall(text)]
+    """Lower-case topic words; snake_case and camelCase identifiers split into theirs, plurals folded."""
+    return [_singular(word) for word in map(str.lower, WORD.findall(text)) if word not in STOPWORDS]
 
 
 def bm25(query: str, documents: list[str]) -> list[float]:
