@@ -337,13 +337,39 @@ def schema() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=4566, show_default=True)
 @click.option("--delay", type=float, default=None, help="Seconds resources stay CREATING/UPDATING (default 1).")
-def emulator(host: str, port: int, delay: float | None) -> None:
-    """Run the bundled AgentCore control-plane emulator (moto + corrections) on loopback."""
+@click.option("--fault", "faults", multiple=True, metavar="RULE", help="Inject a fault: KIND[:KEY=VALUE,...] (repeatable; rules above).")
+@click.option("--fault-seed", type=int, default=None, help="Seed of the random fault draws (default 0).")
+@click.option("--reads-per-second", type=float, default=None, help="Quota: Get*/List* calls per second per account.")
+@click.option("--writes-per-second", type=float, default=None, help="Quota: other calls per second per account.")
+@click.option("--latency", type=float, default=None, help="Seconds every call takes.")
+@click.option("--target-writes-per-gateway", type=int, default=None,
+              help="Targets of one gateway being created/updated/deleted at once (default 5 with any quota; 0: no limit).")
+@handled
+def emulator(host: str, port: int, delay: float | None, faults: tuple[str, ...], fault_seed: int | None,
+             reads_per_second: float | None, writes_per_second: float | None, latency: float | None,
+             target_writes_per_gateway: int | None) -> None:
+    """Run the bundled AgentCore control-plane emulator (moto + corrections) on loopback.
+
+    \b
+    Fault rules (--fault RULE, or RECONCILER_EMULATOR_FAULTS="seed=N; RULE; RULE"), RULE = KIND[:KEY=VALUE,...]:
+      throttle (429), internal (500), unavailable (503), reset, timeout: the call fails, nothing is written
+      lost: the call is carried out, its answer lost (as=timeout|reset)
+      create-failed, update-unsuccessful, sync-unsuccessful: the resource ends failed, with statusReasons
+      slow: the transition lasts `seconds`; iam-propagation: CreateGatewayTarget refused `attempts` times
+      busy-conflict: writes to a CREATING/UPDATING gateway or target get ConflictException
+      keys: op=GLOB[|GLOB] name=GLOB rate=P every=N limit=N seconds=S as=timeout|reset attempts=N
+      e.g. --fault 'throttle:op=List*,rate=0.1' --fault 'lost:op=CreateGatewayTarget,limit=1'
+    Quotas (the flags, or RECONCILER_EMULATOR_QUOTAS="reads=R,writes=W,latency=S,target-writes=N"):
+      a call over its rate gets ThrottlingException; the 6th target write in flight on a gateway, ConflictException.
+    Counters of calls, throttles and faults: GET /_emulator/stats (DELETE zeroes them).
+    """
     try:
+        from reconciler.emulator.quotas import Quotas
         from reconciler.emulator.server import serve
     except ImportError:
         _fail("the emulator needs moto: pip install 'agentcore-reconciler[emulator]'")
-    serve(host, port, delay)
+    quotas = Quotas(reads=reads_per_second, writes=writes_per_second, latency=latency, target_writes=target_writes_per_gateway)
+    serve(host, port, delay, faults, fault_seed, quotas)
 
 
 def main() -> None:

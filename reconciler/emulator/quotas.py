@@ -1,0 +1,194 @@
+"""Quota emulation for the emulator: the account's request rates, a per-call latency, the per-gateway
+limit on target writes in flight, and counters of calls a harness can read.
+
+Off by default. Configured by `reconcile emulator` flags (`--reads-per-second`, `--writes-per-second`,
+`--latency`, `--target-writes-per-gateway`) or, for in-process use with `moto.mock_aws`, by the
+environment variable RECONCILER_EMULATOR_QUOTAS holding comma-separated KEY=VALUE pairs:
+
+    RECONCILER_EMULATOR_QUOTAS="reads=10,writes=5,latency=0.05,target-writes=5"
+
+    reads=R          Get*/List* calls per second, per account and region (a token bucket holding R)
+    writes=W         every other call, per second, per account and region (a token bucket holding W)
+    latency=S        seconds every call takes before it is answered
+    target-writes=N  at most N targets of one gateway CREATING/UPDATING/DELETING at once; a
+                     Create/Update/DeleteGatewayTarget beyond that is refused with ConflictException.
+                     5 (the service's limit) once any quota is set; 0 turns it off.
+
+A call over its rate gets ThrottlingException (HTTP 429, "Rate exceeded") and does nothing. The
+value is read on every call; a new value starts from full buckets and zeroed counters.
+
+`stats()` returns the counters (calls, throttled, refused and injected faults, in total and per
+operation) and `reset_stats()` zeroes them; `reconcile emulator` serves the same as
+GET /_emulator/stats (DELETE /_emulator/stats zeroes them and returns the last counts).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, fields
+from typing import Any, Callable
+
+from reconciler.errors import ConfigError
+
+QUOTAS_VARIABLE = "RECONCILER_EMULATOR_QUOTAS"
+READ_PREFIXES = ("Get", "List")
+TARGET_WRITES = frozenset({"CreateGatewayTarget", "UpdateGatewayTarget", "DeleteGatewayTarget"})
+IN_FLIGHT = frozenset({"CREATING", "UPDATING", "DELETING"})
+SERVICE_TARGET_WRITES = 5  # SERVICE-FACTS: at most 5 concurrent target create/update/delete operations on one gateway
+
+
+@dataclass(frozen=True)
+class Quotas:
+    reads: float | None = None
+    writes: float | None = None
+    latency: float | None = None
+    target_writes: int | None = None  # None: the service's limit when any other quota is set
+
+    @property
+    def active(self) -> bool:
+        return any(getattr(self, f.name) for f in fields(self))
+
+    @property
+    def target_write_limit(self) -> int:
+        if self.target_writes is not None:
+            return self.target_writes
+        return SERVICE_TARGET_WRITES if self.active else 0
+
+    def spec(self) -> str:
+        """The RECONCILER_EMULATOR_QUOTAS value that means these quotas."""
+        return ",".join(f"{_key(f.name)}={getattr(self, f.name)}" for f in fields(self) if getattr(self, f.name) is not None)
+
+
+def _key(field_name: str) -> str:
+    return field_name.replace("_", "-")
+
+
+PARSERS: dict[str, Callable[[str], Any]] = {"reads": float, "writes": float, "latency": float, "target-writes": int}
+
+
+def parse_quotas(spec: str) -> Quotas:
+    """Quotas from a RECONCILER_EMULATOR_QUOTAS value; a mistake is one ConfigError line."""
+    values: dict[str, Any] = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        key, _, text = item.partition("=")
+        key = key.strip()
+        if key not in PARSERS:
+            raise _problem(item, f"unknown quota '{key}' (known: {', '.join(PARSERS)})")
+        try:
+            value = PARSERS[key](text.strip())
+        except ValueError:
+            raise _problem(item, "not a number") from None
+        if value < 0:
+            raise _problem(item, "cannot be negative")
+        values[key.replace("-", "_")] = value
+    return Quotas(**values)
+
+
+def _problem(item: str, message: str) -> ConfigError:
+    return ConfigError([(None, f"quota '{item}': {message}")])
+
+
+def is_read(operation: str) -> bool:
+    return operation.startswith(READ_PREFIXES)
+
+
+class TokenBucket:
+    """`rate` tokens a second, holding at most `rate` (at least one): take() never waits, it says no."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic):
+        self.rate = rate
+        self.capacity = max(rate, 1.0)
+        self.tokens = self.capacity
+        self.clock = clock
+        self.updated = clock()
+
+    def take(self) -> bool:
+        now = self.clock()
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+class RateLimits:
+    """One read and one write bucket per account and region, as the service's quotas are."""
+
+    def __init__(self, quotas: Quotas):
+        self.quotas = quotas
+        self.buckets: dict[tuple[str, str, bool], TokenBucket] = {}
+        self.lock = threading.Lock()
+
+    def admit(self, account: str, region: str, operation: str) -> bool:
+        read = is_read(operation)
+        rate = self.quotas.reads if read else self.quotas.writes
+        if not rate:
+            return True
+        with self.lock:
+            bucket = self.buckets.setdefault((account, region, read), TokenBucket(rate))
+            return bucket.take()
+
+
+def targets_in_flight(targets: list[Any], excluding: Any = None) -> int:
+    """How many of a gateway's targets are being created, updated or deleted (not counting `excluding`)."""
+    return sum(1 for target in targets if target is not excluding and target.status in IN_FLIGHT)
+
+
+class CallStats:
+    """Calls by operation and what became of them: throttled, refused, or a fault kind."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.calls: Counter[str] = Counter()
+        self.outcomes: defaultdict[str, Counter[str]] = defaultdict(Counter)
+
+    def call(self, operation: str) -> None:
+        with self.lock:
+            self.calls[operation] += 1
+
+    def record(self, operation: str, outcome: str) -> None:
+        with self.lock:
+            self.outcomes[operation][outcome] += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        with self.lock:
+            operations = {op: self._operation(op) for op in sorted(self.calls)}
+        return {
+            "calls": sum(o["calls"] for o in operations.values()),
+            "throttled": sum(o["throttled"] for o in operations.values()),
+            "refused": sum(o["refused"] for o in operations.values()),
+            "faults": sum(sum(o["faults"].values()) for o in operations.values()),
+            "operations": operations,
+        }
+
+    def _operation(self, operation: str) -> dict[str, Any]:
+        outcomes = dict(self.outcomes[operation])
+        return {
+            "calls": self.calls[operation],
+            "throttled": outcomes.pop("throttled", 0),
+            "refused": outcomes.pop("refused", 0),
+            "faults": outcomes,
+        }
+
+    def reset(self) -> dict[str, Any]:
+        last = self.snapshot()
+        with self.lock:
+            self.calls.clear()
+            self.outcomes.clear()
+        return last
+
+
+STATS = CallStats()
+
+
+def stats() -> dict[str, Any]:
+    """The counters since the last reset: {calls, throttled, refused, faults, operations: {OP: {...}}}."""
+    return STATS.snapshot()
+
+
+def reset_stats() -> dict[str, Any]:
+    """Zero the counters; returns the counts they held."""
+    return STATS.reset()
