@@ -1,31 +1,33 @@
 """Execute a Plan: the only code that writes to AWS.
 
-Order: deletions of targets, then gateways (each waited on until gone), then
-providers being replaced; creations and updates of providers, gateways,
-targets (each waited on until READY); deletions of providers; finally
-SynchronizeGatewayTargets for every MCP-server target this run wrote.
-A phase with a failure stops the run after its in-flight work finishes, and
-the result says what was done, what failed and what was not attempted.
+The order comes from the kinds: deletions in reverse kind order (children
+before parents, each waited on until gone), except that resources others
+point at by ARN (credential providers, policy engines) are deleted last, once
+what referenced them was updated; then creations and updates in kind order
+(each waited on until ready), with SynchronizeGatewayTargets for every
+MCP-server target this run wrote before the first kind that needs the
+targets' tools (policies), or at the end. A phase with a failure stops the
+run after its in-flight work finishes, and the result says what was done,
+what failed and what was not attempted.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import defaultdict
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, ContextManager, Iterator
+from typing import Callable, Iterator
 
 from reconciler.aws import Api
-from reconciler.desired import GATEWAY, TARGET, address
 from reconciler.errors import ReconcilerError, ResourceFailed
-from reconciler.kinds import KINDS
+from reconciler.kinds import KINDS, ordered
 from reconciler.kinds.base import Kind, Ref
-from reconciler.kinds.target import is_synchronizable
+from reconciler.kinds.target import TargetKind, is_synchronizable
 from reconciler.plan import CREATE, DELETE, REPLACE, UPDATE, Change, Plan
 from reconciler.planner import resolve_refs
+from reconciler.slots import WriteSlots
 from reconciler.sync import SyncSettings, Synchronizer
 from reconciler.waiting import Polling, Progress, Retrying, failure_text, settle, with_retries
 
@@ -36,7 +38,6 @@ class ApplySettings:
     retrying: Retrying = field(default_factory=Retrying)  # temporary failures (IAM propagation, throttling) per call
     sync: SyncSettings = field(default_factory=SyncSettings)
     workers: int = 8
-    writes_per_gateway: int = 5  # the service's concurrent target write limit
 
 
 @dataclass
@@ -70,6 +71,12 @@ class Step:
     operation: str  # create | update | delete
 
 
+@dataclass
+class Phase:
+    steps: list[Step] = field(default_factory=list)
+    synchronize: bool = False  # synchronize the MCP targets written so far, instead of steps
+
+
 class Executor:
     def __init__(self, api: Api, plan: Plan, settings: ApplySettings | None = None, progress: Progress | None = None):
         self.api = api
@@ -78,50 +85,43 @@ class Executor:
         self.progress = progress or (lambda line: None)
         self.refs: dict[str, Ref] = dict(plan.known)
         self.lock = threading.Lock()
-        self.gateway_slots: dict[str, threading.Semaphore] = defaultdict(
-            lambda: threading.Semaphore(self.settings.writes_per_gateway)
-        )
+        self.slots = WriteSlots()
         self.result = ApplyResult()
         self.written_targets: list[str] = []
 
     # --- phases -----------------------------------------------------------------
-    def phases(self) -> list[list[Step]]:
-        changes = self.plan.changes
+    def phases(self) -> list[Phase]:
+        changes, kinds = self.plan.changes, ordered()
         removing = [c for c in changes if c.action in (DELETE, REPLACE) and c.live]
         building = [c for c in changes if c.action in (CREATE, UPDATE, REPLACE)]
 
-        def of(kinds: tuple[str, ...], items: list[Change], operation: Callable[[Change], str], when: Callable[[Change], bool] = lambda c: True) -> list[Step]:
-            return [Step(c, operation(c)) for c in items if c.kind in kinds and when(c)]
+        def of(kind: Kind, items: list[Change], operation: Callable[[Change], str], when: Callable[[Change], bool]) -> Phase:
+            return Phase([Step(c, operation(c)) for c in items if c.kind == kind.key and when(c)])
 
-        providers = tuple(k.key for k in KINDS.values() if k.phase == 0)
-        return [
-            of((TARGET,), removing, lambda c: DELETE),
-            of((GATEWAY,), removing, lambda c: DELETE),
-            of(providers, removing, lambda c: DELETE, lambda c: c.action == REPLACE),
-            of(providers, building, _build_operation),
-            of((GATEWAY,), building, _build_operation),
-            of((TARGET,), building, _build_operation),
-            of(providers, removing, lambda c: DELETE, lambda c: c.action == DELETE),
-        ]
+        # A replaced resource frees its name first; one that others reference goes once they were updated.
+        early = [of(k, removing, lambda c: DELETE, lambda c, k=k: c.action == REPLACE or not k.referenced) for k in reversed(kinds)]
+        builds = [of(k, building, _build_operation, lambda c: True) for k in kinds]
+        late = [of(k, removing, lambda c: DELETE, lambda c: c.action == DELETE) for k in reversed(kinds) if k.referenced]
+        sync_at = next((i for i, k in enumerate(kinds) if k.after_sync), len(kinds))
+        return early + builds[:sync_at] + [Phase(synchronize=True)] + builds[sync_at:] + late
 
     def run(self) -> ApplyResult:
         phases = self.phases()
-        for index, steps in enumerate(phases):
-            if not steps:
-                continue
-            with ThreadPoolExecutor(max_workers=self.settings.workers) as pool:
-                list(pool.map(self._run_step, steps))
+        for index, phase in enumerate(phases):
+            if phase.synchronize:
+                self._synchronize()
+            elif phase.steps:
+                with ThreadPoolExecutor(max_workers=self.settings.workers) as pool:
+                    list(pool.map(self._run_step, phase.steps))
             if self.result.failed:
-                self.result.not_attempted += [s.change.address for later in phases[index + 1 :] for s in later]
+                self.result.not_attempted += [s.change.address for later in phases[index + 1 :] for s in later.steps]
                 return self.result
-        self._synchronize()
         return self.result
 
     def _run_step(self, step: Step) -> None:
         change = step.change
-        slot = self._slot(change)
         try:
-            with slot:
+            with self.slots.hold(KINDS[change.kind], change.parent_address):
                 {CREATE: self._create, UPDATE: self._update, DELETE: self._delete}[step.operation](change)
             with self.lock:
                 if step.operation != DELETE or change.action == DELETE:
@@ -130,9 +130,6 @@ class Executor:
             with self.lock:
                 self.result.failed.append((change.address, str(error)))
             self.progress(f"{change.address}: failed: {error}")
-
-    def _slot(self, change: Change) -> ContextManager[object]:
-        return nullcontext() if change.gateway is None else self.gateway_slots[change.gateway]
 
     # --- operations ---------------------------------------------------------------
     @contextmanager
@@ -149,13 +146,17 @@ class Executor:
         kind = KINDS[change.kind]
         desired = change.desired
         assert desired is not None
-        parent = self.refs.get(address(GATEWAY, desired.parent)) if desired.parent else None
+        parent = self.refs.get(desired.parent_address) if desired.parent_address else None
         body = self._resolved(change)
         with self._announced(change, "Creating", "Creation") as extra:
             ref = self._with_retries(change.address, lambda: kind.create(self.api, desired, body, change.tags, parent))
             with self.lock:
                 self.refs[change.address] = ref
             self._wait(kind, ref, "creating")
+            if kind.update_only & body.keys():
+                # Members only UpdateGateway (and the like) can set: written right after the create.
+                self._with_retries(change.address, lambda: kind.update(self.api, ref, body))
+                self._wait(kind, ref, "modifying")
             self._remember_sync(change, body)
             extra["id"] = ref.ident
 
@@ -189,7 +190,7 @@ class Executor:
         return resolve_refs(change.desired.body, arns)
 
     def _remember_sync(self, change: Change, body: dict) -> None:
-        if change.kind == TARGET and is_synchronizable(body):
+        if isinstance(KINDS[change.kind], TargetKind) and is_synchronizable(body):
             with self.lock:
                 self.written_targets.append(change.address)
 
@@ -214,7 +215,7 @@ class Executor:
         pending = {addr for addr, _ in self.result.pending}
         refs = [self.refs[addr] for addr in sorted(self.written_targets) if addr not in pending]
         synchronizer = Synchronizer(self.api, self.settings.polling, self.settings.retrying, self.settings.sync,
-                                    self.progress, slots=self.gateway_slots)
+                                    self.progress, slots=self.slots)
         outcome = synchronizer.run(refs, self.settings.workers)
         self.result.synchronized += outcome.synchronized
         self.result.failed += [(addr, f"synchronization: {why}") for addr, why in outcome.failed]

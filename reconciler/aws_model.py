@@ -7,7 +7,7 @@ members and write-only (never returned) members are all derived at run time.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterator
 
 import botocore.session
 from botocore.model import ServiceModel, Shape
@@ -32,6 +32,11 @@ def output_shape(operation: str) -> Shape:
     return service_model().operation_model(operation).output_shape
 
 
+def project_members(value: dict[str, Any], members: dict[str, Shape]) -> dict[str, Any]:
+    """Keep the members a declaration can carry, each projected onto its shape."""
+    return {k: project(v, members[k]) for k, v in value.items() if k in members}
+
+
 def project(value: Any, onto: Shape) -> Any:
     """Keep only what `onto` (a request shape) can carry: drops output-only members, recursively."""
     if onto.type_name == "structure" and not onto.metadata.get("document"):
@@ -45,41 +50,57 @@ def project(value: Any, onto: Shape) -> Any:
     return value
 
 
-def write_only_paths(request: Shape, response: Shape, renames: dict[str, str] | None = None) -> set[tuple[str, ...]]:
+def write_only_paths(members: dict[str, Shape], response: Shape, renames: dict[str, str] | None = None) -> set[tuple[str, ...]]:
     """Request member paths that the read response never returns (secrets and the like).
 
-    Walks both shapes in parallel by member name; `renames` maps a request member
-    to its response twin (e.g. oauth2ProviderConfigInput -> oauth2ProviderConfigOutput).
+    Walks the request members and the response shape in parallel by member name; `renames`
+    maps a request member to its response twin (e.g. oauth2ProviderConfigInput -> oauth2ProviderConfigOutput).
     """
     renames = renames or {}
     found: set[tuple[str, ...]] = set()
 
-    def walk(req: Shape, resp: Shape | None, path: tuple[str, ...], seen: frozenset[str]) -> None:
-        if req.type_name != "structure" or req.name in seen:
-            return
-        for name, member in req.members.items():
+    def walk(request: dict[str, Shape], resp: Shape | None, path: tuple[str, ...], seen: frozenset[str]) -> None:
+        for name, member in request.items():
             twin_name = renames.get(name, name)
             twin = resp.members.get(twin_name) if resp is not None and resp.type_name == "structure" else None
             if twin is None:
                 found.add(path + (name,))
-            else:
-                walk(member, twin, path + (name,), seen | {req.name})
+            elif member.type_name == "structure" and member.name not in seen:
+                walk(dict(member.members), twin, path + (name,), seen | {member.name})
 
-    walk(request, response, (), frozenset())
+    walk(members, response, (), frozenset())
     return found
 
 
-def sensitive_paths(request: Shape) -> set[tuple[str, ...]]:
+def sensitive_paths(members: dict[str, Shape]) -> set[tuple[str, ...]]:
     """Request member paths whose shape botocore marks sensitive."""
     found: set[tuple[str, ...]] = set()
 
-    def walk(node: Shape, path: tuple[str, ...], seen: frozenset[str]) -> None:
-        if node.type_name != "structure" or node.name in seen:
-            return
-        for name, member in node.members.items():
+    def walk(request: dict[str, Shape], path: tuple[str, ...], seen: frozenset[str]) -> None:
+        for name, member in request.items():
             if member.metadata.get("sensitive"):
                 found.add(path + (name,))
-            walk(member, path + (name,), seen | {node.name})
+            if member.type_name == "structure" and member.name not in seen:
+                walk(dict(member.members), path + (name,), seen | {member.name})
 
-    walk(request, (), frozenset())
+    walk(members, (), frozenset())
     return found
+
+
+def structures(value: dict[str, Any], members: dict[str, Shape], path: tuple[Any, ...] = ()) -> Iterator[tuple[Shape, dict[str, Any], tuple[Any, ...]]]:
+    """Every structure inside a request-shaped value with its shape and path, outermost first.
+
+    A consumer may change the structure it was given (its members are walked after it returns).
+    """
+    for member, item in list(value.items()):
+        if member in members:
+            yield from _structures(item, members[member], path + (member,))
+
+
+def _structures(value: Any, shape: Shape, path: tuple[Any, ...]) -> Iterator[tuple[Shape, dict[str, Any], tuple[Any, ...]]]:
+    if shape.type_name == "structure" and isinstance(value, dict):
+        yield shape, value, path
+        yield from structures(value, dict(shape.members), path)
+    elif shape.type_name == "list" and isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _structures(item, shape.member, path + (index,))

@@ -15,10 +15,12 @@ from reconciler.apply import ApplySettings, apply_plan
 from reconciler.aws import Api
 from reconciler.config.loader import OfflineEnviron
 from reconciler.config.schema import registry_schema
-from reconciler.desired import TARGET, Registry, load_registry, mcp_server
+from reconciler.desired import Registry, load_registry
+from reconciler.kinds import API_KEY, GATEWAY, OAUTH2, POLICY_ENGINE, TARGET
+from reconciler.kinds.target import mcp_server
 from reconciler.drift import drift_report
 from reconciler.errors import ReconcilerError, UserAbort
-from reconciler.importer import import_registry
+from reconciler.importer import Wanted, import_registry
 from reconciler.locking import force_unlock, holding, lock_for, new_lock_info
 from reconciler.manager import Computed, Manager, PlanRequest
 from reconciler.outputs import RENDERERS
@@ -287,15 +289,20 @@ def drift(paths: tuple[str, ...], fmt: str) -> None:
 
 
 @cli.command(name="import")
-@click.option("--gateway", "gateways", multiple=True, metavar="NAME", help="Gateway to import with its targets (repeatable).")
+@click.option("--gateway", "gateways", multiple=True, metavar="NAME", help="Gateway to import with its targets, rules, rate limits and resource policy (repeatable).")
 @click.option("--credential-provider", "providers", multiple=True, metavar="NAME", help="Credential provider to import (repeatable).")
+@click.option("--policy-engine", "engines", multiple=True, metavar="NAME", help="Policy engine to import with its policies (repeatable).")
 @click.option("--registry", "registry_name", default="imported", show_default=True, help="The `registry:` name to write.")
 @click.option("--region", default=None, help="AWS region (default: the standard AWS configuration).")
 @click.option("--out", "out", metavar="FILE", help="Write the YAML here instead of stdout.")
 @handled
-def import_(gateways: tuple[str, ...], providers: tuple[str, ...], registry_name: str, region: str | None, out: str | None) -> None:
+def import_(gateways: tuple[str, ...], providers: tuple[str, ...], engines: tuple[str, ...], registry_name: str,
+            region: str | None, out: str | None) -> None:
     """Write registry YAML for existing resources (all unmanaged ones when none is named)."""
-    imported = import_registry(Api(region=region), registry_name, list(gateways), list(providers))
+    wanted = [Wanted((GATEWAY,), n, "gateway") for n in gateways]
+    wanted += [Wanted((OAUTH2, API_KEY), n, "credential provider") for n in providers]
+    wanted += [Wanted((POLICY_ENGINE,), n, "policy engine") for n in engines]
+    imported = import_registry(Api(region=region), registry_name, wanted)
     if out:
         with open(out, "w", encoding="utf-8") as handle:
             handle.write(imported.yaml())

@@ -1,51 +1,36 @@
 """The desired state: a validated document turned into resources with addresses and request bodies.
 
-`build()` applies the reconciler's own rules (references resolve, authorizers,
-quotas, ownership marker) on top of the schema check and returns a `Registry`.
+`build()` walks the document as the kinds declare it (sections, variants,
+children, singletons), applies the reconciler's own rules (references
+resolve, each kind's own checks, the ownership marker) on top of the schema
+check and returns a `Registry`.
 """
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import Any, Callable, Iterable, Iterator
 
+from reconciler.aws_model import structures
 from reconciler.config.loader import Document, Path_, Problem, load
-from reconciler.config.validate import DEFAULT_TARGETS_PER_GATEWAY, DEFAULT_TOOLS_PER_TARGET, dotted, schema_problems
+from reconciler.config.validate import dotted, schema_problems
 from reconciler.errors import ConfigError, Location, ReconcilerError
-
-GATEWAY = "gateway"
-TARGET = "target"
-OAUTH2 = "oauth2-credential-provider"
-API_KEY = "api-key-credential-provider"
-
-PROVIDER_KINDS = {"oauth2": OAUTH2, "apiKey": API_KEY}
-REFERENCE_MEMBERS = {"oauthCredentialProvider": OAUTH2, "apiKeyCredentialProvider": API_KEY}
-RECONCILER_ONLY = ("lifecycle", "expectTools", "targets", "authorizer", "safety", "verify")
-
-
-def mcp_server(target_configuration: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A target's `mcp.mcpServer` block (endpoint, optional static schema), or None for other target types."""
-    server = ((target_configuration or {}).get("mcp") or {}).get("mcpServer")
-    return server if isinstance(server, dict) else None
-
-
-def address(kind: str, name: str, parent: str | None = None) -> str:
-    if kind == TARGET:
-        return f"{GATEWAY}/{parent}/{TARGET}/{name}"
-    return f"{kind}/{name}"
-
+from reconciler.kinds import GATEWAY, KINDS, TARGET, children_of, references, roots
+from reconciler.kinds.base import Kind
+from reconciler.kinds.target import mcp_server
+from reconciler.quotas import READS_PER_SECOND, TARGETS_PER_GATEWAY, TOOLS_PER_TARGET, WRITES_PER_SECOND
 
 @dataclass(frozen=True)
-class ProviderRef:
-    """A credential provider's ARN that is known only once the provider exists."""
+class ArnRef:
+    """Another declared resource's ARN, known only once that resource exists."""
 
     kind: str
     name: str
 
     @property
     def address(self) -> str:
-        return address(self.kind, self.name)
+        return KINDS[self.kind].address(self.name)
 
 
 @dataclass
@@ -53,18 +38,28 @@ class Desired:
     kind: str
     name: str
     body: dict[str, Any]
+    address: str
+    path: Path_ = ()  # where the declaration is in the merged document
     location: Location | None = None
-    parent: str | None = None
+    parent_address: str | None = None
     secret_paths: set[Path_] = field(default_factory=set)  # body paths whose values came from ${env:}
     lifecycle: dict[str, Any] = field(default_factory=dict)
-    expect_tools: list[str] = field(default_factory=list)
-    verify: dict[str, Any] = field(default_factory=dict)  # a gateway's `verify:` block (credentials for `reconcile verify`)
+    extras: dict[str, Any] = field(default_factory=dict)  # the kind's reconciler-only members (expectTools, verify...)
 
     @property
-    def address(self) -> str:
-        return address(self.kind, self.name, self.parent)
+    def parent(self) -> str | None:
+        """The parent's name (parents are top-level kinds: `kind/NAME`)."""
+        return self.parent_address.split("/", 1)[1] if self.parent_address else None
 
-    def references(self) -> list[ProviderRef]:
+    @property
+    def expect_tools(self) -> list[str]:
+        return list(self.extras.get("expectTools", []))
+
+    @property
+    def verify(self) -> dict[str, Any]:
+        return dict(self.extras.get("verify", {}))
+
+    def references(self) -> list[ArnRef]:
         return list(_find_refs(self.body))
 
 
@@ -75,14 +70,26 @@ class Registry:
     tags: dict[str, str]
     resources: dict[str, Desired]
     files: list[str]
-    targets_per_gateway: int = DEFAULT_TARGETS_PER_GATEWAY
-    tools_per_target: int = DEFAULT_TOOLS_PER_TARGET
+    targets_per_gateway: int = TARGETS_PER_GATEWAY
+    tools_per_target: int = TOOLS_PER_TARGET
+    reads_per_second: float = READS_PER_SECOND
+    writes_per_second: float = WRITES_PER_SECOND
     safety: dict[str, Any] = field(default_factory=dict)  # registry-wide `safety:` (see safety.py)
-    gateway_safety: dict[str, dict[str, Any]] = field(default_factory=dict)  # per gateway `safety:`
     lock: dict[str, Any] = field(default_factory=dict)
 
     def of_kind(self, kind: str) -> list[Desired]:
-        return [r for r in self.resources.values() if r.kind == kind]
+        return self._by_kind.get(kind, [])
+
+    def children(self, parent_address: str) -> list[Desired]:
+        return self._by_parent.get(parent_address, [])
+
+    @cached_property
+    def _by_kind(self) -> dict[str, list[Desired]]:
+        return _index(self.resources.values(), lambda d: d.kind)
+
+    @cached_property
+    def _by_parent(self) -> dict[str | None, list[Desired]]:
+        return _index(self.resources.values(), lambda d: d.parent_address)
 
     def mcp_server_targets(self, gateways: tuple[str, ...] = (), names: tuple[str, ...] = ()) -> list[Desired]:
         """MCP-server targets, all or those of `gateways` plus those named `GATEWAY/TARGET`; unknown names are an error."""
@@ -90,7 +97,7 @@ class Registry:
         if not gateways and not names:
             return targets
         by_name = {f"{t.parent}/{t.name}": t for t in targets}
-        unknown = [n for n in names if n not in by_name] + [g for g in gateways if address(GATEWAY, g) not in self.resources]
+        unknown = [n for n in names if n not in by_name] + [g for g in gateways if KINDS[GATEWAY].address(g) not in self.resources]
         if unknown:
             raise ReconcilerError(f"not in the registry as MCP-server targets or gateways: {', '.join(unknown)} (targets are GATEWAY/TARGET)")
         return [t for t in targets if t.parent in gateways or f"{t.parent}/{t.name}" in names]
@@ -112,6 +119,59 @@ def build(document: Document) -> Registry:
     return registry
 
 
+@dataclass
+class Declaration:
+    """One resource as written: its kind, name, raw spec and place."""
+
+    kind: Kind
+    name: str
+    spec: Any
+    path: Path_
+    lifecycle: dict[str, Any]
+    parent_address: str | None = None
+
+    @property
+    def address(self) -> str:
+        return self.kind.address(self.name, self.parent_address)
+
+    def own(self) -> Any:
+        """The declaration less its children's sections, with its lifecycle: what a change to this resource is."""
+        sections = child_sections(self.kind)
+        spec = {k: v for k, v in self.spec.items() if k not in sections} if isinstance(self.spec, dict) else self.spec
+        return [spec, self.lifecycle]
+
+
+def declarations(data: dict[str, Any]) -> Iterator[Declaration]:
+    """Every declared resource of a (raw or validated) document, parents before their children."""
+    for kind in roots():
+        for parent in _declared(kind, data, (), None):
+            yield parent
+            if not isinstance(parent.spec, dict):
+                continue
+            for child in children_of(kind.key):
+                yield from _declared(child, parent.spec, parent.path, parent.address)
+
+
+def _declared(kind: Kind, container: dict[str, Any], path: Path_, parent_address: str | None) -> Iterator[Declaration]:
+    entries = container.get(kind.section)
+    if kind.singleton:
+        if entries is not None:
+            yield Declaration(kind, kind.key, entries, path + (kind.section,), {}, parent_address)
+        return
+    for name, entry in (entries or {}).items() if isinstance(entries, dict) else ():
+        if kind.variant is None:
+            lifecycle = entry.get("lifecycle", {}) if isinstance(entry, dict) else {}
+            yield Declaration(kind, str(name), entry, path + (kind.section, name), lifecycle, parent_address)
+        elif isinstance(entry, dict) and kind.variant in entry:
+            # The variant's lifecycle sits beside it: credentialProviders.NAME.lifecycle.
+            yield Declaration(kind, str(name), entry[kind.variant], path + (kind.section, name, kind.variant),
+                              entry.get("lifecycle", {}), parent_address)
+
+
+def child_sections(kind: Kind) -> frozenset[str]:
+    return frozenset(c.section for c in children_of(kind.key))
+
+
 class _RegistryBuilder:
     def __init__(self, document: Document):
         self.doc = document
@@ -126,127 +186,85 @@ class _RegistryBuilder:
         if not name:
             self.problems.append((None, f"{', '.join(self.doc.files)}: no file sets `registry:` (the ownership marker)"))
         resources: dict[str, Desired] = {}
-        for provider in self._providers():
-            resources[provider.address] = provider
-        for gateway in self._gateways():
-            resources[gateway.address] = gateway
-            for target in self._targets(gateway.name):
-                resources[target.address] = target
-        self._check_references(resources)
+        for declaration in declarations(self.data):
+            desired = self._desired(declaration)
+            for path, message in declaration.kind.check(desired, declaration.spec, self.data):
+                self.problem(declaration.path + path, message)
+            resources[desired.address] = desired
+        for desired in resources.values():
+            self._resolve_references(desired, resources)
+        quotas = self.data.get("quotas", {})
         return Registry(
             name=name or "",
             region=self.data.get("region"),
             tags=dict(self.data.get("tags", {})),
             resources=resources,
             files=self.doc.files,
-            targets_per_gateway=self._target_quota(),
-            tools_per_target=int(self.data.get("quotas", {}).get("toolsPerTarget", DEFAULT_TOOLS_PER_TARGET)),
+            targets_per_gateway=int(quotas.get("targetsPerGateway", TARGETS_PER_GATEWAY)),
+            tools_per_target=int(quotas.get("toolsPerTarget", TOOLS_PER_TARGET)),
+            reads_per_second=float(quotas.get("readsPerSecond", READS_PER_SECOND)),
+            writes_per_second=float(quotas.get("writesPerSecond", WRITES_PER_SECOND)),
             safety=dict(self.data.get("safety", {})),
-            gateway_safety={n: dict(g["safety"]) for n, g in self.data.get("gateways", {}).items() if "safety" in g},
             lock=dict(self.data.get("lock", {})),
         )
 
-    def _target_quota(self) -> int:
-        return int(self.data.get("quotas", {}).get("targetsPerGateway", DEFAULT_TARGETS_PER_GATEWAY))
-
-    def _desired(self, kind: str, name: str, body: dict[str, Any], path: Path_, parent: str | None = None) -> Desired:
-        plain = {k: copy.deepcopy(v) for k, v in body.items() if k not in RECONCILER_ONLY}
-        secret = {p[len(path) :] for p in self.doc.source.from_env if p[: len(path)] == path}
+    def _desired(self, declaration: Declaration) -> Desired:
+        kind, path, spec = declaration.kind, declaration.path, declaration.spec
+        name_problem = kind.name_problem(declaration.name)
+        if name_problem:
+            self.problem(path, name_problem)
+        prefix = kind.body_prefix
+        secret = {prefix + p[len(path):] for p in self.doc.source.from_env if p[: len(path)] == path}
+        extras = {k: spec[k] for k in kind.reconciler_only if isinstance(spec, dict) and k in spec}
         return Desired(
-            kind=kind,
-            name=name,
-            body=plain,
+            kind=kind.key,
+            name=declaration.name,
+            body=kind.body_from(spec, child_sections(kind)),
+            address=declaration.address,
+            path=path,
             location=self.doc.source.locate(path),
-            parent=parent,
+            parent_address=declaration.parent_address,
             secret_paths=secret,
-            lifecycle=dict(body.get("lifecycle", {})),
-            expect_tools=list(body.get("expectTools", [])),
-            verify=dict(body.get("verify", {})),
+            lifecycle=dict(declaration.lifecycle),
+            extras=extras,
         )
 
-    def _providers(self) -> list[Desired]:
-        found = []
-        for name, entry in self.data.get("credentialProviders", {}).items():
-            for key, kind in PROVIDER_KINDS.items():
-                if key in entry:
-                    desired = self._desired(kind, name, entry[key], ("credentialProviders", name, key))
-                    desired.lifecycle = dict(entry.get("lifecycle", {}))
-                    found.append(desired)
-        return found
+    def _resolve_references(self, desired: Desired, resources: dict[str, Desired]) -> None:
+        """Replace every `provider: NAME` (and the like) with an ArnRef, or report it."""
+        by_shape = references()
+        for shape, block, path in structures(desired.body, KINDS[desired.kind].declared_members, desired.path):
+            referenced = by_shape.get(shape.name)
+            if referenced is not None:
+                self._resolve(block, referenced, path, resources)
 
-    def _gateways(self) -> list[Desired]:
-        found = []
-        for name, spec in self.data.get("gateways", {}).items():
-            path: Path_ = ("gateways", name)
-            desired = self._desired(GATEWAY, name, spec, path)
-            self._resolve_authorizer(desired, spec, path)
-            found.append(desired)
-            count, limit = len(spec.get("targets", {})), self._target_quota()
-            if count > limit:
-                self.problem(
-                    path + ("targets",),
-                    f"{count} targets exceed the quota of {limit} per gateway (raise quotas.targetsPerGateway "
-                    "once AWS has raised it for the account)",
-                )
-        return found
-
-    def _resolve_authorizer(self, desired: Desired, spec: dict[str, Any], path: Path_) -> None:
-        reference = spec.get("authorizer")
-        if reference is not None:
-            if "authorizerType" in spec or "authorizerConfiguration" in spec:
-                self.problem(path + ("authorizer",), "give either `authorizer:` or an inline authorizerType, not both")
-                return
-            authorizer = self.data.get("authorizers", {}).get(reference)
-            if authorizer is None:
-                known = ", ".join(self.data.get("authorizers", {})) or "none defined"
-                self.problem(path + ("authorizer",), f"unknown authorizer '{reference}' (known: {known})")
-                return
-            desired.body.update(copy.deepcopy(authorizer))
-        elif "authorizerType" not in spec:
-            self.problem(path, "missing required member 'authorizerType' (or `authorizer:` naming one)")
-            return
-        if desired.body.get("authorizerType") == "CUSTOM_JWT" and "authorizerConfiguration" not in desired.body:
-            self.problem(path, "authorizerType CUSTOM_JWT needs authorizerConfiguration.customJWTAuthorizer")
-
-    def _targets(self, gateway: str) -> list[Desired]:
-        targets = self.data["gateways"][gateway].get("targets", {})
-        return [
-            self._desired(TARGET, name, spec, ("gateways", gateway, "targets", name), parent=gateway)
-            for name, spec in targets.items()
-        ]
-
-    def _check_references(self, resources: dict[str, Desired]) -> None:
-        """Replace every `provider: NAME` with a ProviderRef, or report it."""
-        for desired in resources.values():
-            if desired.kind != TARGET:
-                continue
-            base: Path_ = ("gateways", desired.parent or "", "targets", desired.name)
-            for index, config in enumerate(desired.body.get("credentialProviderConfigurations", [])):
-                for member, kind in REFERENCE_MEMBERS.items():
-                    reference = config.get("credentialProvider", {}).get(member)
-                    if reference is None:
-                        continue
-                    path = base + ("credentialProviderConfigurations", index, "credentialProvider", member)
-                    self._resolve_provider(reference, kind, path, resources)
-
-    def _resolve_provider(self, block: dict[str, Any], kind: str, path: Path_, resources: dict[str, Desired]) -> None:
-        has_name, has_arn = "provider" in block, "providerArn" in block
+    def _resolve(self, block: dict[str, Any], kind: Kind, path: Path_, resources: dict[str, Desired]) -> None:
+        reference = kind.reference
+        assert reference is not None
+        has_name, has_arn = reference.key in block, reference.arn_member in block
         if has_name == has_arn:
-            self.problem(path, "give exactly one of `provider:` (a credentialProviders name) or providerArn")
+            self.problem(path, f"give exactly one of `{reference.key}:` (a {kind.noun} of this registry) or {reference.arn_member}")
             return
         if has_arn:
             return
-        name = block.pop("provider")
-        if address(kind, name) not in resources:
-            other = [k for k, v in PROVIDER_KINDS.items() if v != kind and address(v, name) in resources]
-            wrong = f" (it is an `{other[0]}` provider)" if other else ""
-            self.problem(path + ("provider",), f"unknown credential provider '{name}'{wrong}")
+        name = block.pop(reference.key)
+        if kind.address(name) not in resources:
+            other = [k for k in KINDS.values() if k is not kind and k.reference and k.reference.key == reference.key
+                     and k.address(name) in resources]
+            wrong = f" (it is declared as `{other[0].variant}`)" if other else ""
+            self.problem(path + (reference.key,), f"unknown {kind.noun} '{name}'{wrong}")
             return
-        block["providerArn"] = ProviderRef(kind, name)
+        block[reference.arn_member] = ArnRef(kind.key, name)
 
 
-def _find_refs(value: Any) -> list[ProviderRef]:
-    if isinstance(value, ProviderRef):
+def _index(resources: Iterable[Desired], key: Callable[[Desired], Any]) -> dict[Any, list[Desired]]:
+    found: dict[Any, list[Desired]] = {}
+    for desired in resources:
+        found.setdefault(key(desired), []).append(desired)
+    return found
+
+
+def _find_refs(value: Any) -> list[ArnRef]:
+    if isinstance(value, ArnRef):
         return [value]
     if isinstance(value, dict):
         return [r for v in value.values() for r in _find_refs(v)]

@@ -3,8 +3,9 @@
 Derived from a full plan: an update or replace is a resource whose live
 fields differ from the files; a create is a declared resource absent from AWS
 (deleted by hand, or never applied); a delete is a resource this registry
-owns that the files no longer declare. Gateways and credential providers that
-no registry owns are listed too, so shadow infrastructure is seen.
+owns that the files no longer declare. Top-level resources (gateways,
+credential providers, policy engines) that no registry owns are listed too,
+so shadow infrastructure is seen.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from dataclasses import dataclass, field
 
 from reconciler.diff import FieldChange
 from reconciler.kinds.base import Live
-from reconciler.desired import TARGET
 from reconciler.plan import CREATE, DELETE, Plan
 
 CHANGED, MISSING, EXTRA = "changed", "missing", "extra"
@@ -36,7 +36,7 @@ class DriftReport:
     registry: str
     region: str
     drifted: list[Drifted]
-    unmanaged: list[str]  # addresses of gateways and providers without any registry's tag
+    unmanaged: list[str]  # addresses of top-level resources without any registry's tag
 
     @property
     def has_drift(self) -> bool:
@@ -46,5 +46,5 @@ class DriftReport:
 def drift_report(plan: Plan, live: dict[str, Live]) -> DriftReport:
     status = {CREATE: MISSING, DELETE: EXTRA}
     drifted = [Drifted(c.address, status.get(c.action, CHANGED), c.fields if c.action not in status else []) for c in plan.changes]
-    unmanaged = sorted(a for a, r in live.items() if r.ref.kind != TARGET and r.owner is None)
+    unmanaged = sorted(a for a, r in live.items() if r.ref.parent is None and r.owner is None)
     return DriftReport(plan.registry, plan.region, drifted, unmanaged)

@@ -5,6 +5,8 @@ members gone), service-filled defaults are left out, provider ARNs become
 `provider:` references where the provider is imported too, and members the
 service never returns (secrets; an unechoed required member such as an OAuth2
 clientId) become `${env:VAR}` placeholders to fill in before applying.
+Children come along with their parent (a gateway's targets, rules, rate
+limits and resource policy; a policy engine's policies).
 """
 
 from __future__ import annotations
@@ -17,13 +19,10 @@ import yaml
 from botocore.model import Shape
 
 from reconciler.aws import Api
-from reconciler.config.schema import IDENTITY_MEMBERS
-from reconciler.desired import GATEWAY, PROVIDER_KINDS, REFERENCE_MEMBERS, TARGET
+from reconciler.aws_model import structures
 from reconciler.errors import ReconcilerError
-from reconciler.kinds import KINDS
-from reconciler.kinds.base import Live, Ref
-
-PROVIDER_KEYS = {kind: key for key, kind in PROVIDER_KINDS.items()}
+from reconciler.kinds import KINDS, children_of, references, roots
+from reconciler.kinds.base import Kind, Live, Ref
 
 
 @dataclass
@@ -38,82 +37,94 @@ class Imported:
         return header + yaml.safe_dump(self.document, sort_keys=False, default_flow_style=False)
 
 
+@dataclass(frozen=True)
+class Wanted:
+    """A name asked for on the command line and the kinds it may be (a credential provider: either vendor kind)."""
+
+    kinds: tuple[str, ...]
+    name: str
+    noun: str
+
+
 class Importer:
     def __init__(self, api: Api, registry: str):
         self.api = api
         self.registry = registry
         self.placeholders: list[str] = []
 
-    def run(self, gateways: list[str], providers: list[str]) -> Imported:
-        listed = {ref.address: ref for kind in KINDS.values() if kind.key != TARGET for ref in kind.list(self.api)}
-        chosen = self._choose(listed, gateways, providers)
-        lives = {ref.address: KINDS[ref.kind].read(self.api, ref) for ref in chosen}
-        if not gateways and not providers:
-            lives = {a: live for a, live in lives.items() if live.owner is None}
-        arns = {live.ref.arn: live.ref for live in lives.values() if live.ref.kind != GATEWAY and live.ref.arn}
+    def run(self, wanted: list[Wanted]) -> Imported:
+        listed = {ref.address: ref for kind in roots() for ref in kind.list(self.api)}
+        chosen = self._choose(listed, wanted)
+        lives = [KINDS[ref.kind].read(self.api, ref) for ref in chosen]
+        if not wanted:
+            lives = [live for live in lives if live.owner is None]
+        arns = {live.ref.arn: live.ref for live in lives if live.ref.arn and KINDS[live.ref.kind].reference}
         document: dict[str, Any] = {"registry": self.registry, "region": self.api.region}
-        provider_docs = {live.ref.name: {PROVIDER_KEYS[live.ref.kind]: self._body(live)} for live in lives.values() if live.ref.kind != GATEWAY}
-        if provider_docs:
-            document["credentialProviders"] = provider_docs
-        gateway_docs = {live.ref.name: self._gateway(live, arns) for live in lives.values() if live.ref.kind == GATEWAY}
-        if gateway_docs:
-            document["gateways"] = gateway_docs
+        for live in lives:
+            kind = KINDS[live.ref.kind]
+            entry = self._declaration(live, arns)
+            document.setdefault(kind.section, {})[live.ref.name] = {kind.variant: entry} if kind.variant else entry
         return Imported(document, sorted(set(self.placeholders)))
 
-    def _choose(self, listed: dict[str, Ref], gateways: list[str], providers: list[str]) -> list[Ref]:
+    def _choose(self, listed: dict[str, Ref], wanted: list[Wanted]) -> list[Ref]:
         """The named resources; with no names, all of them (`run` then keeps those no registry owns)."""
-        if not gateways and not providers:
+        if not wanted:
             return list(listed.values())
         chosen, missing = [], []
-        for name in gateways:
-            ref = listed.get(f"{GATEWAY}/{name}")
-            if ref:
-                chosen.append(ref)
-            else:
-                missing.append(f"gateway '{name}'")
-        for name in providers:
-            refs = [r for kind in PROVIDER_KEYS if (r := listed.get(f"{kind}/{name}"))]
-            if refs:
-                chosen.extend(refs)
-            else:
-                missing.append(f"credential provider '{name}'")
+        for item in wanted:
+            refs = [r for kind in item.kinds if (r := listed.get(KINDS[kind].address(item.name)))]
+            chosen.extend(refs)
+            if not refs:
+                missing.append(f"{item.noun} '{item.name}'")
         if missing:
             raise ReconcilerError(f"not found in {self.api.region}: {', '.join(missing)}")
         return chosen
 
-    def _gateway(self, live: Live, arns: dict[str, Ref]) -> dict[str, Any]:
-        body = self._body(live)
-        targets = {}
-        for ref in KINDS[TARGET].list(self.api, live.ref):
-            target = self._body(KINDS[TARGET].read(self.api, ref))
-            for config in target.get("credentialProviderConfigurations", []):
-                for member in REFERENCE_MEMBERS:
-                    block = config.get("credentialProvider", {}).get(member)
-                    if block and block.get("providerArn") in arns:
-                        block["provider"] = arns[block.pop("providerArn")].name
-            targets[ref.name] = target
-        if targets:
-            body["targets"] = targets
-        return body
+    def _declaration(self, live: Live, arns: dict[str, Ref]) -> Any:
+        """The live resource as registry YAML, with its children (those the service manages left out)."""
+        kind = KINDS[live.ref.kind]
+        body = self._body(live, arns)
+        for child_kind in children_of(kind.key):
+            children = {ref.name: self._declaration(child, arns) for ref in child_kind.list(self.api, live.ref)
+                        if (child := child_kind.read(self.api, ref)).foreign is None}
+            if children:
+                body[child_kind.section] = next(iter(children.values())) if child_kind.singleton else children
+        return _get(body, kind.body_prefix)
 
-    def _body(self, live: Live) -> dict[str, Any]:
+    def _body(self, live: Live, arns: dict[str, Ref]) -> dict[str, Any]:
         kind = KINDS[live.ref.kind]
         body = {k: v for k, v in live.body.items() if kind.defaults.get(k) != v}
-        self._placeholders(body, kind.request_shape, live.ref.name, kind.secret_members, ())
+        self._placeholders(body, kind, live.ref.name)
+        by_shape = references()
+        for shape, block, _ in structures(body, kind.declared_members):
+            referenced = by_shape.get(shape.name)
+            reference = referenced.reference if referenced else None
+            if reference and (ref := arns.get(block.get(reference.arn_member))) is not None and ref.kind == referenced.key:
+                del block[reference.arn_member]
+                block[reference.key] = ref.name
         return body
 
-    def _placeholders(self, body: dict[str, Any], shape: Shape, name: str, secrets: set[tuple[str, ...]], path: tuple[str, ...]) -> None:
+    def _placeholders(self, body: dict[str, Any], kind: Kind, name: str) -> None:
         """Fill secrets and unreturned required members, in every structure present in `body`."""
-        wanted = [m for m in shape.required_members if m not in body and (path or m not in IDENTITY_MEMBERS)]
-        wanted += [p[-1] for p in secrets if p[:-1] == path and p[-1] not in body]
+        required = [m for m in kind.create_shape.required_members if m in kind.declared_members]
+        self._fill(body, required, kind.declared_members, kind.secret_members, name, ())
+        for shape, block, path in structures(body, kind.declared_members):
+            self._fill(block, list(shape.required_members), dict(shape.members), kind.secret_members, name, path)
+
+    def _fill(self, block: dict[str, Any], required: list[str], members: dict[str, Shape], secrets: set[tuple[Any, ...]],
+              name: str, path: tuple[Any, ...]) -> None:
+        wanted = [m for m in required if m not in block] + [p[-1] for p in secrets if p[:-1] == path and p[-1] not in block]
         for member in wanted:
-            if shape.members[member].type_name == "string":
+            if members[member].type_name == "string":
                 variable = env_name(name, member)
-                body[member] = f"${{env:{variable}}}"
+                block[member] = f"${{env:{variable}}}"
                 self.placeholders.append(variable)
-        for member, value in body.items():
-            if isinstance(value, dict) and shape.members[member].type_name == "structure":
-                self._placeholders(value, shape.members[member], name, secrets, path + (member,))
+
+
+def _get(body: dict[str, Any], path: tuple[str, ...]) -> Any:
+    for part in path:
+        body = body[part]
+    return body
 
 
 def env_name(resource: str, member: str) -> str:
@@ -122,6 +133,5 @@ def env_name(resource: str, member: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", f"{resource}_{words}").upper().strip("_")
 
 
-def import_registry(api: Api, registry: str, gateways: list[str], providers: list[str]) -> Imported:
-    return Importer(api, registry).run(gateways, providers)
-
+def import_registry(api: Api, registry: str, wanted: list[Wanted]) -> Imported:
+    return Importer(api, registry).run(wanted)

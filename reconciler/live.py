@@ -1,8 +1,8 @@
-"""Read live AWS state concurrently: every gateway and credential provider (for ownership tags),
-and the targets of the gateways this registry manages.
+"""Read live AWS state concurrently: every top-level resource (for ownership tags), and the children of
+the parents this registry manages or declares.
 
-Reads run on a bounded thread pool; the Api's token bucket keeps them under
-the Get/List quota however many workers there are.
+Reads run on a bounded thread pool; the Api's pacer keeps them under the Get/List quota however many
+workers there are. Kinds whose List items carry the whole description cost no Get per resource.
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, TypeVar
 
 from reconciler.aws import Api
-from reconciler.desired import GATEWAY, TARGET
 from reconciler.errors import AwsError
-from reconciler.kinds import KINDS
-from reconciler.kinds.base import NOT_FOUND, Live, Ref
+from reconciler.kinds import KINDS, children_of, roots
+from reconciler.kinds.base import NOT_FOUND, Kind, Live, Ref
 from reconciler.scope import Scope
 
 DEFAULT_READ_WORKERS = 8
@@ -28,11 +27,11 @@ class LiveState:
     resources: dict[str, Live] = field(default_factory=dict)
 
     def managed_by(self, registry: str, adopted: set[str] | None = None) -> dict[str, Live]:
-        """Resources owned by `registry` (or being adopted by it); targets belong to their managed gateway."""
+        """Resources owned by `registry` (or being adopted by it); children belong to their managed parent."""
         adopted = adopted or set()
-        owned = {a: r for a, r in self.resources.items() if r.ref.kind != TARGET and (r.owner == registry or a in adopted)}
+        owned = {a: r for a, r in self.resources.items() if r.ref.parent is None and (r.owner == registry or a in adopted)}
         for addr, live in self.resources.items():
-            if live.ref.kind == TARGET and f"{GATEWAY}/{live.ref.parent}" in owned:
+            if live.ref.parent is not None and live.ref.parent.address in owned and live.foreign is None:
                 owned[addr] = live
         return owned
 
@@ -44,33 +43,23 @@ def read_live(
     scope: Scope | None = None,
     workers: int = DEFAULT_READ_WORKERS,
 ) -> LiveState:
-    """Declared resources are read in full; every other gateway and provider only for its tags (ownership).
+    """Declared resources are read in full; every other top-level resource only for its tags (ownership).
 
-    That halves the reads of an account with many gateways (Get+ListTags -> ListTags). Targets are read for
-    the gateways `registry` owns and for the declared ones (they may be adopted). With a scope, only the
+    That halves the reads of an account with many gateways (Get+ListTags -> ListTags). Children are read
+    for the parents `registry` owns and for the declared ones (they may be adopted). With a scope, only the
     resources it includes are read (listing stays complete).
     """
     wanted = scope.includes if scope else (lambda addr: True)
     state = LiveState()
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        top_kinds = [k for k in KINDS.values() if k.key != TARGET]
-        refs = [ref for listed in _map(pool, lambda k: k.list(api), top_kinds) for ref in listed if wanted(ref.address)]
-        full = [r for r in refs if r.address in declared]
-        for live in _map(pool, lambda r: _read(api, r), full):
-            if live:
-                state.resources[live.address] = live
+        refs = [ref for listed in _map(pool, lambda k: k.list(api), roots()) for ref in listed if wanted(ref.address)]
+        _read_all(pool, api, [r for r in refs if r.address in declared], state)
         rest = _with_arns([r for r in refs if r.address not in declared], state, api)
-        for live in _map(pool, lambda r: _read(api, r, ownership_only=True), rest):
-            if live:
-                state.resources[live.address] = live
-        gateways = [
-            g.ref for g in state.resources.values()
-            if g.ref.kind == GATEWAY and (g.owner == registry or g.address in declared)
-        ]
-        target_refs = [ref for listed in _map(pool, lambda g: _list_targets(api, g), gateways) for ref in listed if wanted(ref.address)]
-        for live in _map(pool, lambda r: _read(api, r), target_refs):
-            if live:
-                state.resources[live.address] = live
+        _read_all(pool, api, rest, state, ownership_only=True)
+        parents = [live.ref for live in state.resources.values() if live.owner == registry or live.address in declared]
+        pairs = [(kind, parent) for parent in parents for kind in children_of(parent.kind)]
+        children = [ref for listed in _map(pool, lambda pair: _list_children(api, *pair), pairs) for ref in listed]
+        _read_all(pool, api, [r for r in children if wanted(r.address)], state)
     return state
 
 
@@ -78,9 +67,15 @@ def _map(pool: ThreadPoolExecutor, fn: Callable[[T], R], items: Iterable[T]) -> 
     return list(pool.map(fn, items))
 
 
-def _list_targets(api: Api, gateway: Ref) -> list[Ref]:
+def _read_all(pool: ThreadPoolExecutor, api: Api, refs: list[Ref], state: LiveState, ownership_only: bool = False) -> None:
+    for live in _map(pool, lambda r: _read(api, r, ownership_only), refs):
+        if live:
+            state.resources[live.address] = live
+
+
+def _list_children(api: Api, kind: Kind, parent: Ref) -> list[Ref]:
     try:
-        return KINDS[TARGET].list(api, gateway)
+        return kind.list(api, parent)
     except AwsError as error:
         if error.code == NOT_FOUND:
             return []

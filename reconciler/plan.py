@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.desired import TARGET, Desired, ProviderRef
+from reconciler.desired import ArnRef, Desired
 from reconciler.diff import ABSENT, FieldChange
 from reconciler.kinds import KINDS
 from reconciler.kinds.base import Live, Ref
@@ -31,18 +31,15 @@ class Change:
     adopt: str | None = None  # ADOPT (unmanaged) or TAKEOVER (another registry's): tagged for this one
 
     @property
-    def gateway(self) -> str | None:
-        """The gateway a target change belongs to (None for other kinds)."""
-        if self.kind != TARGET:
-            return None
-        return self.desired.parent if self.desired else self.live.ref.parent  # type: ignore[union-attr]
-
-    @property
-    def phase(self) -> int:
-        return KINDS[self.kind].phase
+    def parent_address(self) -> str | None:
+        """The parent a child resource's change belongs to (None for top-level kinds)."""
+        if self.desired is not None:
+            return self.desired.parent_address
+        parent = self.live.ref.parent if self.live else None
+        return parent.address if parent else None
 
     def sort_key(self) -> tuple[int, str]:
-        return (self.phase, self.address)
+        return (KINDS[self.kind].order, self.address)
 
 
 @dataclass
@@ -97,7 +94,7 @@ def display(value: Any, sensitive: bool) -> Any:
         return None
     if sensitive:
         return SENSITIVE
-    if isinstance(value, ProviderRef):
+    if isinstance(value, ArnRef):
         return UNKNOWN
     if isinstance(value, dict):
         return {k: display(v, False) for k, v in value.items()}

@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.config.loader import Path_
-from reconciler.desired import GATEWAY, TARGET, Desired, ProviderRef, Registry, address
+from reconciler.desired import ArnRef, Desired, Registry
 from reconciler.diff import ABSENT, FieldChange, diff_fields, leaves, mark_sensitive
 from reconciler.errors import PlanError
 from reconciler.fingerprint import fingerprint
-from reconciler.kinds import KINDS
+from reconciler.kinds import KINDS, ordered
 from reconciler.kinds.base import FINGERPRINT_TAG, OWNER_TAG, Live
 from reconciler.live import LiveState
 from reconciler.plan import ADOPT, CREATE, DELETE, REPLACE, TAKEOVER, UPDATE, Change, Plan
@@ -31,8 +31,8 @@ def wanted_tags(registry: Registry, desired: Desired) -> dict[str, str]:
 
 
 def resolve_refs(value: Any, arns: dict[str, str]) -> Any:
-    """Replace each ProviderRef whose provider's ARN is known; others stay unknown."""
-    if isinstance(value, ProviderRef):
+    """Replace each ArnRef whose resource's ARN is known; others stay unknown."""
+    if isinstance(value, ArnRef):
         return arns.get(value.address, value)
     if isinstance(value, dict):
         return {k: resolve_refs(v, arns) for k, v in value.items()}
@@ -60,7 +60,7 @@ class Planner:
         found = {}
         for addr, desired in self.registry.resources.items():
             live = self.live.resources.get(addr)
-            if desired.kind == TARGET or live is None or live.owner == self.registry.name:
+            if KINDS[desired.kind].parent is not None or live is None or live.owner == self.registry.name:
                 continue
             if live.owner is None:
                 found[addr] = ADOPT
@@ -71,11 +71,9 @@ class Planner:
     def plan(self) -> Plan:
         changes: dict[str, Change] = {}
         unchanged = 0
-        for phase in sorted({k.phase for k in KINDS.values()}):
+        for kind in ordered():
             arns = self._known_arns(changes)
-            for desired in self.registry.resources.values():
-                if KINDS[desired.kind].phase != phase:
-                    continue
+            for desired in self.registry.of_kind(kind.key):
                 change = self._change_for(desired, arns, changes)
                 if change:
                     changes[change.address] = change
@@ -93,7 +91,7 @@ class Planner:
         return plan
 
     def _known_arns(self, changes: dict[str, Change]) -> dict[str, str]:
-        """ARNs of providers that exist now and are not about to be replaced."""
+        """ARNs of resources that exist now and are not about to be replaced."""
         return {
             addr: live.ref.arn
             for addr, live in self.managed.items()
@@ -107,10 +105,10 @@ class Planner:
             return None
         body = resolve_refs(desired.body, arns)
         tags = wanted_tags(self.registry, desired)
-        parent = changes.get(address(GATEWAY, desired.parent)) if desired.kind == TARGET else None
+        parent = changes.get(desired.parent_address) if desired.parent_address else None
         if live is None or (parent is not None and parent.action == REPLACE):
             action = CREATE if live is None else REPLACE
-            reasons = [f"its gateway {parent.address} is replaced"] if live is not None and parent else []
+            reasons = [f"its {parent.kind} {parent.address} is replaced"] if live is not None and parent else []
             return Change(desired.address, desired.kind, action, self._creation_fields(desired, body), desired, live, tags, True, reasons)
         return self._compare(desired, live, body, tags)
 
@@ -154,13 +152,18 @@ class Planner:
 
     def _not_ours(self, desired: Desired, live: Live) -> None:
         where = f"{desired.location}: " if desired.location else ""
-        if desired.kind == TARGET:
-            return  # reported once, on its gateway
+        kind = KINDS[desired.kind]
+        if live.foreign is not None:
+            self.errors.append(f"{where}{desired.address}: the {kind.noun} at this {kind.name_member} {live.foreign} and is never "
+                               f"changed by a registry; declare yours under another {kind.name_member}")
+            return
+        if kind.parent is not None:
+            return  # reported once, on its parent
         owner = live.owner
         whose = f"belongs to registry '{owner}'" if owner else "is not managed by any registry (no ownership tag)"
         remedy = "apply --adopt --force takes it over" if owner else "apply --adopt brings it under this registry"
         self.errors.append(
-            f"{where}{desired.address}: a {desired.kind} named '{desired.name}' already exists in the account and "
+            f"{where}{desired.address}: a {kind.noun} named '{desired.name}' already exists in the account and "
             f"{whose}; rename yours, remove it from the files, or, if it is the same resource, {remedy}"
         )
 

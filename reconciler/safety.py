@@ -1,14 +1,15 @@
 """Guards between a plan and apply: preventDestroy, always-confirm rules and blast-radius thresholds.
 
 - `lifecycle: {preventDestroy: true}` is remembered on the live resource (a tag;
-  for a target, a tag on its gateway), so removing the resource from the files
+  for a child such as a target, a tag on its parent), so removing the resource from the files
   does not remove its protection. A plan that would delete or replace it is an
   error, even with --force: set preventDestroy to false and apply first.
-- Deleting or replacing a gateway needs --force unless `safety.allowGatewayDestroy`.
+- Deleting or replacing a kind with a `destroy_setting` (gateways) needs --force
+  unless that `safety:` setting (`allowGatewayDestroy`) is true.
 - octoDNS-style thresholds: updating (or replacing) or deleting more than
   `updatePercent`/`deletePercent` of the existing managed resources of a kind
-  needs --force, once at least `minExisting` of them exist. Targets are counted
-  per gateway, with the gateway's own `safety:` when it has one.
+  needs --force, once at least `minExisting` of them exist. Children (targets,
+  rules...) are counted per parent, with the parent's own `safety:` when it has one.
 """
 
 from __future__ import annotations
@@ -17,37 +18,37 @@ from collections import Counter, defaultdict
 from typing import Any, Iterable
 
 from reconciler.aws_model import service_model
-from reconciler.desired import GATEWAY, TARGET, Desired, Registry
+from reconciler.desired import Desired, Registry
+from reconciler.kinds import KINDS
 from reconciler.kinds.base import Live
 from reconciler.plan import DELETE, REPLACE, UPDATE, Change
 
 PROTECT_TAG = "agentcore-reconciler:prevent-destroy"
-PROTECT_TARGET_PREFIX = f"{PROTECT_TAG}:target/"
 DEFAULTS = {"updatePercent": 30.0, "deletePercent": 30.0, "minExisting": 10}
 
 
-def longest_protectable_target_name() -> int:
-    """Target protection lives in a tag key on the gateway; the key's length limit comes from the API model."""
-    return int(service_model().shape_for("TagKey").metadata["max"]) - len(PROTECT_TARGET_PREFIX)
+def child_tag(kind: str, name: str) -> str:
+    """The tag on a parent that remembers its child's preventDestroy (children carry no tags)."""
+    return f"{PROTECT_TAG}:{kind}/{name}"
 
 
 def protection_tags(registry: Registry, desired: Desired) -> dict[str, str]:
-    """Tags that remember preventDestroy on the live resource (gateways also carry their targets')."""
+    """Tags that remember preventDestroy on the live resource (parents also carry their children's)."""
     tags = {PROTECT_TAG: "true"} if desired.lifecycle.get("preventDestroy") else {}
-    if desired.kind == GATEWAY:
-        for target in registry.of_kind(TARGET):
-            if target.parent == desired.name and target.lifecycle.get("preventDestroy"):
-                tags[PROTECT_TARGET_PREFIX + target.name] = "true"
+    for child in registry.children(desired.address):
+        if child.lifecycle.get("preventDestroy"):
+            tags[child_tag(child.kind, child.name)] = "true"
     return tags
 
 
 def unprotectable(registry: Registry) -> list[str]:
-    """Targets whose name is too long for the gateway tag that remembers their preventDestroy."""
-    limit = longest_protectable_target_name()
+    """Children whose name is too long for the parent tag that remembers their preventDestroy."""
+    limit = int(service_model().shape_for("TagKey").metadata["max"])
     return [
-        f"{t.location}: {t.address}: lifecycle.preventDestroy needs a target name of at most {limit} characters"
-        for t in registry.of_kind(TARGET)
-        if t.lifecycle.get("preventDestroy") and len(t.name) > limit
+        f"{d.location}: {d.address}: lifecycle.preventDestroy needs a {KINDS[d.kind].noun} name of at most "
+        f"{limit - len(child_tag(d.kind, ''))} characters"
+        for d in registry.resources.values()
+        if d.parent_address and d.lifecycle.get("preventDestroy") and len(child_tag(d.kind, d.name)) > limit
     ]
 
 
@@ -56,9 +57,10 @@ def protected(change: Change, live: dict[str, Live]) -> bool:
         return True
     if change.live is None:
         return False
-    if change.kind == TARGET:
-        gateway = live.get(f"{GATEWAY}/{change.live.ref.parent}")
-        return gateway is not None and gateway.tags.get(PROTECT_TARGET_PREFIX + change.live.ref.name) == "true"
+    parent = change.live.ref.parent
+    if parent is not None:
+        holder = live.get(parent.address)
+        return holder is not None and holder.tags.get(child_tag(change.kind, change.live.ref.name)) == "true"
     return change.live.tags.get(PROTECT_TAG) == "true"
 
 
@@ -78,16 +80,18 @@ def prevent_destroy_errors(changes: Iterable[Change], live: dict[str, Live]) -> 
 
 def refusals(changes: list[Change], managed: dict[str, Live], registry: Registry) -> list[str]:
     """Why apply stops unless --force, one message each."""
-    found = [f"{c.address}: {c.action} of a gateway needs --force (or safety.allowGatewayDestroy: true)"
-             for c in changes
-             if c.kind == GATEWAY and c.action in (DELETE, REPLACE) and not registry.safety.get("allowGatewayDestroy")]
+    found = []
+    for change in changes:
+        setting = KINDS[change.kind].destroy_setting
+        if setting and change.action in (DELETE, REPLACE) and not registry.safety.get(setting):
+            found.append(f"{change.address}: {change.action} of a {KINDS[change.kind].noun} needs --force (or safety.{setting}: true)")
     by_group: dict[tuple[str, str | None], list[Change]] = defaultdict(list)
     for change in changes:
-        by_group[(change.kind, change.gateway)].append(change)
+        by_group[(change.kind, change.parent_address)].append(change)
     for group, existing in _groups(managed).items():
-        kind, gateway = group
-        settings = {**DEFAULTS, **registry.safety, **(registry.gateway_safety.get(gateway or "", {}) if kind == TARGET else {})}
-        found += _threshold(group, existing, by_group[group], settings)
+        kind, parent = group
+        own = registry.resources[parent].extras.get("safety", {}) if parent in registry.resources else {}
+        found += _threshold(group, existing, by_group[group], {**DEFAULTS, **registry.safety, **own})
     return found
 
 
@@ -95,7 +99,7 @@ def _threshold(group: tuple[str, str | None], existing: int, changes: list[Chang
     if existing < settings["minExisting"]:
         return []
     counts = Counter(UPDATE if c.action == REPLACE else c.action for c in changes)
-    label = f"{group[0]}s of gateway/{group[1]}" if group[0] == TARGET else f"{group[0]}s"
+    label = f"{group[0]}s of {group[1]}" if group[1] else f"{group[0]}s"
     found = []
     for action, key in ((UPDATE, "updatePercent"), (DELETE, "deletePercent")):
         share = 100.0 * counts[action] / existing
@@ -109,4 +113,4 @@ def _threshold(group: tuple[str, str | None], existing: int, changes: list[Chang
 
 
 def _groups(managed: dict[str, Live]) -> Counter[tuple[str, str | None]]:
-    return Counter((live.ref.kind, live.ref.parent if live.ref.kind == TARGET else None) for live in managed.values())
+    return Counter((live.ref.kind, live.ref.parent.address if live.ref.parent else None) for live in managed.values())

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.config.loader import expand_paths, load
-from reconciler.desired import GATEWAY, PROVIDER_KINDS, TARGET, Registry, address
+from reconciler.desired import Registry, declarations
 from reconciler.errors import ConfigError, ReconcilerError
 
 
@@ -31,12 +31,12 @@ class Scope:
     def with_dependencies(self, registry: Registry) -> Scope:
         """The patterns plus every resource a selected resource needs: its gateway, the providers it references."""
         needed = set(self.patterns)
-        needed.update(p.split(f"/{TARGET}/")[0] for p in self.patterns if f"/{TARGET}/" in p)  # also undeclared targets
+        needed.update("/".join(p.split("/")[:2]) for p in self.patterns if p.count("/") > 1)  # also undeclared children
         for desired in registry.resources.values():
             if not self.includes(desired.address):
                 continue
-            if desired.kind == TARGET:
-                needed.add(address(GATEWAY, desired.parent or ""))
+            if desired.parent_address:
+                needed.add(desired.parent_address)
             needed.update(ref.address for ref in desired.references())
         return Scope(tuple(sorted(needed)))
 
@@ -65,14 +65,8 @@ def changed_since(ref: str, paths: list[str], registry: Registry) -> Scope:
 def _declarations(data: dict[str, Any]) -> dict[str, Any]:
     """Each resource's raw declaration by address; "" holds what every resource inherits."""
     found: dict[str, Any] = {"": {k: data.get(k) for k in ("registry", "region", "tags", "authorizers")}}
-    for name, entry in (data.get("credentialProviders") or {}).items():
-        for key, kind in PROVIDER_KINDS.items():
-            if key in entry:
-                found[address(kind, name)] = entry
-    for name, spec in (data.get("gateways") or {}).items():
-        found[address(GATEWAY, name)] = {k: v for k, v in spec.items() if k != "targets"}
-        for target, body in (spec.get("targets") or {}).items():
-            found[address(TARGET, target, name)] = body
+    for declaration in declarations(data):
+        found[declaration.address] = declaration.own()
     return found
 
 

@@ -1,7 +1,7 @@
 """SynchronizeGatewayTargets, the one way both `apply` and `reconcile sync` refresh a gateway's tool catalogue.
 
-One target per call (the API takes one id), at most `writes_per_gateway` in
-flight per gateway. A synchronization that ends SYNCHRONIZE_UNSUCCESSFUL is
+One target per call (the API takes one id), at most the target kind's
+per-gateway write limit in flight per gateway (shared with apply's writes). A synchronization that ends SYNCHRONIZE_UNSUCCESSFUL is
 tried again with backoff (a slow-starting server succeeds later), then
 reported with the service's statusReasons and a hint for the known causes.
 A target waiting for a user's authorization (*_PENDING_AUTH) is reported and
@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from reconciler.aws import Api
-from reconciler.desired import TARGET, Desired, Registry
+from reconciler.desired import Desired, Registry
 from reconciler.errors import ReconcilerError
-from reconciler.kinds import KINDS
+from reconciler.kinds import KINDS, TARGET
 from reconciler.kinds.base import Ref
 from reconciler.kinds.target import TargetKind, is_synchronizable
 from reconciler.live import read_live
 from reconciler.scope import Scope
+from reconciler.slots import WriteSlots
 from reconciler.waiting import Polling, Progress, Retrying, failure_text, settle, with_retries
 
 UNSUCCESSFUL = "SYNCHRONIZE_UNSUCCESSFUL"
@@ -64,7 +64,7 @@ class SyncResult:
 
 class Synchronizer:
     def __init__(self, api: Api, polling: Polling, retrying: Retrying, settings: SyncSettings, progress: Progress,
-                 per_gateway: int = 5, slots: dict[str, threading.Semaphore] | None = None):
+                 slots: WriteSlots | None = None):
         kind = KINDS[TARGET]
         assert isinstance(kind, TargetKind)
         self.kind = kind
@@ -73,7 +73,7 @@ class Synchronizer:
         self.retrying = retrying
         self.settings = settings
         self.progress = progress
-        self.slots = slots if slots is not None else defaultdict(lambda: threading.Semaphore(per_gateway))
+        self.slots = slots if slots is not None else WriteSlots()
         self.result = SyncResult()
         self.lock = threading.Lock()
 
@@ -94,7 +94,7 @@ class Synchronizer:
             self._pending(ref, current.status)
             return
         for attempt in range(1, self.settings.attempts + 1):
-            with self.slots[ref.parent or ""]:
+            with self.slots.hold(self.kind, ref.parent.address if ref.parent else None):
                 self.progress(f"{ref.address}: Synchronizing{f' (attempt {attempt})' if attempt > 1 else ''}...")
                 started = time.monotonic()
                 with_retries(ref.address, lambda: self.kind.synchronize(self.api, ref), self.retrying, self.progress)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.errors import PlanError
-from reconciler.safety import PROTECT_TAG, PROTECT_TARGET_PREFIX
+from reconciler.safety import PROTECT_TAG, child_tag
 from tests.helpers import BASE, converge, fleet, plan_for, reconcile, registry_from
 
 FAST_APPLY = ("--auto-approve", "--poll-interval", "0.02")
@@ -70,7 +70,7 @@ def test_prevent_destroy_is_remembered_after_removal_from_the_files(api, client,
     converge(api, registry_from(tmp_path, protected))
     gateway = next(g for g in client.list_gateways()["items"] if g["name"] == "main")
     tags = client.list_tags_for_resource(resourceArn=client.get_gateway(gatewayIdentifier=gateway["gatewayId"])["gatewayArn"])["tags"]
-    assert tags[PROTECT_TARGET_PREFIX + "weather"] == "true"
+    assert tags[child_tag("target", "weather")] == "true"
     without_target = protected.split("      weather:\n")[0] + "      holidays:\n" + protected.split("      holidays:\n")[1]
     with pytest.raises(PlanError, match="gateway/main/target/weather: lifecycle.preventDestroy forbids deleting it"):
         plan_for(api, registry_from(tmp_path, without_target))

@@ -15,11 +15,10 @@ from typing import Any
 from botocore.model import Shape
 
 from reconciler.aws_model import service_model
+from reconciler.kinds import GATEWAY, KINDS, children_of, roots
+from reconciler.kinds.base import Kind
 
 SCHEMA_ID = "https://agentcore-reconciler.dev/schemas/gateways.schema.json"
-
-# Members that the reconciler supplies itself (identity, ownership, idempotency).
-IDENTITY_MEMBERS = frozenset({"name", "tags", "clientToken", "gatewayIdentifier"})
 
 LIFECYCLE = {
     "type": "object",
@@ -60,6 +59,18 @@ LOCK = {
     "additionalProperties": False,
 }
 
+QUOTAS = {
+    "type": "object",
+    "properties": {
+        "targetsPerGateway": {"type": "integer", "minimum": 1},
+        "toolsPerTarget": {"type": "integer", "minimum": 1},
+        "readsPerSecond": {"type": "number", "exclusiveMinimum": 0},
+        "writesPerSecond": {"type": "number", "exclusiveMinimum": 0},
+    },
+    "additionalProperties": False,
+    "description": "Reconciler-only: service quotas of this account, when raised (Get/List and write calls per second).",
+}
+
 VERIFY = {
     "type": "object",
     "description": "Reconciler-only: how `reconcile verify` authenticates to this gateway (CUSTOM_JWT client credentials).",
@@ -73,12 +84,17 @@ VERIFY = {
     "additionalProperties": False,
 }
 
-# Credential references may name a provider of this registry instead of an ARN.
-PROVIDER_REFERENCE_SHAPES = {
-    "OAuthCredentialProvider": "credentialProviders key of an `oauth2` provider",
-    "ApiKeyCredentialProvider": "credentialProviders key of an `apiKey` provider",
+# Reconciler-only members a kind may list in its `reconciler_only` (lifecycle goes everywhere).
+RECONCILER_ONLY_SCHEMAS: dict[str, dict[str, Any]] = {
+    "authorizer": {"type": "string", "description": "Reconciler-only: name of an entry under top-level `authorizers`."},
+    "safety": GATEWAY_SAFETY,
+    "verify": VERIFY,
+    "expectTools": {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "Reconciler-only: tools this target promises (never sent to the API).",
+    },
 }
-
 
 def anchored(pattern: str) -> str | None:
     """AWS patterns must match the whole value; None when Python's `re` cannot compile it."""
@@ -99,24 +115,26 @@ class _SchemaBuilder:
             return self.inline(shape)
         if shape.name not in self.defs:
             self.defs[shape.name] = {}  # placeholder first: shapes may be recursive
-            self.defs[shape.name] = self.structure(shape, exclude=frozenset())
+            self.defs[shape.name] = self.structure(shape)
         return {"$ref": f"#/$defs/{shape.name}"}
 
-    def structure(self, shape: Shape, exclude: frozenset[str]) -> dict[str, Any]:
-        members = {k: v for k, v in shape.members.items() if k not in exclude}
-        schema: dict[str, Any] = {
-            "type": "object",
-            "properties": {name: self.ref(member) for name, member in members.items()},
-            "additionalProperties": False,
-        }
-        required = [m for m in shape.required_members if m in members]
-        if required:
-            schema["required"] = required
+    def structure(self, shape: Shape) -> dict[str, Any]:
+        schema = self.members(dict(shape.members), list(shape.required_members))
         if shape.metadata.get("union"):
             schema["minProperties"] = 1
             schema["maxProperties"] = 1
         if shape.documentation:
             schema["description"] = _first_sentence(shape.documentation)
+        return schema
+
+    def members(self, members: dict[str, Shape], required: list[str]) -> dict[str, Any]:
+        schema: dict[str, Any] = {
+            "type": "object",
+            "properties": {name: self.ref(member) for name, member in members.items()},
+            "additionalProperties": False,
+        }
+        if required:
+            schema["required"] = required
         return schema
 
     def inline(self, shape: Shape) -> dict[str, Any]:
@@ -170,8 +188,66 @@ def _first_sentence(html: str) -> str:
     return text.split(". ")[0].rstrip(".") + "." if text else ""
 
 
-def _names_of(builder: _SchemaBuilder, shape_name: str) -> dict[str, Any]:
-    return builder.inline(service_model().shape_for(shape_name))
+def _def_name(text: str) -> str:
+    """`policy-engine` -> RegistryPolicyEngine, `credentialProviders` -> RegistryCredentialProvider."""
+    words = re.split(r"[-_]", text)
+    return "Registry" + "".join(w[:1].upper() + w[1:] for w in words).removesuffix("s")
+
+
+def _names(builder: _SchemaBuilder, kind: Kind) -> dict[str, Any]:
+    """Map keys are names: the model's name shape (an integer name, a rule's priority, is written as a key)."""
+    shape = kind.name_shape
+    if shape.type_name in ("integer", "long"):
+        return {"type": "string", "pattern": "^[0-9]+$"}
+    return builder.inline(shape)
+
+
+def _kind_schema(builder: _SchemaBuilder, kind: Kind) -> dict[str, Any]:
+    """A declaration of `kind`: its declared members, its reconciler-only members and its children."""
+    if kind.spec_schema is not None:
+        return dict(kind.spec_schema)
+    members = kind.declared_members
+    schema = builder.members(members, [m for m in kind.create_shape.required_members if m in members and m not in kind.optional_members])
+    schema["properties"]["lifecycle"] = LIFECYCLE
+    for member in sorted(kind.reconciler_only):
+        schema["properties"][member] = RECONCILER_ONLY_SCHEMAS[member]
+    for child in children_of(kind.key):
+        builder.defs[_def_name(child.key)] = _kind_schema(builder, child)
+        reference = {"$ref": f"#/$defs/{_def_name(child.key)}"}
+        schema["properties"][child.section] = reference if child.singleton else {
+            "type": "object", "propertyNames": _names(builder, child), "additionalProperties": reference,
+        }
+    return schema
+
+
+def _section_schema(builder: _SchemaBuilder, section: str, kinds: list[Kind]) -> dict[str, Any]:
+    """A top-level section: NAME -> declaration, or NAME -> {variant: declaration} when kinds share it."""
+    if kinds[0].variant is None:
+        builder.defs[_def_name(kinds[0].key)] = _kind_schema(builder, kinds[0])
+        entry: dict[str, Any] = {"$ref": f"#/$defs/{_def_name(kinds[0].key)}"}
+    else:
+        variants = {k.variant: _kind_schema(builder, k) for k in kinds if k.variant}
+        builder.defs[_def_name(section)] = {
+            "type": "object",
+            "properties": {**variants, "lifecycle": LIFECYCLE},
+            "additionalProperties": False,
+            "oneOf": [{"required": [v]} for v in variants],
+        }
+        entry = {"$ref": f"#/$defs/{_def_name(section)}"}
+    return {"type": "object", "propertyNames": _names(builder, kinds[0]), "additionalProperties": entry}
+
+
+def _reference_keys(builder: _SchemaBuilder) -> None:
+    """Where the API wants another resource's ARN, a declaration may name it instead (`provider: NAME`)."""
+    for kind in KINDS.values():
+        if kind.reference is None:
+            continue
+        builder.ref(service_model().shape_for(kind.reference.shape))
+        target = builder.defs[kind.reference.shape]
+        target["properties"][kind.reference.key] = {"type": "string", "description": f"Reconciler-only: the name of a {kind.noun} of this registry."}
+        target["required"] = [m for m in target.get("required", []) if m != kind.reference.arn_member]
+        if not target["required"]:
+            target.pop("required")
 
 
 @lru_cache(maxsize=1)
@@ -179,55 +255,15 @@ def registry_schema() -> dict[str, Any]:
     """The whole registry file's schema (cached: the model does not change in a process)."""
     model = service_model()
     builder = _SchemaBuilder()
-
-    gateway_shape = model.shape_for("CreateGatewayRequest")
-    target_shape = model.shape_for("CreateGatewayTargetRequest")
-
-    target = builder.structure(target_shape, IDENTITY_MEMBERS)
-    target["properties"]["expectTools"] = {
-        "type": "array",
-        "items": {"type": "string"},
-        "description": "Reconciler-only: tools this target promises (never sent to the API).",
-    }
-    target["properties"]["lifecycle"] = LIFECYCLE
-
-    gateway = builder.structure(gateway_shape, IDENTITY_MEMBERS)
-    gateway["required"] = [m for m in gateway.get("required", []) if m != "authorizerType"]
-    gateway["properties"]["authorizer"] = {
-        "type": "string",
-        "description": "Reconciler-only: name of an entry under top-level `authorizers`.",
-    }
-    gateway["properties"]["lifecycle"] = LIFECYCLE
-    gateway["properties"]["safety"] = GATEWAY_SAFETY
-    gateway["properties"]["verify"] = VERIFY
-    gateway["properties"]["targets"] = {
-        "type": "object",
-        "propertyNames": _names_of(builder, "TargetName"),
-        "additionalProperties": {"$ref": "#/$defs/RegistryTarget"},
-    }
-    builder.defs["RegistryTarget"] = target
-    builder.defs["RegistryGateway"] = gateway
-
-    for shape_name, hint in PROVIDER_REFERENCE_SHAPES.items():
-        builder.ref(model.shape_for(shape_name))
-        reference = builder.defs[shape_name]
-        reference["properties"]["provider"] = {"type": "string", "description": f"Reconciler-only: {hint}."}
-        reference["required"] = [m for m in reference.get("required", []) if m != "providerArn"]
-
-    oauth2 = builder.structure(model.shape_for("CreateOauth2CredentialProviderRequest"), IDENTITY_MEMBERS)
-    api_key = builder.structure(model.shape_for("CreateApiKeyCredentialProviderRequest"), IDENTITY_MEMBERS)
-    builder.defs["RegistryCredentialProvider"] = {
-        "type": "object",
-        "properties": {"oauth2": oauth2, "apiKey": api_key, "lifecycle": LIFECYCLE},
-        "additionalProperties": False,
-        "oneOf": [{"required": ["oauth2"]}, {"required": ["apiKey"]}],
-    }
+    _reference_keys(builder)
+    sections: dict[str, list[Kind]] = {}
+    for kind in roots():
+        sections.setdefault(kind.section, []).append(kind)
+    top = {section: _section_schema(builder, section, kinds) for section, kinds in sections.items()}
+    gateway = builder.defs[_def_name(GATEWAY)]["properties"]
     builder.defs["RegistryAuthorizer"] = {
         "type": "object",
-        "properties": {
-            "authorizerType": gateway["properties"]["authorizerType"],
-            "authorizerConfiguration": gateway["properties"]["authorizerConfiguration"],
-        },
+        "properties": {"authorizerType": gateway["authorizerType"], "authorizerConfiguration": gateway["authorizerConfiguration"]},
         "required": ["authorizerType"],
         "additionalProperties": False,
     }
@@ -246,31 +282,14 @@ def registry_schema() -> dict[str, Any]:
             },
             "region": {"type": "string", "pattern": r"^[a-z]{2}(-[a-z]+)+-\d$"},
             "tags": tags,
-            "quotas": {
-                "type": "object",
-                "properties": {
-                    "targetsPerGateway": {"type": "integer", "minimum": 1},
-                    "toolsPerTarget": {"type": "integer", "minimum": 1},
-                },
-                "additionalProperties": False,
-                "description": "Reconciler-only: service quotas of this account, when raised.",
-            },
+            "quotas": QUOTAS,
             "safety": REGISTRY_SAFETY,
             "lock": LOCK,
             "authorizers": {
                 "type": "object",
                 "additionalProperties": {"$ref": "#/$defs/RegistryAuthorizer"},
             },
-            "credentialProviders": {
-                "type": "object",
-                "propertyNames": _names_of(builder, "CredentialProviderName"),
-                "additionalProperties": {"$ref": "#/$defs/RegistryCredentialProvider"},
-            },
-            "gateways": {
-                "type": "object",
-                "propertyNames": _names_of(builder, "GatewayName"),
-                "additionalProperties": {"$ref": "#/$defs/RegistryGateway"},
-            },
+            **top,
         },
         "additionalProperties": False,
         "$defs": dict(sorted(builder.defs.items())),

@@ -1,4 +1,4 @@
-"""Resource kinds, in dependency order. Register a new kind here."""
+"""Resource kinds, in dependency order. Register a new kind here (one line)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,55 @@ from reconciler.kinds.api_key_provider import ApiKeyProviderKind
 from reconciler.kinds.base import Kind
 from reconciler.kinds.gateway import GatewayKind
 from reconciler.kinds.oauth2_provider import Oauth2ProviderKind
+from reconciler.kinds.policy import PolicyKind
+from reconciler.kinds.policy_engine import PolicyEngineKind
+from reconciler.kinds.rate_limit import RateLimitKind
+from reconciler.kinds.resource_policy import ResourcePolicyKind
+from reconciler.kinds.rule import RuleKind
 from reconciler.kinds.target import TargetKind
 
-KINDS: dict[str, Kind] = {
-    kind.key: kind for kind in (Oauth2ProviderKind(), ApiKeyProviderKind(), GatewayKind(), TargetKind())
-}
+KINDS: dict[str, Kind] = {}
+
+GATEWAY, TARGET = GatewayKind.key, TargetKind.key
+OAUTH2, API_KEY = Oauth2ProviderKind.key, ApiKeyProviderKind.key
+POLICY_ENGINE = PolicyEngineKind.key
+
+
+def register(kind: Kind) -> Kind:
+    """Add a kind; its parent must be a registered top-level kind. Returns it (tests register toy kinds)."""
+    parent = KINDS.get(kind.parent) if kind.parent else None
+    if kind.parent is not None and (parent is None or parent.parent is not None or parent.order >= kind.order):
+        raise ValueError(f"{kind.key}: parent {kind.parent!r} must be a registered top-level kind created before it")
+    KINDS[kind.key] = kind
+    return kind
+
+
+def unregister(key: str) -> None:
+    KINDS.pop(key, None)
 
 
 def kind_of(key: str) -> Kind:
     return KINDS[key]
+
+
+def ordered() -> list[Kind]:
+    """Every kind in creation order."""
+    return sorted(KINDS.values(), key=lambda k: (k.order, k.key))
+
+
+def roots() -> list[Kind]:
+    return [k for k in ordered() if k.parent is None]
+
+
+def references() -> dict[str, Kind]:
+    """API shape name -> the kind a declaration may name there instead of an ARN."""
+    return {k.reference.shape: k for k in KINDS.values() if k.reference}
+
+
+def children_of(key: str) -> list[Kind]:
+    return [k for k in ordered() if k.parent == key]
+
+
+for _kind in (Oauth2ProviderKind(), ApiKeyProviderKind(), PolicyEngineKind(), GatewayKind(), TargetKind(),
+              PolicyKind(), RateLimitKind(), RuleKind(), ResourcePolicyKind()):
+    register(_kind)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from reconciler.desired import API_KEY
+from reconciler.kinds.base import Reference
 from reconciler.kinds.providers import CredentialProviderKind
 
 
 class ApiKeyProviderKind(CredentialProviderKind):
-    key = API_KEY
-    create_operation = "CreateApiKeyCredentialProvider"
-    read_operation = "GetApiKeyCredentialProvider"
-    operation_suffix = "api_key_credential_provider"
-    replace_members = ()  # no vendor; everything else updates in place
+    key = "api-key-credential-provider"
+    variant = "apiKey"
+    reference = Reference("ApiKeyCredentialProvider", "provider", "providerArn")
+    create_operation, read_operation = "CreateApiKeyCredentialProvider", "GetApiKeyCredentialProvider"
+    update_operation, delete_operation = "UpdateApiKeyCredentialProvider", "DeleteApiKeyCredentialProvider"
+    list_operation = "ListApiKeyCredentialProviders"

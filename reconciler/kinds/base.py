@@ -1,32 +1,52 @@
 """The interface every resource kind implements, and what kinds share.
 
-A kind knows its address prefix, the request shape it is declared in, how to
-list, read and normalize live instances, which members force a replacement,
-and how to create, update, delete and observe one. Adding a kind (gateway
-rules, rate limits...) means one new file in this folder and a line in
-`kinds/__init__.py`.
+A kind declares what the rest of the code derives its behaviour from: its
+address segment and parent kind, where it is declared in the registry files,
+how it is identified, whether it carries tags or belongs to its parent, which
+members a write cannot change (replacement), which are write-only or secret,
+what it waits for, and which API operations read and write it. Most of that
+comes from botocore's model (request shapes of its Create*/Update* operations,
+the read response, path parameters); the kind names the operations and the
+few facts the model does not carry. Adding a kind means one new module in
+this folder and one line in `kinds/__init__.py`.
 """
 
 from __future__ import annotations
 
 import copy
-from abc import ABC, abstractmethod
+from abc import ABC
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from botocore import xform_name
 from botocore.model import Shape
 
 from reconciler.aws import Api
-from reconciler.aws_model import input_shape, output_shape, project, sensitive_paths, write_only_paths
+from reconciler.aws_model import input_shape, output_shape, project_members, sensitive_paths, write_only_paths
 from reconciler.config.loader import Path_
-from reconciler.config.schema import IDENTITY_MEMBERS
-from reconciler.desired import Desired, address
 from reconciler.errors import AwsError
+from reconciler.kinds.tokens import client_token
+
+if TYPE_CHECKING:
+    from reconciler.desired import Desired
 
 OWNER_TAG = "agentcore-reconciler:registry"
 FINGERPRINT_TAG = "agentcore-reconciler:secret-fingerprint"
 NOT_FOUND = "ResourceNotFoundException"
+SUPPLIED = frozenset({"name", "tags", "clientToken"})  # request members the reconciler fills in itself
+
+
+@dataclass(frozen=True)
+class Reference:
+    """How a declaration names a resource of this registry instead of giving its ARN (`provider: NAME`).
+
+    `shape` is the API structure that carries the ARN in `arn_member`; the registry writes `key: NAME` there.
+    """
+
+    shape: str
+    key: str
+    arn_member: str
 
 
 @dataclass
@@ -36,22 +56,25 @@ class Ref:
     kind: str
     name: str
     ident: str
+    address: str
     arn: str | None = None
-    parent: str | None = None  # gateway name, for targets
-    parent_ident: str | None = None  # gateway id, for targets
+    parent: Ref | None = None
+    stamp: str | None = None  # the List summary's last-update time
+    summary: dict[str, Any] | None = None  # the List item, when it carries the whole description
 
     @property
-    def address(self) -> str:
-        return address(self.kind, self.name, self.parent)
+    def parent_ident(self) -> str | None:
+        return self.parent.ident if self.parent else None
 
 
 @dataclass
 class Live:
     ref: Ref
-    body: dict[str, Any]  # projected onto the request shape, comparable with Desired.body
+    body: dict[str, Any]  # projected onto the declared shape, comparable with Desired.body
     tags: dict[str, str] = field(default_factory=dict)
     status: str | None = None
     status_reasons: list[str] = field(default_factory=list)
+    foreign: str | None = None  # why this registry may never touch it, though its parent is managed
 
     @property
     def address(self) -> str:
@@ -69,41 +92,99 @@ class Status:
 
 
 class Kind(ABC):
-    key: ClassVar[str]
-    phase: ClassVar[int]  # creation order: lower first; deletion runs in reverse
-    create_operation: ClassVar[str]
-    read_operation: ClassVar[str]
-    taggable: ClassVar[bool] = True
-    replace_members: ClassVar[tuple[Path_, ...]] = ()
+    # --- identity and place in the registry --------------------------------------------
+    key: ClassVar[str]  # address segment, e.g. "gateway"
+    noun: ClassVar[str]  # for messages, e.g. "credential provider"
+    order: ClassVar[int]  # creation order: lower first; deletions run in reverse
+    parent: ClassVar[str | None] = None  # the kind this one belongs to (always a top-level kind)
+    section: ClassVar[str]  # where it is declared: a top-level key, or a member of its parent's declaration
+    variant: ClassVar[str | None] = None  # `section.NAME.<variant>` when several kinds share a section
+    singleton: ClassVar[bool] = False  # one per parent, declared as the parent's member `section`
+    reconciler_only: ClassVar[frozenset[str]] = frozenset()  # declared members never sent (besides lifecycle)
+    optional_members: ClassVar[frozenset[str]] = frozenset()  # required by the API, but the registry may supply them otherwise
+    spec_schema: ClassVar[dict[str, Any] | None] = None  # a declaration that is not request-shaped (a policy document)
+    body_prefix: ClassVar[Path_] = ()  # where the declaration sits in the request body (a resource policy's `policy`)
+
+    # --- behaviour -----------------------------------------------------------------------
+    taggable: ClassVar[bool] = True  # carries the ownership tag (else it belongs to its parent)
+    referenced: ClassVar[bool] = False  # others point at it by ARN: removed only after they were updated
+    after_sync: ClassVar[bool] = False  # written after the run's MCP targets were synchronized
+    parent_write_limit: ClassVar[int | None] = None  # concurrent writes the service allows per parent
+    destroy_setting: ClassVar[str | None] = None  # `safety:` key that lets apply delete/replace it without --force
+    reference: ClassVar[Reference | None] = None
+    replace_members: ClassVar[tuple[Path_, ...]] = ()  # beyond the derived ones: members the service refuses to change
     defaults: ClassVar[dict[str, Any]] = {}  # members the service fills in when omitted
     output_renames: ClassVar[dict[str, str]] = {}  # request member -> its name in the read response
     ready_statuses: ClassVar[frozenset[str]] = frozenset({"READY"})
     failed_statuses: ClassVar[frozenset[str]] = frozenset()
     pending_statuses: ClassVar[frozenset[str]] = frozenset()  # waiting for a person (e.g. OAuth consent)
 
-    # --- what the API model says -------------------------------------------------
+    # --- API -----------------------------------------------------------------------------
+    create_operation: ClassVar[str]
+    read_operation: ClassVar[str]
+    update_operation: ClassVar[str]
+    delete_operation: ClassVar[str]
+    list_operation: ClassVar[str]
+    list_key: ClassVar[str] = "items"
+    list_is_full: ClassVar[bool] = False  # List items carry the whole description: no Get per item
+    name_member: ClassVar[str] = "name"
+    id_member: ClassVar[str]  # the id in responses
+    id_param: ClassVar[str]  # the id in Get/Update/Delete requests
+    parent_param: ClassVar[str | None] = None  # the parent's id in requests
+    arn_member: ClassVar[str | None] = None
+    stamp_member: ClassVar[str] = "updatedAt"
+
+    def address(self, name: str, parent_address: str | None = None) -> str:
+        own = self.key if self.singleton else f"{self.key}/{name}"
+        return f"{parent_address}/{own}" if parent_address else own
+
+    # --- what the API model says -----------------------------------------------------------
     @cached_property
-    def request_shape(self) -> Shape:
+    def create_shape(self) -> Shape:
         return input_shape(self.create_operation)
 
     @cached_property
+    def update_shape(self) -> Shape:
+        return input_shape(self.update_operation)
+
+    @cached_property
+    def identity_members(self) -> frozenset[str]:
+        """Members the reconciler supplies: name, tags, token and the ids in the request path."""
+        path = {n for shape in (self.create_shape, self.update_shape) for n, m in shape.members.items()
+                if m.serialization.get("location") == "uri"}
+        return SUPPLIED | path | {self.name_member}
+
+    @cached_property
+    def declared_members(self) -> dict[str, Shape]:
+        """What a declaration may hold: everything its writes can set (Create's shape wins where both have it)."""
+        members = {**self.create_shape.members, **{n: s for n, s in self.update_shape.members.items() if n not in self.create_shape.members}}
+        return {n: s for n, s in members.items() if n not in self.identity_members}
+
+    @cached_property
+    def update_only(self) -> frozenset[str]:
+        """Members only an update can set (a create that needs them is followed by that update)."""
+        return frozenset(n for n in self.update_shape.members if n not in self.create_shape.members) - self.identity_members
+
+    @cached_property
+    def create_only(self) -> frozenset[str]:
+        """Members only a create can set: changing one needs a new resource."""
+        return frozenset(n for n in self.create_shape.members if n not in self.update_shape.members) - self.identity_members
+
+    @cached_property
     def write_only(self) -> set[Path_]:
-        """Members the read response never returns: compared by fingerprint, not value."""
-        renames = self.output_renames
-        paths = write_only_paths(self.request_shape, output_shape(self.read_operation), renames)
-        return {p for p in paths if p[0] not in IDENTITY_MEMBERS}
+        """Members the read response never returns: compared by fingerprint (secrets) or not at all."""
+        return write_only_paths(self.declared_members, output_shape(self.read_operation), self.output_renames)
 
     @cached_property
     def secret_members(self) -> set[Path_]:
         """Write-only members botocore marks sensitive: never shown."""
-        return self.write_only & sensitive_paths(self.request_shape)
+        return self.write_only & sensitive_paths(self.declared_members)
 
-    # --- normalization -------------------------------------------------------------
+    # --- normalization -------------------------------------------------------------------
     def normalize(self, raw: dict[str, Any]) -> dict[str, Any]:
-        """A read response projected onto the request shape, less identity members."""
+        """A read response projected onto the declared shape: output-only and identity members drop out."""
         renamed = {self._request_name(k): v for k, v in raw.items()}
-        body = project(renamed, self.request_shape)
-        return self.comparable({k: v for k, v in body.items() if k not in IDENTITY_MEMBERS})
+        return self.comparable(project_members(renamed, self.declared_members))
 
     def _request_name(self, response_member: str) -> str:
         for request, response in self.output_renames.items():
@@ -124,38 +205,65 @@ class Kind(ABC):
 
     def replacement_reasons(self, desired: dict[str, Any], live: dict[str, Any]) -> list[tuple[str, str]]:
         """(dotted member path, why) for each change the API cannot make in place."""
-        return [(".".join(p), "cannot be changed in place") for p in self.replace_members if _get(desired, p) != _get(live, p)]
+        paths = [(m,) for m in sorted(self.create_only)] + list(self.replace_members)
+        return [(".".join(map(str, p)), "cannot be changed in place") for p in paths if _get(desired, p) != _get(live, p)]
 
     def write_only_values(self, body: dict[str, Any]) -> dict[str, Any]:
-        return {".".join(p): v for p in sorted(self.write_only) if (v := _get(body, p)) is not None}
+        return {".".join(map(str, p)): v for p in sorted(self.write_only) if (v := _get(body, p)) is not None}
 
-    # --- API --------------------------------------------------------------------
-    @abstractmethod
-    def list(self, api: Api, parent: Ref | None = None) -> list[Ref]: ...
+    def body_from(self, spec: Any, children: frozenset[str]) -> dict[str, Any]:
+        """The request-shaped body of a declaration: reconciler-only members and child sections left out."""
+        skip = self.reconciler_only | children | {"lifecycle"}
+        return {k: copy.deepcopy(v) for k, v in spec.items() if k not in skip}
 
-    @abstractmethod
+    def check(self, desired: Desired, spec: Any, document: dict[str, Any]) -> list[tuple[Path_, str]]:
+        """Hook: the kind's own rules beyond the schema, as (path below the declaration, message)."""
+        return []
+
+    @cached_property
+    def name_shape(self) -> Shape:
+        return self.create_shape.members[self.name_member]
+
+    def name_problem(self, name: str) -> str | None:
+        """Names are map keys; an integer name (a rule's priority) must be within the model's range."""
+        if self.singleton or self.name_shape.type_name not in ("integer", "long"):
+            return None
+        low, high = self.name_shape.metadata.get("min", 0), self.name_shape.metadata.get("max")
+        if not name.isdigit() or int(name) < low or (high is not None and int(name) > high):
+            return f"'{name}' is not a valid {self.name_member}: an integer from {low} to {high}"
+        return None
+
+    def name_value(self, name: str) -> Any:
+        """The name as the API wants it (a rule's priority is an integer)."""
+        return int(name) if self.name_shape.type_name in ("integer", "long") else name
+
+    # --- reading ------------------------------------------------------------------------
+    def list(self, api: Api, parent: Ref | None = None) -> list[Ref]:
+        items = api.list_all(xform_name(self.list_operation), self.list_key, **self._parent_args(parent))
+        return [self.ref_from(item, parent) for item in items]
+
+    def ref_from(self, item: dict[str, Any], parent: Ref | None, name: str | None = None) -> Ref:
+        name = name if name is not None else str(item[self.name_member])
+        return Ref(self.key, name, item[self.id_member], self.address(name, parent.address if parent else None),
+                   item.get(self.arn_member) if self.arn_member else None, parent,
+                   _stamp(item.get(self.stamp_member)), item if self.list_is_full else None)
+
     def describe(self, api: Api, ref: Ref) -> dict[str, Any]:
         """The raw read response; raises AwsError(code=ResourceNotFoundException) when gone."""
-
-    @abstractmethod
-    def create(self, api: Api, desired: Desired, body: dict[str, Any], tags: dict[str, str], parent: Ref | None) -> Ref: ...
-
-    @abstractmethod
-    def update(self, api: Api, ref: Ref, body: dict[str, Any]) -> None: ...
-
-    @abstractmethod
-    def delete(self, api: Api, ref: Ref) -> None: ...
+        raw = api.call(xform_name(self.read_operation), **self._key(ref))
+        if self.arn_member:
+            ref.arn = raw.get(self.arn_member, ref.arn)
+        return raw
 
     def read(self, api: Api, ref: Ref) -> Live:
-        raw = self.describe(api, ref)
+        raw = ref.summary if ref.summary is not None else self.describe(api, ref)
         tags = self.read_tags(api, ref) if self.taggable and ref.arn else {}
-        return Live(
-            ref=ref,
-            body=self.normalize(raw),
-            tags=tags,
-            status=raw.get("status"),
-            status_reasons=list(raw.get("statusReasons") or []),
-        )
+        return Live(ref, self.normalize(raw), tags, raw.get("status"), list(raw.get("statusReasons") or []),
+                    self.foreign_reason(raw))
+
+    def foreign_reason(self, raw: dict[str, Any]) -> str | None:
+        """Hook: why a listed resource is not this registry's to touch even under a managed parent."""
+        return None
 
     def read_ownership(self, api: Api, ref: Ref) -> Live:
         """Only the tags (who owns it): enough for a resource the registry does not declare."""
@@ -178,6 +286,36 @@ class Kind(ABC):
     def read_tags(self, api: Api, ref: Ref) -> dict[str, str]:
         return dict(api.call("list_tags_for_resource", resourceArn=ref.arn).get("tags", {}))
 
+    # --- writing ------------------------------------------------------------------------
+    def create(self, api: Api, desired: Desired, body: dict[str, Any], tags: dict[str, str], parent: Ref | None) -> Ref:
+        request = {**self._parent_args(parent), self.name_member: self.name_value(desired.name), **self.create_request(body)}
+        if self.taggable:
+            request["tags"] = tags
+        if "clientToken" in self.create_shape.members:
+            # The same token on every retry of this call: a create whose answer was lost is not made twice.
+            request["clientToken"] = client_token(request, api.run_id)
+        answer = api.call(xform_name(self.create_operation), **request)
+        return self.ref_from(answer, parent, desired.name)
+
+    def create_request(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in body.items() if k not in self.update_only}
+
+    def update(self, api: Api, ref: Ref, body: dict[str, Any]) -> None:
+        api.call(xform_name(self.update_operation), **{**self._key(ref), **self.update_request(ref, body)})
+
+    def update_request(self, ref: Ref, body: dict[str, Any]) -> dict[str, Any]:
+        """The whole declared body (updates replace the configuration), in the update's own member shapes."""
+        request = {k: _as_update(v, self.update_shape.members[k]) for k, v in body.items() if k in self.update_shape.members}
+        for member, shape in self.update_shape.members.items():
+            if member not in body and member in self.declared_members and _optional_wrapper(shape):
+                request[member] = {}  # an explicit "no value": left out, the member would be kept
+        if self.name_member in self.update_shape.members:
+            request[self.name_member] = self.name_value(ref.name)
+        return request
+
+    def delete(self, api: Api, ref: Ref) -> None:
+        api.call(xform_name(self.delete_operation), **self._key(ref))
+
     def set_tags(self, api: Api, ref: Ref, current: dict[str, str], wanted: dict[str, str]) -> None:
         stale = sorted(k for k in current if k not in wanted)
         changed = {k: v for k, v in wanted.items() if current.get(k) != v}
@@ -185,6 +323,25 @@ class Kind(ABC):
             api.call("untag_resource", resourceArn=ref.arn, tagKeys=stale)
         if changed:
             api.call("tag_resource", resourceArn=ref.arn, tags=changed)
+
+    def _parent_args(self, parent: Ref | None) -> dict[str, str]:
+        return {self.parent_param: parent.ident} if self.parent_param and parent else {}
+
+    def _key(self, ref: Ref) -> dict[str, str]:
+        return {**self._parent_args(ref.parent), self.id_param: ref.ident}
+
+
+def _optional_wrapper(shape: Shape) -> bool:
+    """Update members such as `description: {optionalValue: ...}` that distinguish "clear" from "keep"."""
+    return shape.type_name == "structure" and list(shape.members) == ["optionalValue"]
+
+
+def _as_update(value: Any, shape: Shape) -> Any:
+    return {"optionalValue": value} if _optional_wrapper(shape) and not isinstance(value, dict) else value
+
+
+def _stamp(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def prune(value: Any) -> Any:

@@ -2,43 +2,61 @@
 
 from __future__ import annotations
 
-from typing import Any
+import copy
+from typing import TYPE_CHECKING, Any
 
-from reconciler.aws import Api
-from reconciler.desired import GATEWAY, Desired
+from reconciler.config.loader import Path_
 from reconciler.kinds.base import Kind, Ref
-from reconciler.kinds.tokens import client_token
+from reconciler.quotas import TARGETS_PER_GATEWAY
+
+if TYPE_CHECKING:
+    from reconciler.desired import Desired
 
 
 class GatewayKind(Kind):
-    key = GATEWAY
-    phase = 1
-    create_operation = "CreateGateway"
-    read_operation = "GetGateway"
+    key = "gateway"
+    noun = "gateway"
+    order = 2
+    section = "gateways"
+    reconciler_only = frozenset({"authorizer", "safety", "verify"})
+    optional_members = frozenset({"authorizerType"})  # or `authorizer: NAME`
+    destroy_setting = "allowGatewayDestroy"
+    create_operation, read_operation = "CreateGateway", "GetGateway"
+    update_operation, delete_operation, list_operation = "UpdateGateway", "DeleteGateway", "ListGateways"
+    id_member, id_param, arn_member = "gatewayId", "gatewayIdentifier", "gatewayArn"
     # The service refuses these in UpdateGateway: "Authorizer type cannot be updated".
     replace_members = (("authorizerType",), ("protocolConfiguration", "mcp", "searchType"))
     defaults = {"protocolType": "MCP"}
     failed_statuses = frozenset({"FAILED", "UPDATE_UNSUCCESSFUL"})
 
-    def list(self, api: Api, parent: Ref | None = None) -> list[Ref]:
-        return [Ref(self.key, item["name"], item["gatewayId"]) for item in api.list_all("list_gateways", "items")]
-
     def sibling_arn(self, sibling: str, ref: Ref) -> str | None:
         """ListGateways returns no ARNs; they differ only in the trailing gateway id."""
         return f"{sibling.rsplit('/', 1)[0]}/{ref.ident}"
 
-    def describe(self, api: Api, ref: Ref) -> dict[str, Any]:
-        raw = api.call("get_gateway", gatewayIdentifier=ref.ident)
-        ref.arn = raw.get("gatewayArn", ref.arn)
-        return raw
+    def check(self, desired: Desired, spec: Any, document: dict[str, Any]) -> list[tuple[Path_, str]]:
+        return self._authorizer(desired, spec, document) + self._target_quota(spec, document)
 
-    def create(self, api: Api, desired: Desired, body: dict[str, Any], tags: dict[str, str], parent: Ref | None) -> Ref:
-        request = {"name": desired.name, **body, "tags": tags}
-        answer = api.call("create_gateway", **request, clientToken=client_token(request, api.run_id))
-        return Ref(self.key, desired.name, answer["gatewayId"], answer.get("gatewayArn"))
+    def _authorizer(self, desired: Desired, spec: dict[str, Any], document: dict[str, Any]) -> list[tuple[Path_, str]]:
+        """`authorizer: NAME` takes a reusable top-level authorizer; CUSTOM_JWT needs its configuration."""
+        reference = spec.get("authorizer")
+        if reference is not None:
+            if "authorizerType" in spec or "authorizerConfiguration" in spec:
+                return [(("authorizer",), "give either `authorizer:` or an inline authorizerType, not both")]
+            authorizer = document.get("authorizers", {}).get(reference)
+            if authorizer is None:
+                known = ", ".join(document.get("authorizers", {})) or "none defined"
+                return [(("authorizer",), f"unknown authorizer '{reference}' (known: {known})")]
+            desired.body.update(copy.deepcopy(authorizer))
+        elif "authorizerType" not in spec:
+            return [((), "missing required member 'authorizerType' (or `authorizer:` naming one)")]
+        if desired.body.get("authorizerType") == "CUSTOM_JWT" and "authorizerConfiguration" not in desired.body:
+            return [((), "authorizerType CUSTOM_JWT needs authorizerConfiguration.customJWTAuthorizer")]
+        return []
 
-    def update(self, api: Api, ref: Ref, body: dict[str, Any]) -> None:
-        api.call("update_gateway", gatewayIdentifier=ref.ident, name=ref.name, **body)
-
-    def delete(self, api: Api, ref: Ref) -> None:
-        api.call("delete_gateway", gatewayIdentifier=ref.ident)
+    def _target_quota(self, spec: dict[str, Any], document: dict[str, Any]) -> list[tuple[Path_, str]]:
+        limit = int(document.get("quotas", {}).get("targetsPerGateway", TARGETS_PER_GATEWAY))
+        count = len(spec.get("targets", {}))
+        if count <= limit:
+            return []
+        return [(("targets",), f"{count} targets exceed the quota of {limit} per gateway (raise quotas.targetsPerGateway "
+                               "once AWS has raised it for the account)")]

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.desired import OAUTH2
+from reconciler.kinds.base import Reference
 from reconciler.kinds.providers import CredentialProviderKind
 
 CONFIG = "oauth2ProviderConfigInput"
 
 
 class Oauth2ProviderKind(CredentialProviderKind):
-    key = OAUTH2
-    create_operation = "CreateOauth2CredentialProvider"
-    read_operation = "GetOauth2CredentialProvider"
-    operation_suffix = "oauth2_credential_provider"
+    key = "oauth2-credential-provider"
+    variant = "oauth2"
+    reference = Reference("OAuthCredentialProvider", "provider", "providerArn")
+    create_operation, read_operation = "CreateOauth2CredentialProvider", "GetOauth2CredentialProvider"
+    update_operation, delete_operation = "UpdateOauth2CredentialProvider", "DeleteOauth2CredentialProvider"
+    list_operation = "ListOauth2CredentialProviders"
+    replace_members = (("credentialProviderVendor",),)
     output_renames = {CONFIG: "oauth2ProviderConfigOutput"}
     failed_statuses = frozenset({"CREATE_FAILED", "UPDATE_FAILED", "DELETE_FAILED"})
 

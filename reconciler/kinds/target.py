@@ -5,13 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.aws import Api
-from reconciler.desired import TARGET, Desired, mcp_server
 from reconciler.kinds.base import Kind, Ref
-from reconciler.kinds.tokens import client_token
+from reconciler.quotas import TARGET_WRITES_PER_GATEWAY
 
 # The service adds this header on gateways with a policy engine and refuses it when sent back.
 POLICY_SESSION_HEADER = "x-amzn-bedrock-agentcore-policy-session-id"
 HEADER_PATH = ("metadataConfiguration", "allowedRequestHeaders")
+
+
+def mcp_server(target_configuration: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A target's `mcp.mcpServer` block (endpoint, optional static schema), or None for other target types."""
+    server = ((target_configuration or {}).get("mcp") or {}).get("mcpServer")
+    return server if isinstance(server, dict) else None
 
 
 def target_type(body: dict[str, Any]) -> tuple[str, ...]:
@@ -29,21 +34,20 @@ def is_synchronizable(body: dict[str, Any]) -> bool:
 
 
 class TargetKind(Kind):
-    key = TARGET
-    phase = 2
-    create_operation = "CreateGatewayTarget"
-    read_operation = "GetGatewayTarget"
+    key = "target"
+    noun = "target"
+    order = 3
+    parent = "gateway"
+    section = "targets"
+    reconciler_only = frozenset({"expectTools"})
     taggable = False
+    parent_write_limit = TARGET_WRITES_PER_GATEWAY
+    create_operation, read_operation = "CreateGatewayTarget", "GetGatewayTarget"
+    update_operation, delete_operation, list_operation = "UpdateGatewayTarget", "DeleteGatewayTarget", "ListGatewayTargets"
+    id_member = id_param = "targetId"
+    parent_param = "gatewayIdentifier"
     failed_statuses = frozenset({"FAILED", "UPDATE_UNSUCCESSFUL", "SYNCHRONIZE_UNSUCCESSFUL"})
     pending_statuses = frozenset({"CREATE_PENDING_AUTH", "UPDATE_PENDING_AUTH", "SYNCHRONIZE_PENDING_AUTH"})
-
-    def list(self, api: Api, parent: Ref | None = None) -> list[Ref]:
-        assert parent is not None, "targets are listed per gateway"
-        items = api.list_all("list_gateway_targets", "items", gatewayIdentifier=parent.ident)
-        return [Ref(self.key, i["name"], i["targetId"], None, parent.name, parent.ident) for i in items]
-
-    def describe(self, api: Api, ref: Ref) -> dict[str, Any]:
-        return api.call("get_gateway_target", gatewayIdentifier=ref.parent_ident, targetId=ref.ident)
 
     def comparable(self, body: dict[str, Any]) -> dict[str, Any]:
         body = super().comparable(without_service_headers(body))
@@ -58,18 +62,11 @@ class TargetKind(Kind):
             return [("targetConfiguration", "the target type changes")]
         return []
 
-    def create(self, api: Api, desired: Desired, body: dict[str, Any], tags: dict[str, str], parent: Ref | None) -> Ref:
-        assert parent is not None
-        request = {"name": desired.name, **without_service_headers(body)}
-        token = client_token({"gateway": parent.ident, **request}, api.run_id)
-        answer = api.call("create_gateway_target", gatewayIdentifier=parent.ident, **request, clientToken=token)
-        return Ref(self.key, desired.name, answer["targetId"], None, parent.name, parent.ident)
+    def create_request(self, body: dict[str, Any]) -> dict[str, Any]:
+        return super().create_request(without_service_headers(body))
 
-    def update(self, api: Api, ref: Ref, body: dict[str, Any]) -> None:
-        api.call("update_gateway_target", gatewayIdentifier=ref.parent_ident, targetId=ref.ident, name=ref.name, **without_service_headers(body))
-
-    def delete(self, api: Api, ref: Ref) -> None:
-        api.call("delete_gateway_target", gatewayIdentifier=ref.parent_ident, targetId=ref.ident)
+    def update_request(self, ref: Ref, body: dict[str, Any]) -> dict[str, Any]:
+        return super().update_request(ref, without_service_headers(body))
 
     def synchronize(self, api: Api, ref: Ref) -> None:
         api.call("synchronize_gateway_targets", gatewayIdentifier=ref.parent_ident, targetIdList=[ref.ident])

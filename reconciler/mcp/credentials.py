@@ -19,7 +19,7 @@ import httpx2
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 
-from reconciler.desired import Desired, ProviderRef, Registry
+from reconciler.desired import ArnRef, Desired, Registry
 from reconciler.mcp.client import AUTH, Connection, McpFailure
 from reconciler.mcp.endpoints import dialable
 
@@ -96,7 +96,7 @@ def registry_lookup(registry: Registry) -> ProviderLookup:
     """Providers declared in the registry, by `provider:` reference (their secrets come from `${env:...}`)."""
 
     def lookup(reference: Any) -> dict[str, Any] | None:
-        found = registry.resources.get(reference.address) if isinstance(reference, ProviderRef) else None
+        found = registry.resources.get(reference.address) if isinstance(reference, ArnRef) else None
         return found.body if found else None
 
     return lookup

@@ -11,7 +11,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from reconciler.desired import GATEWAY, TARGET, Desired, Registry, address, mcp_server
+from reconciler.desired import Desired, Registry
+from reconciler.kinds import TARGET
+from reconciler.kinds.target import mcp_server
 from reconciler.errors import ReconcilerError
 from reconciler.mcp.checks import check_listing, collisions
 from reconciler.mcp.client import Listing, failure_line, list_tools, offered_versions, supported_versions
@@ -63,7 +65,7 @@ def _probe_one(registry: Registry, target: Desired, override: str | None, timeou
     assert server is not None, "probe is given MCP-server targets only"
     url = override or server["endpoint"]
     result = TargetProbe(target.address, url)
-    gateway = registry.resources[address(GATEWAY, target.parent or "")]
+    gateway = registry.resources[target.parent_address or ""]
     supported = supported_versions(gateway.body.get("protocolConfiguration"))
     started = time.monotonic()
     listing = None

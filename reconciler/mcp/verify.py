@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.aws import Api
-from reconciler.desired import GATEWAY, TARGET, Desired, Registry
+from reconciler.desired import Desired, Registry
+from reconciler.kinds import GATEWAY, TARGET
 from reconciler.errors import ReconcilerError
 from reconciler.kinds import KINDS
 from reconciler.mcp.checks import SEARCH_TOOL, SEPARATOR

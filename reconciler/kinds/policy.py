@@ -1,0 +1,30 @@
+"""Cedar policies of a policy engine.
+
+The service checks a policy against the tools its engine's gateways expose, so
+policies are written after the run's targets were synchronized. `validationMode`
+is accepted but never returned: write-only, so it never shows as a change.
+"""
+
+from __future__ import annotations
+
+from reconciler.kinds.base import Kind
+from reconciler.kinds.policy_engine import CHANGING_FAILED
+
+
+class PolicyKind(Kind):
+    key = "policy"
+    noun = "policy"
+    order = 4
+    parent = "policy-engine"
+    section = "policies"
+    taggable = False
+    after_sync = True
+    create_operation, read_operation = "CreatePolicy", "GetPolicy"
+    update_operation, delete_operation, list_operation = "UpdatePolicy", "DeletePolicy", "ListPolicies"
+    list_key = "policies"
+    list_is_full = True
+    id_member = id_param = "policyId"
+    parent_param = "policyEngineId"
+    arn_member = "policyArn"
+    ready_statuses = frozenset({"ACTIVE"})
+    failed_statuses = CHANGING_FAILED

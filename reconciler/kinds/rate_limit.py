@@ -1,0 +1,22 @@
+"""Gateway rate limits: children of a gateway, identified by their customer-chosen rateLimitId."""
+
+from __future__ import annotations
+
+from reconciler.kinds.base import Kind
+
+
+class RateLimitKind(Kind):
+    key = "rate-limit"
+    noun = "rate limit"
+    order = 5
+    parent = "gateway"
+    section = "rateLimits"
+    taggable = False
+    create_operation, read_operation = "CreateGatewayRateLimit", "GetGatewayRateLimit"
+    update_operation, delete_operation = "UpdateGatewayRateLimit", "DeleteGatewayRateLimit"
+    list_operation = "ListGatewayRateLimits"
+    list_key = "rateLimits"
+    list_is_full = True
+    name_member = id_member = id_param = "rateLimitId"
+    parent_param = "gatewayIdentifier"
+    ready_statuses = frozenset({"ACTIVE"})
