@@ -341,7 +341,22 @@ def _clause(key: str, operand: Any) -> Callable[[dict[str, Any]], bool]:
 
 # --- the resources ------------------------------------------------------------------------------------
 
-class RegistryRecord:
+class _Resource:
+    """What registries and records share: their Create members and a status that moves on its own."""
+
+    content: dict[str, Any]
+    lifecycle: Timed
+
+    @property
+    def status(self) -> str:
+        return str(self.lifecycle.status)
+
+    @property
+    def name(self) -> str:
+        return str(self.content["name"])
+
+
+class RegistryRecord(_Resource):
     """One record; `published` is its approved revision, the only one search returns."""
 
     def __init__(self, registry: Registry, content: dict[str, Any]):
@@ -353,14 +368,6 @@ class RegistryRecord:
         self.status_reason: str | None = None
         self.created_at = self.updated_at = utcnow()
         self.published: dict[str, Any] | None = None
-
-    @property
-    def status(self) -> str:
-        return str(self.lifecycle.status)
-
-    @property
-    def name(self) -> str:
-        return str(self.content["name"])
 
     def describe(self) -> dict[str, Any]:
         return _present({
@@ -414,7 +421,7 @@ class RegistryRecord:
             raise ConflictException(f"Record {self.record_id} is {self.status}")
 
 
-class Registry:
+class Registry(_Resource):
     def __init__(self, backend: AgentRegistryBackendMixin, content: dict[str, Any]):
         self.registry_id = _new_id("RegistryId")
         self.arn = (
@@ -427,14 +434,6 @@ class Registry:
         self.gone_after: float | None = None
         self.records: dict[str, RegistryRecord] = {}
         self.record_tokens: dict[str, tuple[dict[str, Any], Any]] = {}
-
-    @property
-    def status(self) -> str:
-        return str(self.lifecycle.status)
-
-    @property
-    def name(self) -> str:
-        return str(self.content["name"])
 
     @property
     def auto_approval(self) -> bool:
@@ -604,6 +603,13 @@ class AgentRegistryResponseMixin:
         request = _checked(CONTROL, operation, self._get_params())  # type: ignore[attr-defined]
         return ActionResult(project(produce(request), _output(CONTROL, operation)))
 
+    def _list(self, operation: str, key: str, page: Callable[[dict[str, Any]], tuple[list[Any], str | None]]) -> ActionResult:
+        def produce(request: dict[str, Any]) -> dict[str, Any]:
+            items, token = page(request)
+            return _present({key: [item.describe() for item in items], "nextToken": token})
+
+        return self._answer(operation, produce)
+
     def create_registry(self) -> ActionResult:
         return self._answer("CreateRegistry", lambda r: self.backend.create_registry(r).describe())
 
@@ -617,11 +623,7 @@ class AgentRegistryResponseMixin:
         return self._answer("DeleteRegistry", lambda r: self.backend.delete_registry(r["registryId"]).describe())
 
     def list_registries(self) -> ActionResult:
-        def produce(request: dict[str, Any]) -> dict[str, Any]:
-            items, token = self.backend.list_registries(request)
-            return _present({"registries": [r.describe() for r in items], "nextToken": token})
-
-        return self._answer("ListRegistries", produce)
+        return self._list("ListRegistries", "registries", self.backend.list_registries)
 
     def create_registry_record(self) -> ActionResult:
         return self._answer("CreateRegistryRecord", lambda r: self.backend.create_registry_record(r).describe())
@@ -636,11 +638,7 @@ class AgentRegistryResponseMixin:
         return self._answer("DeleteRegistryRecord", lambda r: self.backend.delete_registry_record(r["registryId"], r["recordId"]) or {})
 
     def list_registry_records(self) -> ActionResult:
-        def produce(request: dict[str, Any]) -> dict[str, Any]:
-            items, token = self.backend.list_registry_records(request)
-            return _present({"registryRecords": [r.describe() for r in items], "nextToken": token})
-
-        return self._answer("ListRegistryRecords", produce)
+        return self._list("ListRegistryRecords", "registryRecords", self.backend.list_registry_records)
 
     def submit_registry_record_for_approval(self) -> ActionResult:
         return self._answer(

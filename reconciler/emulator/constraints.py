@@ -23,11 +23,11 @@ def violations(shape: Shape, value: Any, path: str = "") -> list[str]:
     if kind == "structure":
         return _structure(shape, value, path)
     if kind == "list" and isinstance(value, list):
-        return _size(shape, len(value), path) + [
+        return _bounds(shape, len(value), path, "length") + [
             problem for index, item in enumerate(value, 1) for problem in violations(shape.member, item, f"{path}.{index}")
         ]
     if kind == "map" and isinstance(value, dict):
-        return _size(shape, len(value), path) + [
+        return _bounds(shape, len(value), path, "length") + [
             problem
             for key, item in value.items()
             for problem in violations(shape.key, key, f"{path}.key") + violations(shape.value, item, f"{path}.{key}")
@@ -35,7 +35,7 @@ def violations(shape: Shape, value: Any, path: str = "") -> list[str]:
     if kind == "string" and isinstance(value, str):
         return _string(shape, value, path)
     if kind in ("integer", "long") and isinstance(value, int):
-        return _range(shape, value, path)
+        return _bounds(shape, value, path, "value")
     return []
 
 
@@ -60,7 +60,7 @@ def _structure(shape: Shape, value: Any, path: str) -> list[str]:
 
 
 def _string(shape: Shape, value: str, path: str) -> list[str]:
-    problems = _size(shape, len(value), path)
+    problems = _bounds(shape, len(value), path, "length")
     enum = getattr(shape, "enum", None)
     if enum and value not in enum:
         problems.append(_failed(path, f"Member must satisfy enum value set: [{', '.join(enum)}]"))
@@ -70,21 +70,12 @@ def _string(shape: Shape, value: str, path: str) -> list[str]:
     return problems
 
 
-def _size(shape: Shape, size: int, path: str) -> list[str]:
+def _bounds(shape: Shape, amount: int, path: str, measure: str) -> list[str]:
     meta = shape.metadata
-    if "max" in meta and size > meta["max"]:
-        return [_failed(path, f"Member must have length less than or equal to {meta['max']}")]
-    if "min" in meta and size < meta["min"]:
-        return [_failed(path, f"Member must have length greater than or equal to {meta['min']}")]
-    return []
-
-
-def _range(shape: Shape, value: int, path: str) -> list[str]:
-    meta = shape.metadata
-    if "max" in meta and value > meta["max"]:
-        return [_failed(path, f"Member must have value less than or equal to {meta['max']}")]
-    if "min" in meta and value < meta["min"]:
-        return [_failed(path, f"Member must have value greater than or equal to {meta['min']}")]
+    if "max" in meta and amount > meta["max"]:
+        return [_failed(path, f"Member must have {measure} less than or equal to {meta['max']}")]
+    if "min" in meta and amount < meta["min"]:
+        return [_failed(path, f"Member must have {measure} greater than or equal to {meta['min']}")]
     return []
 
 
