@@ -1,52 +1,91 @@
 """Validate a loaded document: the generated JSON Schema first, then the reconciler's own rules.
 
 Every problem is collected and reported at once as `FILE:LINE: path: message`.
-Messages never repeat a value that came from the environment.
+A message never shows a value that came from the environment, nor one that
+holds such a value at any depth (`shown`), and cuts long values (`clip`).
+
+The schema is compiled once into predicates (checker.py) that pass a valid
+document in one walk; jsonschema, imported only when something is invalid,
+writes the messages for the smallest parts found invalid (a resource, a
+member), so its results, and the messages, are those of a whole-document run.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Iterator
 
-import jsonschema
-
-from reconciler.config.loader import Document, Path_, Problem
+from reconciler.config.checker import CompiledSchema
+from reconciler.config.loader import Document, Path_, Problem, SourceMap, brief, clip
 from reconciler.config.schema import registry_schema
 
-DEFAULT_TARGETS_PER_GATEWAY = 100
-DEFAULT_TOOLS_PER_TARGET = 1000
+if TYPE_CHECKING:
+    import jsonschema
+
+SENSITIVE = "(sensitive value)"
 
 
 def dotted(path: Path_) -> str:
     text = ""
     for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+        text += f"[{part}]" if isinstance(part, int) else (f".{clip(part)}" if text else clip(part))
     return text
 
 
+def shown(value: Any, path: Path_, source: SourceMap) -> str:
+    """The value at `path` as a message shows it: never what came from `${env:}`, at any depth; long ones cut."""
+    return SENSITIVE if source.has_secret(path) else brief(value)
+
+
 def schema_problems(document: Document) -> list[Problem]:
-    validator = jsonschema.Draft202012Validator(registry_schema())
+    compiled = _compiled()
     problems: list[Problem] = []
-    for error in validator.iter_errors(document.data):
-        path, message = _describe(error, document)
-        where = document.source.locate(path)
-        problems.append((where, f"{dotted(path)}: {message}" if path else message))
+    try:
+        for schema, instance, base in _invalid_parts(compiled, compiled.root, document.data, ()):
+            for error in _validator().evolve(schema=schema).iter_errors(instance):
+                path, message = _describe(error, base + tuple(error.absolute_path), document.source)
+                problems.append((document.source.locate(path), f"{dotted(path)}: {message}" if path else message))
+    except RecursionError:  # the loader's depth limit keeps documents far from this
+        problems.append((None, "the registry is nested too deeply to validate"))
     return problems
 
 
-def _shown(value: Any, path: Path_, document: Document) -> str:
-    return "(sensitive value)" if path in document.source.from_env else repr(value)
+@lru_cache(maxsize=1)
+def _compiled() -> CompiledSchema:
+    return CompiledSchema(registry_schema())
 
 
-def _describe(error: jsonschema.ValidationError, document: Document) -> tuple[Path_, str]:
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.Draft202012Validator:
+    import jsonschema  # only a document with a problem needs it (and its import time)
+
+    return jsonschema.Draft202012Validator(registry_schema())
+
+
+def _invalid_parts(compiled: CompiledSchema, schema: Any, instance: Any, path: Path_) -> Iterator[tuple[Any, Any, Path_]]:
+    """The smallest (sub-schema, value, path) parts that fail: an object whose own checks pass is searched member by member."""
+    schema = compiled.resolve(schema)
+    if compiled.check(schema)(instance):
+        return
+    if type(instance) is not dict or not isinstance(schema, dict) or not compiled.shallow(schema)(instance):
+        yield schema, instance, path
+        return
+    members = schema.get("properties", {})
+    others = schema.get("additionalProperties")
+    for key, value in instance.items():
+        member = members.get(key, others if isinstance(others, dict) else None)
+        if member is not None:
+            yield from _invalid_parts(compiled, member, value, path + (key,))
+
+
+def _describe(error: jsonschema.ValidationError, path: Path_, source: SourceMap) -> tuple[Path_, str]:
     """A path (pointing at the offending key where there is one) and a plain message."""
-    path: Path_ = tuple(error.absolute_path)
     keyword = error.validator
     schema = error.schema if isinstance(error.schema, dict) else {}
     instance = error.instance
-    shown = _shown(instance, path, document)
+    value = shown(instance, path, source)
     if "propertyNames" in error.schema_path:
-        return path + (instance,), f"name '{instance}' is not valid here: {_rule(keyword, error.validator_value)}"
+        return path + (instance,), f"name '{clip(instance)}' is not valid here: {_rule(keyword, error.validator_value)}"
     if keyword == "required":
         missing = [m for m in error.validator_value if isinstance(instance, dict) and m not in instance]
         return path, f"missing required member '{missing[0] if missing else error.validator_value}'"
@@ -55,14 +94,14 @@ def _describe(error: jsonschema.ValidationError, document: Document) -> tuple[Pa
         unknown = sorted(k for k in instance if k not in allowed)
         key = unknown[0] if unknown else ""
         hint = f" (allowed: {', '.join(sorted(allowed))})" if allowed else ""
-        return path + (key,), f"unknown member '{key}'{hint}"
+        return path + (key,), f"unknown member '{clip(key)}'{hint}"
     if keyword == "enum":
-        return path, f"{shown} is not one of: {', '.join(map(str, error.validator_value))}"
+        return path, f"{value} is not one of: {', '.join(map(str, error.validator_value))}"
     if keyword == "pattern":
-        return path, f"{shown} does not match the pattern {error.validator_value}"
+        return path, f"{value} does not match the pattern {error.validator_value}"
     if keyword in ("minLength", "maxLength"):
         bound = "at least" if keyword == "minLength" else "at most"
-        return path, f"{shown} has {len(instance)} characters; it must have {bound} {error.validator_value}"
+        return path, f"{value} has {len(instance)} characters; it must have {bound} {error.validator_value}"
     if keyword in ("minItems", "maxItems"):
         bound = "at least" if keyword == "minItems" else "at most"
         return path, f"has {len(instance)} items; it must have {bound} {error.validator_value}"
@@ -73,13 +112,15 @@ def _describe(error: jsonschema.ValidationError, document: Document) -> tuple[Pa
         return path, f"has {len(instance)} entries; it must have {bound} {error.validator_value}"
     if keyword in ("minimum", "maximum"):
         bound = "at least" if keyword == "minimum" else "at most"
-        return path, f"{shown} must be {bound} {error.validator_value}"
+        return path, f"{value} must be {bound} {error.validator_value}"
     if keyword == "type":
-        return path, f"must be of type {error.validator_value}, not {type(instance).__name__} ({shown})"
+        return path, f"must be of type {error.validator_value}, not {type(instance).__name__} ({value})"
     if keyword == "oneOf":
         options = [r for branch in error.validator_value for r in branch.get("required", [])]
         return path, f"needs exactly one of: {', '.join(options)}"
-    return path, error.message
+    if source.has_secret(path):  # jsonschema's own message repeats the value
+        return path, f"{value} breaks the schema's `{keyword}` rule"
+    return path, clip(error.message, 200)
 
 
 def _rule(keyword: str, value: Any) -> str:

@@ -17,7 +17,7 @@ def write(tmp_path: Path, name: str, text: str) -> str:
 def test_every_key_and_item_keeps_its_line(tmp_path: Path) -> None:
     file = write(tmp_path, "a.yaml", "registry: r\ngateways:\n  gw:\n    targets:\n      t:\n        x: [1, 2]\n")
     doc = load([file])
-    assert doc.source.places[("gateways", "gw", "targets", "t")] == Location(file, 5, 7)
+    assert doc.source.place(("gateways", "gw", "targets", "t")) == Location(file, 5, 7)
     assert doc.source.locate(("gateways", "gw", "targets", "t", "x", 1)).line == 6
 
 
@@ -41,7 +41,7 @@ def test_team_file_merges_targets_into_a_gateway_declared_elsewhere(tmp_path: Pa
     write(tmp_path, "teams/t.yaml", "gateways:\n  gw:\n    targets:\n      t1: {description: hi}\n")
     doc = load([str(tmp_path)])
     assert doc.data["gateways"]["gw"] == {"authorizerType": "NONE", "targets": {"t1": {"description": "hi"}}}
-    assert doc.source.places[("gateways", "gw", "targets", "t1")].file.endswith("teams/t.yaml")
+    assert doc.source.place(("gateways", "gw", "targets", "t1")).file.endswith("teams/t.yaml")
 
 
 def test_env_values_are_substituted_and_marked_secret(tmp_path: Path) -> None:
