@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterator
 
 import boto3
@@ -24,7 +25,9 @@ MCP = {"mcp": {"mcpServer": {"endpoint": "https://e.example.com/mcp"}}}
 LAMBDA = {"mcp": {"lambda": {"lambdaArn": "arn:aws:lambda:us-east-1:123456789012:function:f",
                              "toolSchema": {"inlinePayload": []}}}}
 POLLS = 200  # bounded waits: 200 polls of a 0.02 s pause
-NO_RETRIES = Config(retries={"mode": "standard", "max_attempts": 0}, read_timeout=0.3, connect_timeout=2)
+NO_RETRIES = Config(retries={"mode": "standard", "max_attempts": 0}, read_timeout=2, connect_timeout=2)
+HOLD = "10"  # seconds the server holds a lost answer: past the client's 2 s read timeout
+PATIENT = Config(retries={"mode": "standard", "max_attempts": 0}, read_timeout=30)
 
 
 @pytest.fixture
@@ -149,11 +152,12 @@ def test_a_lost_response_still_writes(faults, lost_as: str, raised: type[Excepti
     assert stats()["operations"]["CreateGatewayTarget"]["faults"] == {"lost": 1}
 
 
-@pytest.mark.xfail(reason="needs Create* to honour clientToken (being added to the emulator's models)", strict=True)
-def test_a_retry_with_the_same_client_token_after_a_lost_response_creates_no_duplicate(faults) -> None:
-    faults("lost:op=CreateGatewayTarget,limit=1")
-    client = make_client()
-    gid = gateway(client)
+NEEDS_CLIENT_TOKENS = pytest.mark.xfail(reason="needs Create* to honour clientToken (being added to the emulator's models)",
+                                       strict=True)
+
+
+def assert_a_lost_create_retried_with_its_token_makes_no_duplicate(client: Any) -> None:
+    gid = gateway(client, "idem")
     token = "a-client-token-that-is-33-characters-long"
     with pytest.raises(ReadTimeoutError):
         target(client, gid, "orders", clientToken=token)
@@ -162,7 +166,13 @@ def test_a_retry_with_the_same_client_token_after_a_lost_response_creates_no_dup
     assert [(t["name"], t["targetId"]) for t in listed] == [("orders", retried)]
 
 
-@pytest.mark.xfail(reason="needs Create* to honour clientToken (being added to the emulator's models)", strict=True)
+@NEEDS_CLIENT_TOKENS
+def test_a_retry_with_the_same_client_token_after_a_lost_response_creates_no_duplicate(faults) -> None:
+    faults("lost:op=CreateGatewayTarget,limit=1")
+    assert_a_lost_create_retried_with_its_token_makes_no_duplicate(make_client())
+
+
+@NEEDS_CLIENT_TOKENS
 def test_botocore_retries_a_lost_create_with_its_own_token_and_gets_the_first_result(faults) -> None:
     faults("lost:op=CreateGatewayTarget,limit=1")
     client = make_client(Config(retries={"mode": "standard", "max_attempts": 2}))
@@ -341,22 +351,22 @@ def test_the_emulator_command_refuses_a_bad_rule_in_one_line() -> None:
 
 # --- through the `reconcile emulator` server ---------------------------------------------------------------
 @pytest.fixture
-def faulty_emulator_url() -> Iterator[str]:
-    """`reconcile emulator` started with fault and quota flags, as a harness would."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "emulator", "--port", str(port), "--delay", EMULATOR_DELAY,
-         "--fault", "lost:op=CreateGatewayTarget,limit=1,seconds=2", "--fault", "reset:op=GetGateway,limit=1",
-         "--fault", "throttle:op=ListGateways,every=2", "--fault-seed", "3",
-         "--reads-per-second", "1000", "--writes-per-second", "1000", "--latency", "0.001"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    try:
+def serve_emulator() -> Iterator[Callable[..., str]]:
+    """`reconcile emulator` started with fault and quota flags, as a harness would; stopped after the test."""
+    processes: list[subprocess.Popen[str]] = []
+
+    def start(*flags: str) -> str:
+        port = free_port()
+        process = subprocess.Popen([sys.executable, "-m", "reconciler", "emulator", "--port", str(port), *flags],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        processes.append(process)
         assert process.stdout is not None
         first = process.stdout.readline()
         assert "listening" in first, first
-        yield f"http://127.0.0.1:{port}"
-    finally:
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for process in processes:
         process.terminate()
         process.wait(timeout=10)
 
@@ -366,10 +376,13 @@ def counters(url: str, method: str = "GET") -> dict[str, Any]:
         return json.load(answer)
 
 
-def test_faults_and_counters_through_the_emulator_server(faulty_emulator_url: str) -> None:
-    client = make_client(endpoint_url=faulty_emulator_url)
+def test_faults_and_counters_through_the_emulator_server(serve_emulator: Callable[..., str]) -> None:
+    url = serve_emulator("--delay", EMULATOR_DELAY, "--fault", f"lost:op=CreateGatewayTarget,limit=1,seconds={HOLD}",
+                         "--fault", "reset:op=GetGateway,limit=1", "--fault", "throttle:op=ListGateways,every=2",
+                         "--fault-seed", "3", "--reads-per-second", "1000", "--writes-per-second", "1000", "--latency", "0.001")
+    client = make_client(endpoint_url=url)
     gid = gateway(client, "served")
-    with pytest.raises(ReadTimeoutError):  # the server holds the answer 2 s; the client waits 0.3 s
+    with pytest.raises(ReadTimeoutError):  # the server holds the answer longer than the client waits
         target(client, gid, "orders")
     assert target_names(client, gid) == ["orders"]  # the write happened all the same
     with pytest.raises(ConnectionClosedError):
@@ -377,10 +390,32 @@ def test_faults_and_counters_through_the_emulator_server(faulty_emulator_url: st
     assert client.get_gateway(gatewayIdentifier=gid)["gatewayId"] == gid
     assert client.list_gateways()["items"]
     assert refused(client.list_gateways).response["Error"]["Code"] == "ThrottlingException"
-    seen = counters(faulty_emulator_url)
+    seen = counters(url)
     assert seen["operations"]["CreateGatewayTarget"] == {"calls": 1, "throttled": 0, "refused": 0, "faults": {"lost": 1}}
     assert seen["operations"]["GetGateway"]["faults"] == {"reset": 1}
     assert seen["operations"]["ListGateways"]["faults"] == {"throttle": 1}
     assert seen["calls"] == 7 and seen["faults"] == 3
-    assert counters(faulty_emulator_url, "DELETE") == seen
-    assert counters(faulty_emulator_url)["calls"] == 0
+    assert counters(url, "DELETE") == seen
+    assert counters(url)["calls"] == 0
+
+
+def test_concurrent_target_writes_beyond_five_on_one_gateway_are_refused_by_the_server(serve_emulator: Callable[..., str]) -> None:
+    url = serve_emulator("--delay", "30", "--writes-per-second", "1000")  # the targets stay CREATING during the test
+    gid = gateway(make_client(PATIENT, url), "busy")
+
+    def create(index: int) -> str:
+        try:
+            return target(make_client(PATIENT, url), gid, f"burst{index}") and "created"
+        except ClientError as error:
+            return error.response["Error"]["Code"]
+
+    with ThreadPoolExecutor(max_workers=6) as pool:  # six writes at once
+        outcomes = sorted(pool.map(create, range(6)))
+    assert outcomes == ["ConflictException"] + ["created"] * 5
+    assert counters(url)["operations"]["CreateGatewayTarget"]["refused"] == 1
+
+
+@NEEDS_CLIENT_TOKENS
+def test_a_lost_create_retried_with_its_token_through_the_server_makes_no_duplicate(serve_emulator: Callable[..., str]) -> None:
+    url = serve_emulator("--delay", EMULATOR_DELAY, "--fault", f"lost:op=CreateGatewayTarget,limit=1,seconds={HOLD}")
+    assert_a_lost_create_retried_with_its_token_makes_no_duplicate(make_client(endpoint_url=url))
