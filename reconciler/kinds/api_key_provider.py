@@ -13,3 +13,4 @@ class ApiKeyProviderKind(CredentialProviderKind):
     create_operation, read_operation = "CreateApiKeyCredentialProvider", "GetApiKeyCredentialProvider"
     update_operation, delete_operation = "UpdateApiKeyCredentialProvider", "DeleteApiKeyCredentialProvider"
     list_operation = "ListApiKeyCredentialProviders"
+    defaults = {"apiKeySecretSource": "MANAGED"}  # the API reference: MANAGED unless the key is EXTERNAL

@@ -126,6 +126,7 @@ class Kind(ABC):
     delete_operation: ClassVar[str]
     list_operation: ClassVar[str]
     list_key: ClassVar[str] = "items"
+    response_key: ClassVar[str | None] = None  # the member wrapping the resource in Get/Create answers, if any
     list_is_full: ClassVar[bool] = False  # List items carry the whole description: no Get per item
     name_member: ClassVar[str] = "name"
     id_member: ClassVar[str]  # the id in responses
@@ -146,6 +147,11 @@ class Kind(ABC):
     @cached_property
     def update_shape(self) -> Shape:
         return input_shape(self.update_operation)
+
+    @cached_property
+    def read_shape(self) -> Shape:
+        shape = output_shape(self.read_operation)
+        return shape.members[self.response_key] if self.response_key else shape
 
     @cached_property
     def identity_members(self) -> frozenset[str]:
@@ -173,7 +179,7 @@ class Kind(ABC):
     @cached_property
     def write_only(self) -> set[Path_]:
         """Members the read response never returns: compared by fingerprint (secrets) or not at all."""
-        return write_only_paths(self.declared_members, output_shape(self.read_operation), self.output_renames)
+        return write_only_paths(self.declared_members, self.read_shape, self.output_renames)
 
     @cached_property
     def secret_members(self) -> set[Path_]:
@@ -250,7 +256,7 @@ class Kind(ABC):
 
     def describe(self, api: Api, ref: Ref) -> dict[str, Any]:
         """The raw read response; raises AwsError(code=ResourceNotFoundException) when gone."""
-        raw = api.call(xform_name(self.read_operation), **self._key(ref))
+        raw = self._unwrap(api.call(xform_name(self.read_operation), **self._key(ref)))
         if self.arn_member:
             ref.arn = raw.get(self.arn_member, ref.arn)
         return raw
@@ -294,8 +300,11 @@ class Kind(ABC):
         if "clientToken" in self.create_shape.members:
             # The same token on every retry of this call: a create whose answer was lost is not made twice.
             request["clientToken"] = client_token(request, api.run_id)
-        answer = api.call(xform_name(self.create_operation), **request)
+        answer = self._unwrap(api.call(xform_name(self.create_operation), **request))
         return self.ref_from(answer, parent, desired.name)
+
+    def _unwrap(self, answer: dict[str, Any]) -> dict[str, Any]:
+        return answer[self.response_key] if self.response_key else answer
 
     def create_request(self, body: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in body.items() if k not in self.update_only}
