@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
-import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler.config.loader import expand_paths, load
+from reconciler.config.history import texts_at
+from reconciler.config.loader import expand_paths, load, load_texts
 from reconciler.desired import Registry, declarations
 from reconciler.errors import ConfigError, ReconcilerError
 
@@ -71,52 +70,12 @@ def _declarations(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _load_at(ref: str, paths: list[str]) -> dict[str, Any]:
-    """The registry files as they were at git `ref` (files added since are simply absent)."""
-    files = expand_paths(paths)
-    top = Path(_git("rev-parse", "--show-toplevel", cwd=files[0].parent).strip())
-    with tempfile.TemporaryDirectory() as tmp:
-        copies = []
-        for file in files:
-            relative = file.resolve().relative_to(top).as_posix()
-            try:
-                text = _git("show", f"{ref}:{relative}", cwd=top)
-            except ReconcilerError:
-                continue
-            copy = Path(tmp) / relative
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            copy.write_text(text)
-            copies.append(str(copy))
-        copies += [str(p) for p in _removed_files(ref, paths, top, Path(tmp))]
-        if not copies:
-            return {}
-        try:
-            return load(copies, interpolate=False).data
-        except ConfigError as error:
-            raise ReconcilerError(f"the registry files at {ref} do not load, cannot compare against them:\n{error}") from None
-
-
-def _removed_files(ref: str, paths: list[str], top: Path, tmp: Path) -> list[Path]:
-    """Registry files that existed at `ref` under the given folders but are gone now."""
-    restored = []
-    for raw in paths:
-        folder = Path(raw).resolve()
-        if not folder.is_dir():
-            continue
-        listed = _git("ls-tree", "-r", "--name-only", ref, "--", folder.relative_to(top).as_posix(), cwd=top)
-        for relative in listed.splitlines():
-            if relative.endswith((".yaml", ".yml")) and not (top / relative).exists():
-                copy = tmp / relative
-                copy.parent.mkdir(parents=True, exist_ok=True)
-                copy.write_text(_git("show", f"{ref}:{relative}", cwd=top))
-                restored.append(copy)
-    return restored
-
-
-def _git(*args: str, cwd: Path) -> str:
+    """The registry files as they were at git `ref` (files added since are simply absent; removed ones are back)."""
+    folders = [Path(raw) for raw in paths if Path(raw).is_dir()]
+    texts = texts_at(ref, expand_paths(paths), folders)
+    if not texts:
+        return {}
     try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise ReconcilerError(f"git {args[0]} failed: {error}") from None
-    if done.returncode != 0:
-        raise ReconcilerError(f"git {' '.join(args)}: {done.stderr.strip()}")
-    return done.stdout
+        return load_texts([(str(file), text) for file, text in texts.items()], interpolate=False).data
+    except ConfigError as error:
+        raise ReconcilerError(f"the registry files at {ref} do not load, cannot compare against them:\n{error}") from None
