@@ -8,10 +8,8 @@ server side: what the account's quotas would have seen.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -19,17 +17,14 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-import botocore.session
-
-from reconciler.aws_model import SERVICE
+from reconciler.aws import is_read
 
 REPO = Path(__file__).resolve().parent.parent
-READ_PREFIXES = ("Get", "List")
 
 
 @dataclass(frozen=True)
@@ -48,16 +43,20 @@ class Quotas:
 
 @dataclass
 class Calls:
-    """API calls by operation as the emulator counted them; `throttled` are the ones it refused."""
+    """API calls by operation as the emulator counted them: `throttled` over the rate quotas, `refused` for
+    more than 5 target writes in flight on one gateway (both did nothing: wasted calls)."""
 
     by_operation: dict[str, int] = field(default_factory=dict)
     throttled: dict[str, int] = field(default_factory=dict)
+    refused: dict[str, int] = field(default_factory=dict)
 
     def since(self, before: Calls) -> Calls:
-        return Calls(_minus(self.by_operation, before.by_operation), _minus(self.throttled, before.throttled))
+        return Calls(_minus(self.by_operation, before.by_operation), _minus(self.throttled, before.throttled),
+                     _minus(self.refused, before.refused))
 
     def admitted(self, reads: bool) -> int:
-        return sum(n - self.throttled.get(op, 0) for op, n in self.by_operation.items() if op.startswith(READ_PREFIXES) == reads)
+        """Calls that passed the rate quota: what the bound counts (a refused call still spent its token)."""
+        return sum(n - self.throttled.get(op, 0) for op, n in self.by_operation.items() if is_read(op) == reads)
 
     @property
     def total(self) -> int:
@@ -66,6 +65,10 @@ class Calls:
     @property
     def throttled_total(self) -> int:
         return sum(self.throttled.values())
+
+    @property
+    def refused_total(self) -> int:
+        return sum(self.refused.values())
 
 
 def _minus(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
@@ -78,32 +81,6 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@functools.lru_cache(maxsize=1)
-def _routes() -> list[tuple[str, re.Pattern[str], str]]:
-    """(method, path pattern, operation) for every operation of the service, most literal paths first."""
-    model = botocore.session.get_session().get_service_model(SERVICE)
-    routes = []
-    for name in model.operation_names:
-        http = model.operation_model(name).http
-        template = http["requestUri"].split("?")[0]
-        pieces = re.split(r"(\{[^}]+\})", template)  # literal text and {label} / {greedy+} alternate
-        pattern = "".join(_label_pattern(p) if p.startswith("{") else re.escape(p) for p in pieces)
-        routes.append((http["method"], re.compile(pattern.rstrip("/") + "/?$"), name))
-    return sorted(routes, key=lambda route: route[1].pattern.count("[^/]+") + 10 * route[1].pattern.count(".+"))
-
-
-def _label_pattern(label: str) -> str:
-    return ".+" if label.endswith("+}") else "[^/]+"
-
-
-def operation_of(method: str, path: str) -> str:
-    """The API operation a request is, from the service model's HTTP bindings."""
-    for route_method, pattern, name in _routes():
-        if route_method == method and pattern.match(path):
-            return name
-    return f"{method} {path}"
-
-
 class Emulator:
     """`reconcile emulator` as a server process on loopback, with the account's quotas emulated."""
 
@@ -112,39 +89,42 @@ class Emulator:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[str] | None = None
-        self.recording = Path(tempfile.mkdtemp(prefix="emulator-")) / "requests.jsonl"
+        self.log = tempfile.TemporaryFile("w+")
 
     def __enter__(self) -> Emulator:
         command = [sys.executable, "-m", "reconciler", "emulator", "--port", str(self.port),
                    "--delay", str(self.quotas.ready_delay), *self.quota_flags()]
-        recording = {"MOTO_ENABLE_RECORDING": "1", "MOTO_RECORDER_FILEPATH": str(self.recording)}
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO,
-                                        env=os.environ | recording | {"PYTHONPATH": str(REPO)})
-        assert self.process.stdout is not None
-        first = self.process.stdout.readline()  # blocks until it listens, or dies
-        if "listening" not in first:
-            raise SystemExit(f"the emulator did not start: {first}{self.process.stdout.read()}")
+        # Its output goes to a file: a pipe nobody drains would stall the server once its buffer is full.
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, text=True, cwd=REPO,
+                                        env=os.environ | {"PYTHONPATH": str(REPO)})
+        deadline = time.monotonic() + 60
+        while "listening" not in self._output():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the emulator did not start: {self._output()}")
+            time.sleep(0.1)
         return self
 
     def __exit__(self, *_: Any) -> None:
         if self.process is not None:
             self.process.terminate()
             self.process.wait(timeout=30)
+        self.log.close()
+
+    def _output(self) -> str:
+        self.log.seek(0)
+        return self.log.read()
 
     def quota_flags(self) -> list[str]:
-        return []
+        return ["--reads-per-second", str(self.quotas.reads_per_second), "--writes-per-second", str(self.quotas.writes_per_second),
+                "--latency", str(self.quotas.latency)]
 
     def calls(self) -> Calls:
-        """Every request the server received so far, by operation (moto's request recording)."""
-        counted: dict[str, int] = {}
-        if not self.recording.exists():
-            return Calls()
-        with open(self.recording, encoding="utf-8") as lines:
-            for line in lines:
-                request = json.loads(line)
-                operation = operation_of(request["method"], urlsplit(request["url"]).path)
-                counted[operation] = counted.get(operation, 0) + 1
-        return Calls(counted)
+        """The emulator's counters so far: calls by operation, and those it throttled or refused."""
+        with urllib.request.urlopen(f"{self.url}/_emulator/stats", timeout=30) as answer:  # noqa: S310 - loopback
+            operations = json.load(answer)["operations"]
+        return Calls({op: o["calls"] for op, o in operations.items()},
+                     {op: o["throttled"] for op, o in operations.items() if o["throttled"]},
+                     {op: o["refused"] for op, o in operations.items() if o["refused"]})
 
     def environment(self, cache_dir: Path) -> dict[str, str]:
         """What a user exports to point the CLI at this emulator, with the observed-state cache in `cache_dir`."""

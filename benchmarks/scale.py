@@ -16,7 +16,7 @@ with AWS_ENDPOINT_URL, through five steps:
     changed-only plan   `plan --changed-only HEAD` after one team file changed
 
 Each step reports wall time, API calls by operation (counted by the emulator),
-throttled calls, CPU and peak memory, beside its quota bound (the admitted reads
+throttled (and refused) calls, CPU and peak memory, beside its quota bound (the admitted reads
 and writes over the allowed rates) and their ratio. The harness checks each
 plan's outcome (a wrong plan exits 1), never its timing. Results go to
 OUT/scale.json and, with matplotlib (the `bench` extra), a log-log plot of
@@ -121,10 +121,10 @@ def figures(run: Run, calls: Calls, quotas: Quotas) -> dict[str, Any]:
     bound = quotas.bound(reads, writes)
     return {
         "wall_s": round(run.wall, 3), "bound_s": round(bound, 3), "ratio": round(run.wall / bound, 3) if bound else None,
-        "calls": calls.total, "reads": reads, "writes": writes, "throttled": calls.throttled_total,
+        "calls": calls.total, "reads": reads, "writes": writes, "throttled": calls.throttled_total, "refused": calls.refused_total,
         "throttled_share": round(calls.throttled_total / calls.total, 4) if calls.total else 0.0,
         "cpu_s": round(run.cpu, 3), "peak_rss_mb": round(run.peak_rss_kb / 1024, 1),
-        "by_operation": calls.by_operation, "throttled_by_operation": calls.throttled,
+        "by_operation": calls.by_operation, "throttled_by_operation": calls.throttled, "refused_by_operation": calls.refused,
     }
 
 
@@ -180,12 +180,12 @@ def print_size(measured: dict[str, Any], quotas: Quotas) -> None:
           f"account: {quotas.reads_per_second:g} reads/s, {quotas.writes_per_second:g} writes/s, "
           f"{quotas.latency * 1000:g} ms per call, READY after {quotas.ready_delay:g} s")
     print(f"  {'step':<19}{'wall s':>9}{'bound s':>9}{'ratio':>7}{'calls':>8}{'reads':>7}{'writes':>7}"
-          f"{'throttled':>10}{'cpu s':>8}{'peak MB':>9}")
+          f"{'throttled':>11}{'refused':>8}{'cpu s':>7}{'peak MB':>9}")
     for name in STEPS:
         s = measured["steps"][name]
         ratio = f"{s['ratio']:.2f}x" if s["ratio"] is not None else "-"
         print(f"  {name:<19}{s['wall_s']:>9.2f}{s['bound_s']:>9.2f}{ratio:>7}{s['calls']:>8}{s['reads']:>7}{s['writes']:>7}"
-              f"{s['throttled']:>6} {s['throttled_share']:>4.0%}{s['cpu_s']:>7.2f}{s['peak_rss_mb']:>9.1f}")
+              f"{s['throttled']:>6} {s['throttled_share']:>4.1%}{s['refused']:>8}{s['cpu_s']:>7.2f}{s['peak_rss_mb']:>9.1f}")
     for name in STEPS:
         operations = ", ".join(f"{op} {n}" for op, n in measured["steps"][name]["by_operation"].items())
         print(f"    {name}: {operations or 'no call'}")
