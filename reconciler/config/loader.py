@@ -239,7 +239,6 @@ MERGE = _Merge()
 _NO_KEY = object()  # a mapping waiting for its next key
 _DROPPED = object()  # a mapping whose pending value is read but kept nowhere (after a bad or duplicate key)
 
-TOO_MANY_NODES = f"more than {MAX_NODES:,} nodes (keys, items and values, aliases expanded): refused"
 _STR = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _MAPPING_TAGS = (None, "!", "tag:yaml.org,2002:map")
@@ -347,9 +346,7 @@ class _Builder:
                 as_key = parent is not None and parent.key is _NO_KEY and type(parent.value) is dict
                 path = None if as_key else self._child_path(parent, mark)
                 if kind is ScalarEvent:
-                    self.nodes += 1
-                    if self.nodes > MAX_NODES:
-                        raise _Refused(mark, TOO_MANY_NODES)
+                    self._count(mark, 1)
                     value, height = self._scalar(event, mark), -1
                     if value is MERGE and not as_key:
                         value = event.value
@@ -368,7 +365,7 @@ class _Builder:
     def _count(self, mark: Mark, nodes: int) -> None:
         self.nodes += nodes
         if self.nodes > MAX_NODES:
-            raise _Refused(mark, TOO_MANY_NODES)
+            raise _Refused(mark, f"more than {MAX_NODES:,} nodes (keys, items and values, aliases expanded): refused")
 
     def _child_path(self, parent: _Open | None, mark: Mark) -> Path_ | None:
         """The path of a value starting inside `parent`, its place recorded; None for a dropped value."""
