@@ -1,18 +1,15 @@
-"""The AWS connection: the AIMD pacer (on an injected clock), attempts and throttles counted through botocore, errors."""
+"""The AWS connection: the AIMD pacer (on an injected clock, then against the emulator's quotas), attempts and throttles, errors."""
 
 from __future__ import annotations
 
 import heapq
-import time as real_time
 from dataclasses import dataclass, field
-from io import BytesIO
-from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSResponse
 
 from reconciler.aws import AimdRate, Api, Pacer
-from reconciler.aws_model import SERVICE
+from reconciler.emulator.faults import install_faults, reset
+from reconciler.emulator.quotas import QUOTAS_VARIABLE, stats
 from reconciler.errors import AwsError
 from tests.conftest import REGION
 
@@ -185,31 +182,29 @@ def test_client_errors_become_one_aws_error(api: Api) -> None:
     assert not caught.value.temporary
 
 
-class ThrottledBody(BytesIO):
-    def stream(self, **_: Any) -> Any:
-        yield self.read()
+@pytest.fixture
+def account_allows_20_reads(emulator: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The in-process emulator with its quota emulation: 20 reads/s for the account, from full buckets and zeroed counters."""
+    install_faults()
+    monkeypatch.setenv(QUOTAS_VARIABLE, "reads=20")
+    reset()
 
 
-class ThrottlingEndpoint:
-    """Botocore's HTTP layer over an account quota: over it, the service's 429 ThrottlingException; else the emulator answers."""
-
-    def __init__(self, rate: float):
-        self.quota = AccountQuota(rate, updated=real_time.monotonic())
-
-    def __call__(self, request: Any, **_: Any) -> AWSResponse | None:
-        if self.quota.admits(real_time.monotonic()):
-            return None  # on to the next before-send handler: moto's, the emulator
-        headers = {"x-amzn-ErrorType": "ThrottlingException", "Content-Type": "application/json"}
-        return AWSResponse(request.url, 429, headers, ThrottledBody(b'{"message": "Rate exceeded"}'))
-
-
-def test_throttles_seen_through_botocore_slow_the_pacer_and_are_retried(emulator: None) -> None:
-    api = Api(region=REGION, reads_per_second=60)  # declared 3x what the account allows
-    api.client.meta.events.register(f"before-send.{SERVICE}", ThrottlingEndpoint(rate=20))
+def test_throttles_from_the_account_quota_slow_the_pacer_and_are_retried(account_allows_20_reads: None) -> None:
+    api = Api(region=REGION, reads_per_second=60)  # ...and the registry declares three times that
     for _ in range(40):  # bounded: about two seconds at the account's 20/s
         assert api.call("list_gateways")["items"] == []  # every call succeeds in the end: botocore retries throttles
     throttled = api.throttled["ListGateways"]
     assert throttled >= 1
     assert api.calls == {"ListGateways": 40 + throttled}  # each attempt counted, the retries too
+    server = stats()["operations"]["ListGateways"]
+    assert (server["calls"], server["throttled"]) == (40 + throttled, throttled)  # as the service counted them
     assert api.reads.control.rate < api.reads.control.cap  # it slowed down
     assert api.writes_made() == 0
+
+
+def test_a_correct_quota_is_not_throttled(account_allows_20_reads: None) -> None:
+    api = Api(region=REGION, reads_per_second=20)
+    for _ in range(40):
+        api.call("list_gateways")
+    assert api.calls == {"ListGateways": 40} and api.throttled == {}
