@@ -5,7 +5,9 @@
   outbound credentials (an OAuth2 client-credentials token from the stored
   provider, or its API key), so a server that is down, slow, refuses the
   credentials or answers with bad tools makes the target FAILED or
-  SYNCHRONIZE_UNSUCCESSFUL with reasons. The emulator is offline: endpoints
+  SYNCHRONIZE_UNSUCCESSFUL with reasons. Whether the gateway accepts the
+  tools is decided by the emulator's own rules (reconciler.emulator.tools),
+  never by the product's probe checks. The emulator is offline: endpoints
   that are not loopback are not contacted (their catalogue stays empty).
 - Gateways: `https://127.0.0.1:PORT/gateways/{id}/mcp` is an MCP server (the
   SDK's low-level Server) that checks the gateway's inbound authorizer
@@ -38,8 +40,7 @@ from mcp.shared.exceptions import MCPError
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from reconciler.desired import mcp_server
-from reconciler.mcp.checks import SEARCH_TOOL, SEPARATOR, check_listing, collisions, gateway_name
+from reconciler.emulator.tools import SEARCH_TOOL, SEPARATOR, gateway_name, listing_reasons, mcp_server_of
 from reconciler.mcp.client import McpFailure, call_tool, failure_line, list_tools, offered_versions, supported_versions
 from reconciler.mcp.credentials import outbound
 from reconciler.mcp.endpoints import dialable, is_loopback
@@ -85,11 +86,11 @@ def static_tools(target: Any) -> list[dict[str, Any]] | None:
         inline = (mcp.get(kind) or {}).get(holder, {}).get("inlinePayload")
         if inline is not None:  # a list of tool definitions, or (static MCP schemas) that list as a JSON string
             return list(json.loads(inline) if isinstance(inline, str) else inline)
-    return None if mcp_server(target.target_configuration) else []
+    return None if mcp_server_of(target.target_configuration) else []
 
 
 def discover(target: Any, gateway: Any, backend: Any) -> Outcome:
-    server = mcp_server(target.target_configuration)
+    server = mcp_server_of(target.target_configuration)
     assert server is not None, "only MCP-server targets are discovered"
     endpoint = server["endpoint"]
     if not is_loopback(endpoint):
@@ -102,9 +103,7 @@ def discover(target: Any, gateway: Any, backend: Any) -> Outcome:
         return Outcome(reasons=[f"Failed to list tools from the MCP server at {endpoint}: {failure_line(failure)}"])
     except Exception as error:  # noqa: BLE001 - any failure is a reason on the target, as the service reports it
         return Outcome(reasons=[f"Failed to list tools from {endpoint}: {error}"])
-    findings = check_listing(target.name, listing, supported, tool_quota=1000)
-    repeated = collisions({target.name: listing}).get(target.name)
-    return Outcome(listing.tools, findings.errors + ([f"Tool name collision: {', '.join(repeated)}"] if repeated else []))
+    return Outcome(listing.tools, listing_reasons(target.name, listing.tools, listing.protocol_version, supported))
 
 
 class DataPlane:
@@ -180,7 +179,7 @@ class DataPlane:
         target = next((t for t in backend.list_gateway_targets_all(gateway.gateway_id) if t.name == target_name), None)
         if target is None or not tool or tool not in {t["name"] for t in target.catalogue()}:
             raise MCPError(-32602, f"Unknown tool: {params.name}")
-        server = mcp_server(target.target_configuration)
+        server = mcp_server_of(target.target_configuration)
         if not server:
             return _text(f"The emulator does not invoke {target.name}'s Lambda or API; {tool} was not run.", error=True)
         credentials = outbound(target.credential_provider_configurations or [], provider_lookup(backend), DISCOVERY_TIMEOUT)

@@ -5,86 +5,85 @@ updated gateway UPDATING forever, merges updates, ignores pagination and uses
 other id formats. Each correction below cites the fact in SERVICE-FACTS.md it
 follows. Everything is written against moto's own classes and registered in
 `reconciler.emulator.install()`.
+
+It also keeps what moto drops: a gateway's `domainOverride` and its
+UpdateGateway-only `wafConfiguration` and `customTransformConfiguration`
+(reset by an update that leaves them out, as UpdateGateway replaces the whole
+configuration) and `webAclArn`; a target's `privateEndpoint`,
+`certificateConfigurations`, `authorizationData` while it waits for a user's
+consent, and `lastSynchronizedAt` in ListGatewayTargets; a credential
+provider's secret source (`*SecretSource`, the external `*SecretConfig`, whose
+secret id is never returned). Request and response members are read from
+botocore's model, so a member the model adds is kept without a code change.
+
+The rest of the gateway surface lives in one module each, mixed in below:
+policy engines and policies (policies.py), rate limits (rate_limits.py),
+rules (rules.py), resource policies (resource_policies.py) and clientToken
+idempotency (idempotency.py).
 """
 
 from __future__ import annotations
 
 import copy
-import os
 import string
 import time
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
-from moto.bedrockagentcorecontrol.exceptions import (
-    BedrockAgentCoreControlClientError,
-    ConflictException,
-    ResourceNotFoundException,
-)
+from botocore.model import Shape
+from moto.bedrockagentcorecontrol.exceptions import ConflictException, ResourceNotFoundException
 from moto.bedrockagentcorecontrol.models import BedrockAgentCoreControlBackend, Gateway, GatewayTarget
 from moto.core.common_models import BaseModel
-from moto.core.utils import utcnow
+from moto.core.utils import camelcase_to_underscores, utcnow
 from moto.moto_api._internal import mock_random
 from moto.utilities.paginator import paginate
 from moto.utilities.utils import get_partition
 
-from reconciler.desired import mcp_server
+from reconciler.aws_model import output_shape, shape
 from reconciler.emulator import all_backends
+from reconciler.emulator.base import (  # noqa: F401 - DELAY_VARIABLE, Timed & co. are this module's public names too
+    DELAY_VARIABLE, Timed, ValidationException, pagination, random_id, request_members, split_arguments,
+    transition_delay,
+)
 from reconciler.emulator.dataplane import DataPlane, Outcome, static_tools
+from reconciler.emulator.idempotency import IdempotentBackend
+from reconciler.emulator.policies import PolicyBackend
+from reconciler.emulator.rate_limits import RateLimitBackend
+from reconciler.emulator.resource_policies import ResourcePolicyBackend
+from reconciler.emulator.rules import RuleBackend
+from reconciler.emulator.tools import mcp_server_of
 
-DELAY_VARIABLE = "RECONCILER_EMULATOR_DELAY"
 POLICY_SESSION_HEADER = "x-amzn-bedrock-agentcore-policy-session-id"
 UNORDERED_JWT_LISTS = ("allowedClients", "allowedAudience", "allowedScopes")
-PAGE_SIZE = 10  # small on purpose: clients must follow nextToken
-
-PAGINATION_MODEL = {
-    name: {"input_token": "next_token", "limit_key": "max_results", "limit_default": PAGE_SIZE, "unique_attribute": key}
-    for name, key in {
-        "list_gateways": "gateway_id",
-        "list_gateway_targets": "target_id",
-        "list_oauth2_credential_providers": "name",
-        "list_api_key_credential_providers": "name",
-    }.items()
-}
+GATEWAY_UPDATE_MEMBERS = tuple(request_members("UpdateGateway", {}, exclude=("gatewayIdentifier",)))
+TARGET_UPDATE_MEMBERS = tuple(request_members("UpdateGatewayTarget", {}, exclude=("gatewayIdentifier", "targetId")))
+PAGINATION_MODEL = pagination(
+    list_gateways="gateway_id",
+    list_gateway_targets="target_id",
+    list_oauth2_credential_providers="name",
+    list_api_key_credential_providers="name",
+)
 
 
-class ValidationException(BedrockAgentCoreControlClientError):
-    code = "ValidationException"
-
-
-def transition_delay() -> float:
-    """Seconds a resource stays CREATING/UPDATING/SYNCHRONIZING/DELETING (real ones take 20 s to minutes)."""
-    return float(os.environ.get(DELAY_VARIABLE, "1.0"))
-
-
-def random_id(alphabet: str, length: int = 10) -> str:
-    return "".join(mock_random.choice(alphabet) for _ in range(length))
-
-
-class Timed:
-    """A status that moves from a transient value to its final one after `transition_delay()`."""
-
-    _current: str = "READY"
-    _final: str = "READY"
-    _until: float = 0.0
-
-    def begin(self, transient: str, final: str = "READY") -> None:
-        self._current, self._final, self._until = transient, final, time.monotonic() + transition_delay()
-
-    @property
-    def status(self) -> str:  # type: ignore[override]
-        if self._until and time.monotonic() >= self._until:
-            self._current, self._until = self._final, 0.0
-        return self._current
-
-    @status.setter
-    def status(self, value: str) -> None:
-        self._current, self._until = value, 0.0
+def with_output_members(result: dict[str, Any], resource: Any, output: Shape, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """`result` plus each member of the `output` shape that moto does not fill and `resource` holds (as snake_case)."""
+    for member in output.members:
+        value = getattr(resource, camelcase_to_underscores(member), None)
+        if member not in result and member not in skip and value:
+            result[member] = value
+    return result
 
 
 class EmulatedGateway(Timed, Gateway):
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, **members: Any):
+        known, extra = split_arguments(Gateway.__init__, members)
+        super().__init__(*args, **known)
+        for name in GATEWAY_UPDATE_MEMBERS:  # members moto does not know yet, e.g. UpdateGateway-only ones
+            if name not in known:
+                setattr(self, name, extra.get(name))
+        self.web_acl_arn: str | None = None  # set by associating a WAF web ACL with the gateway
         partition = get_partition(self.region_name)
         # Real ids: <name>-<10 [0-9a-z]> (SERVICE-FACTS: Gateway ids).
         self.gateway_id = f"{self.name.lower()}-{random_id(string.digits + string.ascii_lowercase)}"
@@ -97,7 +96,7 @@ class EmulatedGateway(Timed, Gateway):
         self.begin("CREATING")
 
     def update(self, **members: Any) -> None:  # type: ignore[override]
-        """A full replacement: members left out are reset (SERVICE-FACTS: UpdateGateway)."""
+        """A full replacement: members left out are reset, UpdateGateway-only ones too (SERVICE-FACTS: UpdateGateway)."""
         if members["authorizer_type"] != self.authorizer_type:
             raise ValidationException("Authorizer type cannot be updated for an existing gateway")
         if members["name"] != self.name:
@@ -117,7 +116,7 @@ class EmulatedGateway(Timed, Gateway):
                 jwt[member] = list(reversed(jwt[member]))
         if not result.get("description"):
             result.pop("description", None)
-        return result
+        return with_output_members(result, self, output_shape("GetGateway"))
 
 
 # Work on a target, its failure status, and the status it waits in when its OAuth grant needs a user.
@@ -127,11 +126,16 @@ WORK = {
     "SYNCHRONIZING": ("SYNCHRONIZE_UNSUCCESSFUL", "SYNCHRONIZE_PENDING_AUTH"),
 }
 PENDING_AUTH = frozenset(pending for _, pending in WORK.values())
+UNLISTED = frozenset({"CREATING", "FAILED", "CREATE_PENDING_AUTH", "DELETING"})  # no tools synchronized (any more)
 
 
 class EmulatedTarget(Timed, GatewayTarget):
-    def __init__(self, gateway: Gateway, *args: Any, **kwargs: Any):
-        super().__init__(*args, gateway=gateway, **kwargs)
+    def __init__(self, gateway: Gateway, *args: Any, **members: Any):
+        known, extra = split_arguments(GatewayTarget.__init__, members)
+        super().__init__(*args, gateway=gateway, **known)
+        for name in TARGET_UPDATE_MEMBERS:
+            if name not in known:
+                setattr(self, name, extra.get(name))
         self.gateway = gateway
         self.target_id = random_id(string.ascii_uppercase + string.digits)  # 10 alphanumerics
         self.last_synchronized_at: Any = None
@@ -139,13 +143,16 @@ class EmulatedTarget(Timed, GatewayTarget):
         self.tools: list[dict[str, Any]] = []  # the last tool list discovered from its server
         self._discovery: Future[Outcome] | None = None
         self._failure = "FAILED"
+        self._consent_request = ""
         _refuse_restricted_headers(self.metadata_configuration)
 
     def work(self, transient: str, backend: Any) -> None:
         """Start CREATING/UPDATING/SYNCHRONIZING; an MCP server's tools are discovered meanwhile, for real."""
         self._failure, pending = WORK[transient]
         if self._needs_user():
-            self.begin(transient, final=pending)  # a 3LO grant: the service waits for a user's consent
+            # A 3LO grant: the service waits for a user's consent at an authorization URL.
+            self._consent_request = quote(f"urn:ietf:params:oauth:request_uri:{mock_random.uuid4()}", safe="")
+            self.begin(transient, final=pending)
             return
         self.begin(transient)
         if static_tools(self) is None:
@@ -174,8 +181,30 @@ class EmulatedTarget(Timed, GatewayTarget):
     def status(self, value: str) -> None:
         Timed.status.fset(self, value)  # type: ignore[attr-defined]
 
+    @property
+    def authorization_data(self) -> dict[str, Any] | None:
+        """While the target waits for a user's consent: the URL where the user grants it."""
+        if self.status not in PENDING_AUTH:
+            return None
+        region = self.gateway.region_name
+        url = f"https://bedrock-agentcore.{region}.amazonaws.com/identities/oauth2/authorize?request_uri={self._consent_request}"
+        return {"oauth2": {"authorizationUrl": url}}
+
+    @property
+    def target_type(self) -> str | None:
+        """TargetSummary's targetType: the kind of `targetConfiguration.mcp` (mcpServer -> MCP_SERVER)."""
+        kind = next(iter((self.target_configuration or {}).get("mcp") or {}), "")
+        name = camelcase_to_underscores(kind).upper()
+        return name if name in shape("TargetType").enum else None
+
+    @property
+    def listing_mode(self) -> str | None:
+        return (mcp_server_of(self.target_configuration) or {}).get("listingMode")
+
     def catalogue(self) -> list[dict[str, Any]]:
-        """The tools the gateway lists for this target: declared inline, or the last discovered."""
+        """The tools the gateway lists for this target: none before its first synchronization; else declared inline or discovered."""
+        if self.status in UNLISTED:
+            return []
         declared = static_tools(self)
         return self.tools if declared is None else declared
 
@@ -189,7 +218,7 @@ class EmulatedTarget(Timed, GatewayTarget):
         self.updated_at = utcnow()
 
     def synchronize(self) -> None:
-        server = mcp_server(self.target_configuration)
+        server = mcp_server_of(self.target_configuration)
         if server is None:
             raise ValidationException(f"Target {self.target_id} is not an MCP server target")
         if "mcpToolSchema" in server:
@@ -208,18 +237,44 @@ class EmulatedTarget(Timed, GatewayTarget):
             headers.append(POLICY_SESSION_HEADER)
         if not result.get("description"):
             result.pop("description", None)
-        if self.last_synchronized_at:
-            result["lastSynchronizedAt"] = self.last_synchronized_at
         result["status"] = self.status
         if self.status_reasons and result["status"] not in ("READY",):
             result["statusReasons"] = list(self.status_reasons)
-        return result
+        return with_output_members(result, self, output_shape("GetGatewayTarget"), skip=("statusReasons",))
+
+    def to_summary(self) -> dict[str, Any]:
+        return with_output_members(super().to_summary(), self, shape("TargetSummary"))
 
 
 def _refuse_restricted_headers(metadata: dict[str, Any] | None) -> None:
     for header in (metadata or {}).get("allowedRequestHeaders", []):
         if header.lower() == POLICY_SESSION_HEADER:
             raise ValidationException(f"Header '{header}' is restricted and cannot be configured")
+
+
+@dataclass
+class SecretSource:
+    """Where a provider's secret lives: MANAGED by AgentCore Identity, or EXTERNAL in the customer's Secrets Manager.
+
+    The external reference ({secretId, jsonKey}) is kept; Get returns the source and the JSON key, never the secret id.
+    """
+
+    source: str
+    reference: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, source: str | None, reference: dict[str, Any] | None, prefix: str) -> SecretSource:
+        chosen = source or "MANAGED"
+        if chosen == "EXTERNAL" and not reference:
+            # API reference: the secret config is "Required when ...SecretSource is set to EXTERNAL".
+            raise ValidationException(f"{prefix}Config is required when {prefix}Source is EXTERNAL")
+        return cls(chosen, reference)
+
+    def describe(self, prefix: str) -> dict[str, Any]:
+        shown: dict[str, Any] = {f"{prefix}Source": self.source}
+        if self.source == "EXTERNAL" and self.reference:
+            shown[f"{prefix}JsonKey"] = self.reference.get("jsonKey")
+        return shown
 
 
 class CredentialProvider(BaseModel):
@@ -245,11 +300,17 @@ class CredentialProvider(BaseModel):
 class Oauth2Provider(CredentialProvider):
     path_kind = "oauth2credentialprovider"
     BUILT_IN_DISCOVERY = "https://accounts.{vendor}.example/.well-known/openid-configuration"
+    SECRET = "clientSecret"
 
     def __init__(self, backend: BedrockAgentCoreControlBackend, name: str, vendor: str, config: dict[str, Any]):
         super().__init__(backend, name)
         self.vendor = vendor
-        self.config = config
+        self.configure(config)
+
+    def configure(self, config: dict[str, Any]) -> None:
+        block = next(iter(config.values()), {})
+        self.secret = SecretSource.of(block.get(f"{self.SECRET}Source"), block.get(f"{self.SECRET}Config"), self.SECRET)
+        self.config, self.updated = config, utcnow()
 
     def summary(self) -> dict[str, Any]:
         return {**super().summary(), "credentialProviderVendor": self.vendor}
@@ -259,6 +320,7 @@ class Oauth2Provider(CredentialProvider):
         return {
             **self.summary(),
             "clientSecretArn": {"secretArn": self.secret_arn},
+            **self.secret.describe(self.SECRET),
             "callbackUrl": f"https://bedrock-agentcore.amazonaws.com/identities/oauth2/callback/{self.name}",
             "oauth2ProviderConfigOutput": {key: self._output(key, value) for key, value in self.config.items()},
             "status": "READY",
@@ -276,16 +338,23 @@ class Oauth2Provider(CredentialProvider):
 
 class ApiKeyProvider(CredentialProvider):
     path_kind = "apikeycredentialprovider"
+    SECRET = "apiKeySecret"
 
-    def __init__(self, backend: BedrockAgentCoreControlBackend, name: str, api_key: str | None):
+    def __init__(self, backend: BedrockAgentCoreControlBackend, name: str, members: dict[str, Any]):
         super().__init__(backend, name)
-        self.api_key = api_key  # kept, never returned
+        self.configure(members)
+
+    def configure(self, members: dict[str, Any]) -> None:
+        """Create and Update take the key, or the reference to an external secret; both replace what was there."""
+        self.secret = SecretSource.of(members.get(f"{self.SECRET}Source"), members.get(f"{self.SECRET}Config"), self.SECRET)
+        self.api_key, self.updated = members.get("apiKey"), utcnow()  # the key is kept, never returned
 
     def describe(self) -> dict[str, Any]:
-        return {**self.summary(), "apiKeySecretArn": {"secretArn": self.secret_arn}}
+        return {**self.summary(), "apiKeySecretArn": {"secretArn": self.secret_arn}, **self.secret.describe(self.SECRET)}
 
 
-class EmulatorBackend(BedrockAgentCoreControlBackend):
+class EmulatorBackend(IdempotentBackend, PolicyBackend, RateLimitBackend, RuleBackend, ResourcePolicyBackend,
+                      BedrockAgentCoreControlBackend):
     """moto's backend with the behaviours the reconciler depends on made real."""
 
     def __init__(self, region_name: str, account_id: str):
@@ -298,6 +367,7 @@ class EmulatorBackend(BedrockAgentCoreControlBackend):
     def create_gateway(self, name: str, tags: dict[str, str] | None = None, **members: Any) -> Gateway:  # type: ignore[override]
         if any(g.name == name for g in self.gateways.values()):
             raise ConflictException(f"A gateway named {name} already exists")
+        self.check_engine_reference(members.get("policy_engine_configuration"))
         gateway = EmulatedGateway(region_name=self.region_name, account_id=self.account_id, name=name, **members)
         self.gateways[gateway.gateway_id] = gateway
         if tags:
@@ -306,10 +376,20 @@ class EmulatorBackend(BedrockAgentCoreControlBackend):
 
     def update_gateway(self, gateway_identifier: str, **members: Any) -> Gateway:  # type: ignore[override]
         gateway = self._get_gateway(gateway_identifier)
+        self.check_engine_reference(members.get("policy_engine_configuration"))
         gateway.update(**members)
         return gateway
 
+    def associate_web_acl(self, gateway_identifier: str, web_acl_arn: str | None) -> None:
+        """What WAF's AssociateWebACL / DisassociateWebACL do to a gateway: GetGateway shows the web ACL's ARN."""
+        self._get_gateway(gateway_identifier).web_acl_arn = web_acl_arn  # type: ignore[attr-defined]
+
     def delete_gateway(self, gateway_identifier: str) -> Gateway:
+        """Refused while targets exist (SERVICE-FACTS); its rules, rate limits and resource policy go with it.
+
+        Only targets are documented to block a gateway's deletion; rules, rate limits and the resource
+        policy are parts of the gateway's configuration, so the emulator deletes them with it (inferred).
+        """
         gateway = self._get_gateway(gateway_identifier)
         if self.list_gateway_targets_all(gateway.gateway_id):
             raise ValidationException(
@@ -317,6 +397,7 @@ class EmulatorBackend(BedrockAgentCoreControlBackend):
             )
         self.gateways.pop(gateway.gateway_id)
         self.tagger.delete_all_tags_for_resource(gateway.gateway_arn)
+        self.forget_gateway(gateway)
         return gateway
 
     @paginate(pagination_model=PAGINATION_MODEL)
@@ -404,7 +485,7 @@ class EmulatorBackend(BedrockAgentCoreControlBackend):
         provider = self._provider(self.oauth2_providers, name)
         if vendor != provider.vendor:
             raise ValidationException("credentialProviderVendor cannot be changed")
-        provider.config, provider.updated = config, utcnow()
+        provider.configure(config)
         return provider
 
     def delete_oauth2_credential_provider(self, name: str) -> None:
@@ -414,15 +495,15 @@ class EmulatorBackend(BedrockAgentCoreControlBackend):
     def list_oauth2_credential_providers(self) -> list[Oauth2Provider]:
         return list(self.oauth2_providers.values())
 
-    def create_api_key_credential_provider(self, name: str, api_key: str | None, tags: dict[str, str] | None) -> ApiKeyProvider:
-        return self._add_provider(self.api_key_providers, ApiKeyProvider(self, name, api_key), tags)
+    def create_api_key_credential_provider(self, name: str, members: dict[str, Any], tags: dict[str, str] | None) -> ApiKeyProvider:
+        return self._add_provider(self.api_key_providers, ApiKeyProvider(self, name, members), tags)
 
     def get_api_key_credential_provider(self, name: str) -> ApiKeyProvider:
         return self._provider(self.api_key_providers, name)
 
-    def update_api_key_credential_provider(self, name: str, api_key: str | None) -> ApiKeyProvider:
+    def update_api_key_credential_provider(self, name: str, members: dict[str, Any]) -> ApiKeyProvider:
         provider = self._provider(self.api_key_providers, name)
-        provider.api_key, provider.updated = api_key, utcnow()
+        provider.configure(members)
         return provider
 
     def delete_api_key_credential_provider(self, name: str) -> None:

@@ -109,7 +109,7 @@ def test_synchronize_takes_one_mcp_server_target_without_a_static_schema(client)
 
 
 def test_policy_engine_header_is_added_and_refused_when_sent_back(client) -> None:
-    policy = {"arn": "arn:aws:bedrock-agentcore:us-east-1:123456789012:policy-engine/p", "mode": "ENFORCE"}
+    policy = {"arn": client.create_policy_engine(name="p")["policyEngineArn"], "mode": "ENFORCE"}
     gid = gateway(client, policyEngineConfiguration=policy)
     tid = client.create_gateway_target(gatewayIdentifier=gid, name="t", targetConfiguration=MCP)["targetId"]
     live = client.get_gateway_target(gatewayIdentifier=gid, targetId=tid)
