@@ -63,12 +63,20 @@ class ApplyResult:
         return "\n".join(lines)
 
 
+BATCH = "batch"  # creates and updates of one parent's resources in one call (BatchPutGatewayRateLimits)
+
+
 @dataclass
 class Step:
-    """One unit of work in a phase: a change and which half of it to run."""
+    """One unit of work in a phase: a change and which half of it to run (a batch carries more changes)."""
 
     change: Change
-    operation: str  # create | update | delete
+    operation: str  # create | update | delete | batch
+    more: list[Change] = field(default_factory=list)
+
+    @property
+    def changes(self) -> list[Change]:
+        return [self.change, *self.more]
 
 
 @dataclass
@@ -100,7 +108,7 @@ class Executor:
 
         # A replaced resource frees its name first; one that others reference goes once they were updated.
         early = [of(k, removing, lambda c: DELETE, lambda c, k=k: c.action == REPLACE or not k.referenced) for k in reversed(kinds)]
-        builds = [of(k, building, _build_operation, lambda c: True) for k in kinds]
+        builds = [_batched(of(k, building, _build_operation, lambda c: True), k) for k in kinds]
         late = [of(k, removing, lambda c: DELETE, lambda c: c.action == DELETE) for k in reversed(kinds) if k.referenced]
         sync_at = next((i for i, k in enumerate(kinds) if k.after_sync), len(kinds))
         return early + builds[:sync_at] + [Phase(synchronize=True)] + builds[sync_at:] + late
@@ -114,7 +122,7 @@ class Executor:
                 with ThreadPoolExecutor(max_workers=self.settings.workers) as pool:
                     list(pool.map(self._run_step, phase.steps))
             if self.result.failed:
-                self.result.not_attempted += [s.change.address for later in phases[index + 1 :] for s in later.steps]
+                self.result.not_attempted += [c.address for later in phases[index + 1 :] for s in later.steps for c in s.changes]
                 return self.result
         return self.result
 
@@ -122,14 +130,17 @@ class Executor:
         change = step.change
         try:
             with self.slots.hold(KINDS[change.kind], change.parent_address):
-                {CREATE: self._create, UPDATE: self._update, DELETE: self._delete}[step.operation](change)
+                if step.operation == BATCH:
+                    self._put_batch(step.changes)
+                else:
+                    {CREATE: self._create, UPDATE: self._update, DELETE: self._delete}[step.operation](change)
             with self.lock:
                 if step.operation != DELETE or change.action == DELETE:
-                    self.result.done.append(f"{change.address} ({change.action})")
+                    self.result.done += [f"{c.address} ({c.action})" for c in step.changes]
         except ReconcilerError as error:
             with self.lock:
-                self.result.failed.append((change.address, str(error)))
-            self.progress(f"{change.address}: failed: {error}")
+                self.result.failed += [(c.address, str(error)) for c in step.changes]
+            self.progress(f"{', '.join(c.address for c in step.changes)}: failed: {error}")
 
     # --- operations ---------------------------------------------------------------
     @contextmanager
@@ -159,6 +170,20 @@ class Executor:
                 self._wait(kind, ref, "modifying")
             self._remember_sync(change, body)
             extra["id"] = ref.ident
+
+    def _put_batch(self, changes: list[Change]) -> None:
+        """One upsert call for several resources of one parent, then each waited on."""
+        kind = KINDS[changes[0].kind]
+        parent = self.refs.get(changes[0].parent_address or "")
+        items = [(c.desired, self._resolved(c)) for c in changes if c.desired is not None]
+        label = f"{changes[0].parent_address}: {len(changes)} {kind.noun}s"
+        self.progress(f"{label}: writing in one {kind.batch_operation} call...")
+        refs = self._with_retries(label, lambda: kind.put_batch(self.api, parent, items))
+        with self.lock:
+            self.refs.update({ref.address: ref for ref in refs})
+        for ref in refs:
+            self._wait(kind, ref, "writing")
+        self.progress(f"{label}: written")
 
     def _update(self, change: Change) -> None:
         kind = KINDS[change.kind]
@@ -220,6 +245,16 @@ class Executor:
         self.result.synchronized += outcome.synchronized
         self.result.failed += [(addr, f"synchronization: {why}") for addr, why in outcome.failed]
         self.result.pending += outcome.pending
+
+
+def _batched(phase: Phase, kind: Kind) -> Phase:
+    """Creates and updates of a kind with a batch upsert go in one call per parent when there are several."""
+    if kind.batch_operation is None:
+        return phase
+    groups: dict[str | None, list[Step]] = {}
+    for step in phase.steps:
+        groups.setdefault(step.change.parent_address, []).append(step)
+    return Phase([g[0] if len(g) == 1 else Step(g[0].change, BATCH, [s.change for s in g[1:]]) for g in groups.values()])
 
 
 def _build_operation(change: Change) -> str:

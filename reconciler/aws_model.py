@@ -38,7 +38,7 @@ def project_members(value: dict[str, Any], members: dict[str, Shape]) -> dict[st
 
 
 def project(value: Any, onto: Shape) -> Any:
-    """Keep only what `onto` (a request shape) can carry: drops output-only members, recursively."""
+    """Keep only what `onto` (a request shape) can carry: drops output-only members, recursively; numbers take the shape's type."""
     if onto.type_name == "structure" and not onto.metadata.get("document"):
         if not isinstance(value, dict):
             return value
@@ -47,6 +47,8 @@ def project(value: Any, onto: Shape) -> Any:
         return [project(item, onto.member) for item in value]
     if onto.type_name == "map" and isinstance(value, dict):
         return {k: project(v, onto.value) for k, v in value.items()}
+    if onto.type_name in ("double", "float") and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)  # YAML's 100 is the API's 100.0
     return value
 
 

@@ -28,15 +28,17 @@ class Scope:
         return any(fnmatch.fnmatchcase(addr, p) for p in self.patterns)
 
     def with_dependencies(self, registry: Registry) -> Scope:
-        """The patterns plus every resource a selected resource needs: its gateway, the providers it references."""
+        """The patterns plus everything a selected resource needs, transitively: its parent, what it references
+        (a target's providers; a gateway's policy engine, also when the gateway is only a rule's parent)."""
         needed = set(self.patterns)
         needed.update("/".join(p.split("/")[:2]) for p in self.patterns if p.count("/") > 1)  # also undeclared children
-        for desired in registry.resources.values():
-            if not self.includes(desired.address):
-                continue
-            if desired.parent_address:
-                needed.add(desired.parent_address)
-            needed.update(ref.address for ref in desired.references())
+        selected = [d for d in registry.resources.values() if self.includes(d.address)]
+        seen = {d.address for d in selected}
+        while selected:
+            found = {d.parent_address for d in selected if d.parent_address} | {r.address for d in selected for r in d.references()}
+            needed |= found
+            selected = [registry.resources[a] for a in found - seen if a in registry.resources]
+            seen |= found
         return Scope(tuple(sorted(needed)))
 
     def restrict(self, registry: Registry) -> Registry:

@@ -125,9 +125,9 @@ class Kind(ABC):
     update_operation: ClassVar[str]
     delete_operation: ClassVar[str]
     list_operation: ClassVar[str]
-    list_key: ClassVar[str] = "items"
     response_key: ClassVar[str | None] = None  # the member wrapping the resource in Get/Create answers, if any
     list_is_full: ClassVar[bool] = False  # List items carry the whole description: no Get per item
+    batch_operation: ClassVar[str | None] = None  # an upsert of several resources of one parent in one call
     name_member: ClassVar[str] = "name"
     id_member: ClassVar[str]  # the id in responses
     id_param: ClassVar[str]  # the id in Get/Update/Delete requests
@@ -147,6 +147,11 @@ class Kind(ABC):
     @cached_property
     def update_shape(self) -> Shape:
         return input_shape(self.update_operation)
+
+    @cached_property
+    def list_key(self) -> str:
+        """The List answer's member holding the items (the model's one list member)."""
+        return next(n for n, s in output_shape(self.list_operation).members.items() if s.type_name == "list")
 
     @cached_property
     def read_shape(self) -> Shape:
@@ -200,7 +205,7 @@ class Kind(ABC):
 
     def comparable(self, body: dict[str, Any]) -> dict[str, Any]:
         """Both sides of a diff pass through here: defaults filled, write-only and empty members dropped."""
-        filled = copy.deepcopy({**self.defaults, **body})
+        filled = copy.deepcopy(project_members({**self.defaults, **body}, self.declared_members))
         for path in self.write_only:
             _drop(filled, path)
         return prune(filled)
@@ -305,6 +310,16 @@ class Kind(ABC):
 
     def _unwrap(self, answer: dict[str, Any]) -> dict[str, Any]:
         return answer[self.response_key] if self.response_key else answer
+
+    def put_batch(self, api: Api, parent: Ref | None, items: list[tuple[Desired, dict[str, Any]]]) -> list[Ref]:
+        """Create or update several resources of one parent in one `batch_operation` call (items under `list_key`)."""
+        assert self.batch_operation is not None
+        entries = [{self.name_member: self.name_value(d.name), **self.create_request(body)} for d, body in items]
+        request: dict[str, Any] = {**self._parent_args(parent), self.list_key: entries}
+        if "clientToken" in input_shape(self.batch_operation).members:
+            request["clientToken"] = client_token(request, api.run_id)
+        answer = api.call(xform_name(self.batch_operation), **request)
+        return [self.ref_from(item, parent) for item in answer.get(self.list_key, [])]
 
     def create_request(self, body: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in body.items() if k not in self.update_only}

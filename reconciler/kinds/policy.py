@@ -21,10 +21,10 @@ class PolicyKind(Kind):
     after_sync = True
     create_operation, read_operation = "CreatePolicy", "GetPolicy"
     update_operation, delete_operation, list_operation = "UpdatePolicy", "DeletePolicy", "ListPolicies"
-    list_key = "policies"
     list_is_full = True
     id_member = id_param = "policyId"
     parent_param = "policyEngineId"
     arn_member = "policyArn"
     ready_statuses = frozenset({"ACTIVE"})
     failed_statuses = CHANGING_FAILED
+    defaults = {"enforcementMode": "ACTIVE"}  # the API reference's default

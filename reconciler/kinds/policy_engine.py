@@ -16,7 +16,6 @@ class PolicyEngineKind(Kind):
     reference = Reference("GatewayPolicyEngineConfiguration", "policyEngine", "arn")
     create_operation, read_operation = "CreatePolicyEngine", "GetPolicyEngine"
     update_operation, delete_operation, list_operation = "UpdatePolicyEngine", "DeletePolicyEngine", "ListPolicyEngines"
-    list_key = "policyEngines"
     id_member = id_param = "policyEngineId"
     arn_member = "policyEngineArn"
     ready_statuses = frozenset({"ACTIVE"})

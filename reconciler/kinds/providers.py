@@ -10,7 +10,6 @@ class CredentialProviderKind(Kind):
     order = 0
     section = "credentialProviders"
     referenced = True
-    list_key = "credentialProviders"
     id_member = id_param = "name"
     arn_member = "credentialProviderArn"
     stamp_member = "lastUpdatedTime"

@@ -15,7 +15,7 @@ class RateLimitKind(Kind):
     create_operation, read_operation = "CreateGatewayRateLimit", "GetGatewayRateLimit"
     update_operation, delete_operation = "UpdateGatewayRateLimit", "DeleteGatewayRateLimit"
     list_operation = "ListGatewayRateLimits"
-    list_key = "rateLimits"
+    batch_operation = "BatchPutGatewayRateLimits"  # upserts by rateLimitId: one call for a gateway's writes
     list_is_full = True
     name_member = id_member = id_param = "rateLimitId"
     parent_param = "gatewayIdentifier"

@@ -21,7 +21,6 @@ class RuleKind(Kind):
     taggable = False
     create_operation, read_operation = "CreateGatewayRule", "GetGatewayRule"
     update_operation, delete_operation, list_operation = "UpdateGatewayRule", "DeleteGatewayRule", "ListGatewayRules"
-    list_key = "rules"
     list_is_full = True
     name_member = "priority"
     id_member = id_param = "ruleId"

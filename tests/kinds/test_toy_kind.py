@@ -29,7 +29,7 @@ class MemoryKind(Kind):
     section = "memories"
     create_operation, read_operation = "CreateMemory", "GetMemory"
     update_operation, delete_operation, list_operation = "UpdateMemory", "DeleteMemory", "ListMemories"
-    list_key, response_key = "memories", "memory"
+    response_key = "memory"
     id_member, id_param, arn_member = "id", "memoryId", "arn"
     ready_statuses = frozenset({"ACTIVE"})
     failed_statuses = frozenset({"FAILED"})
