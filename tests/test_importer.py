@@ -101,3 +101,39 @@ def test_taking_over_another_registrys_resource_needs_force(api, tmp_path: Path)
     assert changed["gateway/main"] == []  # only the ownership tag moves
     assert changed["api-key-credential-provider/vendor"] == ["apiKey"]  # re-sent: fingerprints are salted per registry
     assert SECRETS["VENDOR_KEY"] not in str(takeover.to_dict())
+
+
+def make_surface_by_hand(client) -> None:  # type: ignore[no-untyped-def]
+    """A gateway with a rate limit, a rule and a resource policy, and a policy engine with a policy, all by hand."""
+    engine = client.create_policy_engine(name="legacy_guard", description="made by hand")
+    gateway = client.create_gateway(name="edge", roleArn=ROLE, authorizerType="AWS_IAM",
+                                    policyEngineConfiguration={"arn": engine["policyEngineArn"], "mode": "LOG_ONLY"})
+    client.create_gateway_rate_limit(gatewayIdentifier=gateway["gatewayId"], rateLimitId="per-agent",
+                                     dimensionKeys=["$.context.iam.principal"],
+                                     entries=[{"dimensions": {"$.context.iam.principal": "*"}, "requests": [{"rate": 5, "period": "second"}]}])
+    client.create_gateway_target(gatewayIdentifier=gateway["gatewayId"], name="tools", credentialProviderConfigurations=[
+        {"credentialProviderType": "GATEWAY_IAM_ROLE"}], targetConfiguration={"mcp": {"lambda": {
+            "lambdaArn": "arn:aws:lambda:us-east-1:123456789012:function:tools",
+            "toolSchema": {"inlinePayload": [{"name": "run", "description": "Run", "inputSchema": {"type": "object"}}]}}}})
+    client.create_gateway_rule(gatewayIdentifier=gateway["gatewayId"], priority=10, description="first",
+                               actions=[{"routeToTarget": {"staticRoute": {"targetName": "tools"}}}])
+    client.put_resource_policy(resourceArn=gateway["gatewayArn"], policy='{"Version": "2012-10-17", "Statement": []}')
+    client.create_policy(policyEngineId=engine["policyEngineId"], name="only_users", validationMode="IGNORE_ALL_FINDINGS",
+                         definition={"cedar": {"statement": "permit(principal is AgentCore::OAuthUser, action, resource);"}})
+
+
+def test_import_brings_children_and_engines_then_adopt_gives_an_empty_plan(api, client, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    make_surface_by_hand(client)
+    monkeypatch.chdir(tmp_path)
+    written = reconcile("import", "--gateway", "edge", "--policy-engine", "legacy_guard", "--out", "gateways.yaml")
+    assert written.exit_code == 0, written.output
+    document = yaml.safe_load((tmp_path / "gateways.yaml").read_text())
+    gateway = document["gateways"]["edge"]
+    assert gateway["policyEngineConfiguration"] == {"policyEngine": "legacy_guard", "mode": "LOG_ONLY"}
+    assert list(gateway["rateLimits"]) == ["per-agent"] and list(gateway["rules"]) == ["10"]
+    assert gateway["resourcePolicy"] == {"Version": "2012-10-17", "Statement": []}
+    assert list(document["policyEngines"]["legacy_guard"]["policies"]) == ["only_users"]
+    adopted = reconcile("apply", "--adopt", *FAST)
+    assert adopted.exit_code == 0, adopted.output
+    assert reconcile("plan", "--detailed-exitcode").exit_code == 0

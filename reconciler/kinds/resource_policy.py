@@ -38,6 +38,10 @@ class ResourcePolicyKind(Kind):
     def body_from(self, spec: Any, children: frozenset[str]) -> dict[str, Any]:
         return {POLICY: spec}
 
+    def comparable(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The document is compared as parsed JSON, as it is: an empty list in a policy is not an absent member."""
+        return {POLICY: body.get(POLICY)}
+
     def normalize(self, raw: dict[str, Any]) -> dict[str, Any]:
         try:
             document = json.loads(raw.get(POLICY) or "{}")
