@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.aws import is_read
+from reconciler.quotas import READS_PER_SECOND, WRITES_PER_SECOND
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -31,8 +32,8 @@ REPO = Path(__file__).resolve().parent.parent
 class Quotas:
     """The emulated account: its rates, its per-call latency, and how long a resource takes to become READY."""
 
-    reads_per_second: float = 10.0
-    writes_per_second: float = 5.0
+    reads_per_second: float = READS_PER_SECOND
+    writes_per_second: float = WRITES_PER_SECOND
     latency: float = 0.05
     ready_delay: float = 1.0
 

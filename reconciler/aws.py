@@ -33,9 +33,8 @@ from botocore.retries.standard import RetryEventAdapter, ThrottlingErrorDetector
 
 from reconciler.aws_model import SERVICE
 from reconciler.errors import AwsError
+from reconciler.quotas import READS_PER_SECOND, WRITES_PER_SECOND
 
-DEFAULT_READS_PER_SECOND = 10.0
-DEFAULT_WRITES_PER_SECOND = 5.0
 READ_PREFIXES = ("Get", "List")
 MAX_ATTEMPTS = 8
 
@@ -118,8 +117,8 @@ class Api:
     def __init__(
         self,
         region: str | None = None,
-        reads_per_second: float = DEFAULT_READS_PER_SECOND,
-        writes_per_second: float = DEFAULT_WRITES_PER_SECOND,
+        reads_per_second: float = READS_PER_SECOND,
+        writes_per_second: float = WRITES_PER_SECOND,
         client: Any = None,
         read_rate: float | None = None,  # transitional old names: tests/conftest.py still passes them
         write_rate: float | None = None,
