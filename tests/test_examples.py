@@ -1,4 +1,4 @@
-"""The pipeline examples stay true: valid YAML, and every `reconcile ...` command in them parses."""
+"""The examples stay true: pipeline files are valid YAML whose `reconcile ...` commands parse; example registries validate."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 import pytest
+from click.testing import CliRunner
 import yaml
 
 from reconciler.cli import cli
@@ -47,3 +48,13 @@ def test_the_pre_commit_example_uses_hooks_this_repository_defines() -> None:
     config = yaml.safe_load((ROOT / "examples" / "pre-commit-config.yaml").read_text())
     used = {hook["id"] for repo in config["repos"] for hook in repo["hooks"]}
     assert used and used <= defined
+
+
+REGISTRIES = [ROOT / "gateways.yaml", ROOT / "examples" / "central-registry"]
+
+
+@pytest.mark.parametrize("path", REGISTRIES, ids=lambda p: p.name)
+def test_example_registry_is_valid(path: Path) -> None:
+    result = CliRunner().invoke(cli, ["validate", "--allow-unset-env", "-f", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Valid: registry")
