@@ -72,6 +72,10 @@ def main() -> None:
         results["sizes"].append(measured)
         print_size(measured, quotas)
         (args.out / "scale.json").write_text(json.dumps(results, indent=2) + "\n")  # after every size: a long run keeps what it measured
+    if len(results["sizes"]) > 1:
+        results["per_resource"] = per_resource(results["sizes"])
+        print_per_resource(results["per_resource"])
+        (args.out / "scale.json").write_text(json.dumps(results, indent=2) + "\n")
     if results["sizes"]:
         plot(results, args.out / "scale.png")
     sys.exit(1 if failed else 0)
@@ -191,6 +195,22 @@ def print_size(measured: dict[str, Any], quotas: Quotas) -> None:
         print(f"    {name}: {operations or 'no call'}")
     for name, goal in measured["goals"].items():
         print(f"  goal: {name} = {goal['value']} (<= {goal['goal']}): {'met' if goal['met'] else 'NOT met'}")
+
+
+def per_resource(sizes: list[dict[str, Any]]) -> dict[str, Any]:
+    """What one more resource costs each step, between the smallest and the largest size: start-up cancels out."""
+    small, large = sizes[0], sizes[-1]
+    added = large["resources"] - small["resources"]
+    return {name: {"cpu_ms": round(1000 * (large["steps"][name]["cpu_s"] - small["steps"][name]["cpu_s"]) / added, 3),
+                   "rss_kb": round(1024 * (large["steps"][name]["peak_rss_mb"] - small["steps"][name]["peak_rss_mb"]) / added, 2),
+                   "calls": round((large["steps"][name]["calls"] - small["steps"][name]["calls"]) / added, 3)}
+            for name in STEPS}
+
+
+def print_per_resource(marginal: dict[str, Any]) -> None:
+    print("\nper added resource (largest size against the smallest):")
+    for name, cost in marginal.items():
+        print(f"  {name:<19} CPU {cost['cpu_ms']:7.3f} ms   peak memory {cost['rss_kb']:7.2f} KB   calls {cost['calls']:6.3f}")
 
 
 def plot(results: dict[str, Any], path: Path) -> None:
