@@ -8,8 +8,8 @@
   rate limit's dimension keys"), and `*` is allowed "only in trailing positions based on the dimension
   keys ordering" (model). Inferred: an entry sets requests, tokens or connections, and no two entries
   share the same dimension values. Any of these is a ValidationException.
-- UpdateGatewayRateLimit changes `entries` (required) and `description` (kept when left out,
-  inferred); dimension keys are immutable.
+- UpdateGatewayRateLimit changes `entries` (required) and `description` (kept when left out, cleared
+  when empty: inferred); dimension keys are immutable.
 - BatchPutGatewayRateLimits upserts atomically ("updates existing limits with matching keys and
   creates new limits for new keys ... If the operation fails, the service applies no changes"):
   an item matches an existing rate limit by rateLimitId, else by dimension keys; every item is checked
@@ -55,7 +55,7 @@ class RateLimit(Timed, BaseModel):
 
     def change(self, entries: list[dict[str, Any]], description: Any) -> None:
         self.entries = entries
-        self.description = self.description if description is UNCHANGED else description
+        self.description = self.description if description is UNCHANGED else description or None
         self.updated_at = utcnow()
         self.begin("UPDATING", ACTIVE)
 

@@ -1,4 +1,4 @@
-"""The emulator's corrections to moto, each as the real service behaves (SERVICE-FACTS.md)."""
+"""The emulator's corrections to moto, each as the real service behaves (SERVICE-FACTS.md), and what it keeps that moto drops."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import EMULATOR_DELAY
+from tests.emulator.support import backend
 
 ROLE = "arn:aws:iam::123456789012:role/r"
 MCP = {"mcp": {"mcpServer": {"endpoint": "https://e.example.com/mcp"}}}
@@ -145,3 +146,100 @@ def test_api_key_providers_paginate_and_hide_the_key(client) -> None:
     page = client.list_api_key_credential_providers()
     assert len(page["credentialProviders"]) == 10 and page["nextToken"]
     assert "secret-key" not in str(client.get_api_key_credential_provider(name="k0"))
+
+
+# --- what the real service keeps ---------------------------------------------------------
+WAF = {"failureMode": "FAIL_OPEN"}
+TRANSFORM = {"lambda": {"arn": "arn:aws:lambda:us-east-1:123456789012:function:transform"}}
+DOMAINS = {"defaultDomain": "tools.example.com", "alternateDomains": ["agents.example.com"]}
+
+
+def test_update_only_gateway_members_are_kept_until_an_update_leaves_them_out(client) -> None:
+    gid = gateway(client, domainOverride=DOMAINS)
+    assert client.get_gateway(gatewayIdentifier=gid)["domainOverride"] == DOMAINS
+    client.update_gateway(gatewayIdentifier=gid, name="g", roleArn=ROLE, authorizerType="NONE", domainOverride=DOMAINS,
+                          wafConfiguration=WAF, customTransformConfiguration=TRANSFORM)
+    live = client.get_gateway(gatewayIdentifier=gid)
+    assert (live["wafConfiguration"], live["customTransformConfiguration"], live["domainOverride"]) == (WAF, TRANSFORM, DOMAINS)
+    settle()
+    client.update_gateway(gatewayIdentifier=gid, name="g", roleArn=ROLE, authorizerType="NONE", description="unrelated change")
+    live = client.get_gateway(gatewayIdentifier=gid)
+    assert not {"wafConfiguration", "customTransformConfiguration", "domainOverride"} & set(live)  # UpdateGateway replaced them all
+
+
+def test_a_web_acl_associated_with_the_gateway_shows_in_get_gateway(client) -> None:
+    gid = gateway(client)
+    assert "webAclArn" not in client.get_gateway(gatewayIdentifier=gid)
+    acl = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/agents/0123"
+    backend().associate_web_acl(gid, acl)
+    assert client.get_gateway(gatewayIdentifier=gid)["webAclArn"] == acl
+
+
+def test_a_target_keeps_its_private_endpoint_and_certificates_and_lists_its_last_synchronization(client) -> None:
+    gid = gateway(client)
+    private = {"managedVpcResource": {"vpcIdentifier": "vpc-0123456789abcdef0", "subnetIds": ["subnet-01234567"], "endpointIpAddressType": "IPV4"}}
+    certificates = [{"secretsManager": {"secretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:ca-AbCdEf"}}]
+    tid = client.create_gateway_target(gatewayIdentifier=gid, name="t", targetConfiguration=MCP, privateEndpoint=private,
+                                       certificateConfigurations=certificates)["targetId"]
+    live = client.get_gateway_target(gatewayIdentifier=gid, targetId=tid)
+    assert (live["privateEndpoint"], live["certificateConfigurations"]) == (private, certificates)
+    settle()
+    client.synchronize_gateway_targets(gatewayIdentifier=gid, targetIdList=[tid])
+    item = client.list_gateway_targets(gatewayIdentifier=gid)["items"][0]
+    assert item["lastSynchronizedAt"] == client.get_gateway_target(gatewayIdentifier=gid, targetId=tid)["lastSynchronizedAt"]
+    assert item["targetType"] == "MCP_SERVER"
+    client.update_gateway_target(gatewayIdentifier=gid, targetId=tid, name="t", targetConfiguration=MCP)
+    assert "privateEndpoint" not in client.get_gateway_target(gatewayIdentifier=gid, targetId=tid)  # a full PUT
+
+
+def test_a_target_waiting_for_consent_carries_the_authorization_url(client) -> None:
+    config = {"customOauth2ProviderConfig": {"oauthDiscovery": {"discoveryUrl": "https://i.example/.well-known/openid-configuration"},
+                                             "clientId": "id", "clientSecret": "s"}}
+    provider = client.create_oauth2_credential_provider(name="idp", credentialProviderVendor="CustomOauth2", oauth2ProviderConfigInput=config)
+    consent = [{"credentialProviderType": "OAUTH", "credentialProvider": {"oauthCredentialProvider": {
+        "providerArn": provider["credentialProviderArn"], "scopes": ["orders"], "grantType": "AUTHORIZATION_CODE",
+        "defaultReturnUrl": "https://app.example.com/callback"}}}]
+    gid = gateway(client)
+    tid = client.create_gateway_target(gatewayIdentifier=gid, name="t", targetConfiguration=MCP, credentialProviderConfigurations=consent)["targetId"]
+    settle()
+    live = client.get_gateway_target(gatewayIdentifier=gid, targetId=tid)
+    assert live["status"] == "CREATE_PENDING_AUTH"
+    assert live["authorizationData"]["oauth2"]["authorizationUrl"].startswith(
+        "https://bedrock-agentcore.us-east-1.amazonaws.com/identities/oauth2/authorize?request_uri=urn%3Aietf%3Aparams%3Aoauth")
+    assert client.list_gateway_targets(gatewayIdentifier=gid)["items"][0]["authorizationData"] == live["authorizationData"]
+
+
+def test_an_external_api_key_secret_is_kept_and_its_id_never_returned(client) -> None:
+    reference = {"secretId": "arn:aws:secretsmanager:us-east-1:123456789012:secret:team/vendor-key-Ab12Cd", "jsonKey": "key"}
+    created = client.create_api_key_credential_provider(name="k", apiKeySecretSource="EXTERNAL", apiKeySecretConfig=reference)
+    got = client.get_api_key_credential_provider(name="k")
+    for answer in (created, got):
+        assert answer["apiKeySecretSource"] == "EXTERNAL" and answer["apiKeySecretJsonKey"] == "key"
+        assert "team/vendor-key" not in str(answer)
+    assert client.create_api_key_credential_provider(name="m", apiKey="secret-key")["apiKeySecretSource"] == "MANAGED"
+    assert error_code(lambda: client.create_api_key_credential_provider(name="x", apiKeySecretSource="EXTERNAL")) == (
+        "ValidationException: apiKeySecretConfig is required when apiKeySecretSource is EXTERNAL")
+
+
+def test_an_external_oauth2_client_secret_shows_its_source(client) -> None:
+    reference = {"secretId": "team/idp-client", "jsonKey": "secret"}
+    config = {"customOauth2ProviderConfig": {"oauthDiscovery": {"discoveryUrl": "https://i.example/.well-known/openid-configuration"},
+                                             "clientId": "id", "clientSecretSource": "EXTERNAL", "clientSecretConfig": reference}}
+    client.create_oauth2_credential_provider(name="idp", credentialProviderVendor="CustomOauth2", oauth2ProviderConfigInput=config)
+    got = client.get_oauth2_credential_provider(name="idp")
+    assert (got["clientSecretSource"], got["clientSecretJsonKey"]) == ("EXTERNAL", "secret") and "team/idp-client" not in str(got)
+
+
+def test_deleting_a_gateway_forgets_its_rules_rate_limits_and_resource_policy(client) -> None:
+    gid = gateway(client)
+    arn = client.get_gateway(gatewayIdentifier=gid)["gatewayArn"]
+    tid = client.create_gateway_target(gatewayIdentifier=gid, name="t", targetConfiguration=MCP)["targetId"]
+    client.create_gateway_rule(gatewayIdentifier=gid, priority=1, actions=[{"routeToTarget": {"staticRoute": {"targetName": "t"}}}])
+    client.create_gateway_rate_limit(gatewayIdentifier=gid, dimensionKeys=["toolName"],
+                                     entries=[{"dimensions": {"toolName": "*"}, "requests": [{"rate": 1, "period": "second"}]}])
+    client.put_resource_policy(resourceArn=arn, policy='{"Version": "2012-10-17", "Statement": []}')
+    client.delete_gateway_target(gatewayIdentifier=gid, targetId=tid)
+    settle()
+    client.delete_gateway(gatewayIdentifier=gid)  # rules and rate limits do not block it (only targets do)
+    emulator = backend()
+    assert (emulator.gateway_rules, emulator.rate_limits, emulator.resource_policies) == ({}, {}, {})
