@@ -60,7 +60,9 @@ _Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML h
 
 
 def clip(text: str, limit: int = SHOWN_CHARACTERS) -> str:
-    """`text` cut to `limit` characters for a message, saying how long it was."""
+    """`text` for a message: control characters escaped (a message is one line), cut to `limit` characters saying how long it was."""
+    if not text.isprintable():
+        text = repr(text)[1:-1]
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 

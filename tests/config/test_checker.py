@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import jsonschema
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings
 
 from reconciler.config.checker import CompiledSchema
-from reconciler.config.loader import load
 from reconciler.config.schema import registry_schema
-from tests.conftest import ROOT
-
-SETTINGS = settings(max_examples=100, derandomize=True, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+from tests.config.strategies import BOUNDED, edited_registries, tutorial
 
 # (schema, whether the compiled checks know every keyword in it)
 SMALL_SCHEMAS = [
@@ -53,44 +47,7 @@ def test_small_schemas_agree_with_jsonschema(schema: Any, known: bool) -> None:
         assert check(instance) == expected, instance
 
 
-def tutorial() -> dict[str, Any]:
-    return load([str(ROOT / "gateways.yaml")], interpolate=False).data
-
-
-def paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [path]
-    if isinstance(value, dict):
-        found += [p for key, item in value.items() for p in paths(item, path + (key,))]
-    elif isinstance(value, list):
-        found += [p for index, item in enumerate(value) for p in paths(item, path + (index,))]
-    return found
-
-
-EDIT_VALUES = st.none() | st.booleans() | st.integers(-5, 2_000_000) | st.text(max_size=12) | st.sampled_from(
-    ["NONE", "CUSTOM_JWT", "MCP", "arn:aws:iam::123456789012:role/r", "https://example.com/mcp", "us-east-1", [], {}, ["x"], {"x": 1}]
-)
-
-
-@st.composite
-def edited_registries(draw: st.DrawFn) -> dict[str, Any]:
-    """The tutorial registry with a few members replaced, removed or added, anywhere."""
-    document = copy.deepcopy(tutorial())
-    for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from(paths(document)[1:]))
-        parent = document
-        for part in path[:-1]:
-            parent = parent[part]
-        action = draw(st.sampled_from(["replace", "remove", "add"]))
-        if action == "remove":
-            del parent[path[-1]]
-        elif action == "replace":
-            parent[path[-1]] = copy.deepcopy(draw(EDIT_VALUES))
-        elif isinstance(parent, dict):
-            parent[draw(st.sampled_from(["bogus", "description", "name", "lifecycle", "10"]))] = copy.deepcopy(draw(EDIT_VALUES))
-    return document
-
-
-@SETTINGS
+@settings(BOUNDED, max_examples=100)
 @given(document=edited_registries())
 def test_the_registry_schema_agrees_with_jsonschema(document: dict[str, Any]) -> None:
     compiled = CompiledSchema(registry_schema())

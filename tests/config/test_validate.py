@@ -1,11 +1,19 @@
 """One fixture file per bad-input class; its first line says the expected `LINE: message`."""
 
 from pathlib import Path
+from typing import Any
 
+import jsonschema
 import pytest
+from hypothesis import given, settings
 
+from reconciler.config import validate
+from reconciler.config.loader import Document, SourceMap
+from reconciler.config.schema import registry_schema
+from reconciler.config.validate import dotted, schema_problems
 from reconciler.desired import load_registry
 from reconciler.errors import ConfigError
+from tests.config.strategies import BOUNDED, edited_registries
 from tests.conftest import FIXTURES, ROOT
 
 BAD = sorted((FIXTURES / "bad").glob("*.yaml"))
@@ -64,3 +72,48 @@ def test_shipped_examples_validate(path: str) -> None:
     env = {"RUNTIME_CLIENT_SECRET": "x", "RUNTIME_M2M_SECRET": "y", "WEATHER_VENDOR_API_KEY": "z"}
     registry = load_registry([str(target)], environ=env)
     assert registry.resources
+
+
+@pytest.mark.parametrize("value", ["['${env:SRC}']", "{value: '${env:SRC}'}", "[[{deep: 'x-${env:SRC}'}]]"])
+def test_a_value_holding_a_secret_at_any_depth_is_not_shown(tmp_path: Path, value: str) -> None:
+    file = tmp_path / "s.yaml"
+    file.write_text(f"registry: r\ncredentialProviders:\n  k:\n    apiKey:\n      apiKey: {value}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_registry([str(file)], environ={"SRC": "hunter2-secret"})
+    (line,) = caught.value.lines()
+    assert "hunter2" not in line
+    kind = "list" if value.startswith("[") else "dict"
+    assert line == f"{file}:5: credentialProviders.k.apiKey.apiKey: must be of type string, not {kind} ((sensitive value))"
+
+
+def test_a_secret_inside_a_verify_block_mapping_is_not_shown(tmp_path: Path) -> None:
+    file = tmp_path / "s.yaml"
+    file.write_text("registry: r\ngateways:\n  gw:\n    roleArn: arn:aws:iam::123456789012:role/r\n    authorizerType: NONE\n"
+                    "    verify:\n      clientSecret: {value: '${env:S}'}\n")
+    with pytest.raises(ConfigError, match=r"verify.clientSecret: must be of type string, not dict \(\(sensitive value\)\)$") as caught:
+        load_registry([str(file)], environ={"S": "hunter2-secret"})
+    assert "hunter2" not in str(caught.value)
+
+
+def test_long_values_and_keys_are_cut(tmp_path: Path) -> None:
+    file = tmp_path / "long.yaml"
+    file.write_text(f"registry: r\nregion: {'x' * 100_000}\n{'k' * 500}: 1\n")
+    with pytest.raises(ConfigError) as caught:
+        load_registry([str(file)], environ={})
+    assert caught.value.lines() == [
+        f"{file}:2: region: '{'x' * 80}'... (100,000 characters) does not match the pattern ^[a-z]{{2}}(-[a-z]+)+-\\d$",
+        f"{file}:3: {'k' * 80}... (500 characters): unknown member '{'k' * 80}... (500 characters)' (allowed: "
+        + caught.value.lines()[1].split("(allowed: ")[1],
+    ]
+
+
+@settings(BOUNDED, max_examples=100)
+@given(data=edited_registries())
+def test_messages_are_those_of_one_jsonschema_run_over_the_whole_document(data: dict[str, Any]) -> None:
+    """Only the invalid parts go to jsonschema: the same problems as a run over everything, none lost or added."""
+    document = Document(data, SourceMap(), ["registry.yaml"])
+    whole = []
+    for error in jsonschema.Draft202012Validator(registry_schema()).iter_errors(data):
+        path, message = validate._describe(error, tuple(error.absolute_path), document.source)
+        whole.append((None, f"{dotted(path)}: {message}" if path else message))
+    assert sorted(schema_problems(document), key=str) == sorted(whole, key=str)
