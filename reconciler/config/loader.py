@@ -185,12 +185,13 @@ def _read(file: Path, problems: list[Problem]) -> str | None:
     name = str(file)
     try:
         with file.open("rb") as stream:
+            if not _check_size(name, os.fstat(stream.fileno()).st_size, problems):
+                return None
             raw = stream.read(MAX_FILE_BYTES + 1)  # never more, whatever the file claims to be
-            size = max(len(raw), os.fstat(stream.fileno()).st_size)
     except OSError as error:
         problems.append((Location(name, 1), f"cannot read: {error.strerror or error}"))
         return None
-    if not _check_size(name, size, problems):
+    if not _check_size(name, len(raw), problems):
         return None
     try:
         return raw.decode("utf-8")
@@ -251,7 +252,7 @@ _CONSTRUCTOR = SafeConstructor()
 _RESOLVER = Resolver()
 # Plain scalars whose first character no implicit resolver claims are strings: most of them, resolved without a regex.
 _RESOLVED_FIRST = frozenset(k for k in Resolver.yaml_implicit_resolvers if k)
-_RESOLVE_ALL = None in Resolver.yaml_implicit_resolvers or "" in Resolver.yaml_implicit_resolvers
+_RESOLVE_ALL = None in Resolver.yaml_implicit_resolvers  # a resolver for any first character
 
 
 @dataclass(slots=True)
