@@ -152,10 +152,6 @@ def test_a_lost_response_still_writes(faults, lost_as: str, raised: type[Excepti
     assert stats()["operations"]["CreateGatewayTarget"]["faults"] == {"lost": 1}
 
 
-NEEDS_CLIENT_TOKENS = pytest.mark.xfail(reason="needs Create* to honour clientToken (being added to the emulator's models)",
-                                       strict=True)
-
-
 def assert_a_lost_create_retried_with_its_token_makes_no_duplicate(client: Any) -> None:
     gid = gateway(client, "idem")
     token = "a-client-token-that-is-33-characters-long"
@@ -166,13 +162,11 @@ def assert_a_lost_create_retried_with_its_token_makes_no_duplicate(client: Any) 
     assert [(t["name"], t["targetId"]) for t in listed] == [("orders", retried)]
 
 
-@NEEDS_CLIENT_TOKENS
 def test_a_retry_with_the_same_client_token_after_a_lost_response_creates_no_duplicate(faults) -> None:
     faults("lost:op=CreateGatewayTarget,limit=1")
     assert_a_lost_create_retried_with_its_token_makes_no_duplicate(make_client())
 
 
-@NEEDS_CLIENT_TOKENS
 def test_botocore_retries_a_lost_create_with_its_own_token_and_gets_the_first_result(faults) -> None:
     faults("lost:op=CreateGatewayTarget,limit=1")
     client = make_client(Config(retries={"mode": "standard", "max_attempts": 2}))
@@ -415,7 +409,6 @@ def test_concurrent_target_writes_beyond_five_on_one_gateway_are_refused_by_the_
     assert counters(url)["operations"]["CreateGatewayTarget"]["refused"] == 1
 
 
-@NEEDS_CLIENT_TOKENS
 def test_a_lost_create_retried_with_its_token_through_the_server_makes_no_duplicate(serve_emulator: Callable[..., str]) -> None:
     url = serve_emulator("--delay", EMULATOR_DELAY, "--fault", f"lost:op=CreateGatewayTarget,limit=1,seconds={HOLD}")
     assert_a_lost_create_retried_with_its_token_makes_no_duplicate(make_client(endpoint_url=url))
