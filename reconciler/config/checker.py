@@ -12,6 +12,7 @@ and `oneOf` / `not` compile only over sub-schemas whose answers are exact.
 
 from __future__ import annotations
 
+import operator
 import re
 from typing import Any, Callable
 
@@ -26,6 +27,14 @@ KNOWN = ANNOTATIONS | {"type", "enum", "pattern", "minLength", "maxLength", "min
                        "minProperties", "maxProperties", "items", "minItems", "maxItems", "oneOf", "$ref"}
 # The child schemas of an object schema: what `shallow` replaces with `True`.
 CHILD_KEYWORDS = ("properties", "additionalProperties")
+# Keywords on the size of a string, array or object: the type they apply to, and how len() compares to their value.
+SIZES: dict[str, tuple[type, Callable[[Any, Any], bool]]] = {
+    "minLength": (str, operator.ge), "maxLength": (str, operator.le), "minItems": (list, operator.ge),
+    "maxItems": (list, operator.le), "minProperties": (dict, operator.ge), "maxProperties": (dict, operator.le),
+}
+NUMBER_BOUNDS: dict[str, Callable[[Any, Any], bool]] = {
+    "minimum": operator.ge, "maximum": operator.le, "exclusiveMinimum": operator.gt, "exclusiveMaximum": operator.lt,
+}
 
 
 def _is_number(value: Any) -> bool:
@@ -121,13 +130,20 @@ class CompiledSchema:
             return _type(value)
         if keyword == "oneOf":
             return self._one_of(value)
-        if keyword in ("properties", "additionalProperties", "required", "propertyNames", "minProperties", "maxProperties"):
+        if keyword in SIZES:
+            kind, compare = SIZES[keyword]
+            return _only(kind, lambda instance: compare(len(instance), value))
+        if keyword in NUMBER_BOUNDS:
+            compare = NUMBER_BOUNDS[keyword]
+            return lambda instance: not _is_number(instance) or compare(instance, value)
+        if keyword in ("properties", "additionalProperties", "required", "propertyNames"):
             return self._object(keyword, value, schema)
-        if keyword in ("items", "minItems", "maxItems"):
-            return self._array(keyword, value)
-        return _scalar(keyword, value)
+        if keyword == "items":
+            item = self.check(value)
+            return _only(list, lambda items: all(item(i) for i in items))
+        return _string(keyword, value)
 
-    def _object(self, keyword: str, value: Any, schema: dict[str, Any]) -> Check | None:
+    def _object(self, keyword: str, value: Any, schema: dict[str, Any]) -> Check:
         if keyword == "properties":
             members = [(name, self.check(sub)) for name, sub in value.items() if sub is not True and sub != {}]
             return _only(dict, lambda obj: all(name not in obj or check(obj[name]) for name, check in members))
@@ -139,20 +155,8 @@ class CompiledSchema:
             return _only(dict, lambda obj: all(extra(item) for name, item in obj.items() if name not in known))
         if keyword == "required":
             return _only(dict, lambda obj: all(name in obj for name in value))
-        if keyword == "propertyNames":
-            names = self.check(value)
-            return _only(dict, lambda obj: all(names(name) for name in obj))
-        if keyword == "minProperties":
-            return _only(dict, lambda obj: len(obj) >= value)
-        return _only(dict, lambda obj: len(obj) <= value)
-
-    def _array(self, keyword: str, value: Any) -> Check:
-        if keyword == "items":
-            item = self.check(value)
-            return _only(list, lambda items: all(item(i) for i in items))
-        if keyword == "minItems":
-            return _only(list, lambda items: len(items) >= value)
-        return _only(list, lambda items: len(items) <= value)
+        names = self.check(value)  # propertyNames
+        return _only(dict, lambda obj: all(names(name) for name in obj))
 
     def _one_of(self, branches: list[Any]) -> Check:
         if not all(self._exact(branch, set()) for branch in branches):
@@ -186,23 +190,11 @@ def _type(names: str | list[str]) -> Check:
     return lambda value: any(check(value) for check in checks)
 
 
-def _scalar(keyword: str, value: Any) -> Check:
+def _string(keyword: str, value: Any) -> Check:
     if keyword == "enum":
         if not all(type(option) is str for option in value):
             return _never  # jsonschema's equality (1 != True, 1 == 1.0) is not worth restating
         options = frozenset(value)
         return lambda instance: type(instance) is str and instance in options
-    if keyword == "pattern":
-        search = re.compile(value).search
-        return _only(str, lambda text: search(text) is not None)
-    if keyword == "minLength":
-        return _only(str, lambda text: len(text) >= value)
-    if keyword == "maxLength":
-        return _only(str, lambda text: len(text) <= value)
-    bound = {
-        "minimum": lambda number: number >= value,
-        "maximum": lambda number: number <= value,
-        "exclusiveMinimum": lambda number: number > value,
-        "exclusiveMaximum": lambda number: number < value,
-    }[keyword]
-    return lambda instance: not _is_number(instance) or bound(instance)
+    search = re.compile(value).search  # pattern
+    return _only(str, lambda text: search(text) is not None)
