@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import os
 import time
-from typing import Any, Iterable
+from typing import Any, Generic, Iterable, TypeVar
 
 from moto.bedrockagentcorecontrol.exceptions import BedrockAgentCoreControlClientError, ConflictException
 from moto.core.utils import camelcase_to_underscores
@@ -75,6 +75,13 @@ def refuse_while_busy(resource: Timed, what: str) -> None:
         raise ConflictException(f"{what} is {resource.status}; wait until the change completes")
 
 
+def begin_deletion(resource: Timed, what: str) -> None:
+    """DELETING, then gone; a second deletion meanwhile is a ConflictException (inferred)."""
+    if resource.status == "DELETING":
+        raise ConflictException(f"{what} is already being deleted")
+    resource.begin("DELETING", GONE)
+
+
 def present(result: dict[str, Any]) -> dict[str, Any]:
     """A response without its absent (None) members."""
     return {key: value for key, value in result.items() if value is not None}
@@ -84,6 +91,28 @@ def purge_gone(table: dict[Any, Timed]) -> None:
     """Forget the resources whose deletion has finished."""
     for key in [key for key, item in list(table.items()) if item.status == GONE]:
         table.pop(key, None)
+
+
+Child = TypeVar("Child", bound=Timed)
+
+
+class ChildTable(Generic[Child]):
+    """Resources that belong to a gateway, by (gateway id, their own id); a deleted one is forgotten once gone."""
+
+    def __init__(self) -> None:
+        self.table: dict[tuple[str, str], Child] = {}
+
+    def of(self, gateway_id: str) -> dict[str, Child]:
+        purge_gone(self.table)  # type: ignore[arg-type]
+        return {own_id: child for (parent, own_id), child in self.table.items() if parent == gateway_id}
+
+    def add(self, gateway_id: str, own_id: str, child: Child) -> Child:
+        self.table[(gateway_id, own_id)] = child
+        return child
+
+    def forget(self, gateway_id: str) -> None:
+        for key in [key for key in self.table if key[0] == gateway_id]:
+            del self.table[key]
 
 
 def pagination(**unique_attributes: str) -> dict[str, dict[str, Any]]:

@@ -40,7 +40,8 @@ from moto.utilities.paginator import paginate
 from moto.utilities.utils import get_partition
 
 from reconciler.emulator.base import (
-    ACTIVE, GONE, UNCHANGED, GatewayHooks, Timed, ValidationException, pagination, present, purge_gone, random_id, refuse_while_busy,
+    ACTIVE, UNCHANGED, GatewayHooks, Timed, ValidationException, begin_deletion, pagination, present, purge_gone, random_id,
+    refuse_while_busy,
 )
 from reconciler.emulator.cedar import CedarSyntaxError, Statement, parse
 from reconciler.emulator.tools import gateway_name
@@ -194,15 +195,13 @@ class PolicyBackend(GatewayHooks):
 
     def delete_policy_engine(self, engine_id: str) -> PolicyEngine:
         engine = self.get_policy_engine(engine_id)
-        if engine.status == "DELETING":
-            raise ConflictException(f"Policy engine {engine_id} is already being deleted")
         if engine.live_policies():
             raise ConflictException(f"Policy engine {engine_id} still has policies; delete them before the policy engine")
         users = sorted(g.gateway_id for g in self.engine_gateways(engine))
         if users:
             raise ConflictException(f"Policy engine {engine_id} is associated with gateways {', '.join(users)}; "
                                     "remove it from their policyEngineConfiguration first")
-        engine.begin("DELETING", GONE)
+        begin_deletion(engine, f"Policy engine {engine_id}")
         self.tagger.delete_all_tags_for_resource(engine.arn)  # type: ignore[attr-defined]
         return engine
 
@@ -217,7 +216,7 @@ class PolicyBackend(GatewayHooks):
     def check_engine_reference(self, configuration: dict[str, Any] | None) -> None:
         """A gateway's policyEngineConfiguration must name a policy engine of this account and region."""
         arn = (configuration or {}).get("arn")
-        if arn and not any(engine.arn == arn for engine in self.live_engines().values()):
+        if arn and not any(engine.arn == arn and engine.status != "DELETING" for engine in self.live_engines().values()):
             raise ValidationException(f"Policy engine {arn} does not exist")
 
     def engine_tools(self, engine: PolicyEngine) -> dict[str, dict[str, Any]]:
@@ -263,9 +262,7 @@ class PolicyBackend(GatewayHooks):
 
     def delete_policy(self, engine_id: str, policy_id: str) -> Policy:
         policy = self.get_policy(engine_id, policy_id)
-        if policy.status == "DELETING":
-            raise ConflictException(f"Policy {policy_id} is already being deleted")
-        policy.begin("DELETING", GONE)
+        begin_deletion(policy, f"Policy {policy_id}")
         return policy
 
     @paginate(pagination_model=PAGINATION_MODEL)
@@ -286,35 +283,27 @@ class PolicyResponse(ValidatedRequest):
     backend: Any
 
     def create_policy_engine(self) -> ActionResult:
-        params = self._request()
-        engine = self.backend.create_policy_engine(params["name"], params.get("description"), params.get("encryptionKeyArn"),
-                                                   params.get("tags"))
-        return ActionResult(engine.describe())
+        return self._described(self.backend.create_policy_engine, "name", "description", "encryptionKeyArn", "tags")
 
     def get_policy_engine(self) -> ActionResult:
-        return ActionResult(self.backend.get_policy_engine(self._request()["policyEngineId"]).describe())
+        return self._described(self.backend.get_policy_engine, "policyEngineId")
 
     def update_policy_engine(self) -> ActionResult:
         params = self._request()
         return ActionResult(self.backend.update_policy_engine(params["policyEngineId"], description_change(params)).describe())
 
     def delete_policy_engine(self) -> ActionResult:
-        return ActionResult(self.backend.delete_policy_engine(self._request()["policyEngineId"]).describe())
+        return self._described(self.backend.delete_policy_engine, "policyEngineId")
 
     def list_policy_engines(self) -> ActionResult:
-        params = self._request()
-        engines, token = self.backend.list_policy_engines(max_results=params.get("maxResults"), next_token=params.get("nextToken"))
-        return ActionResult({"policyEngines": [e.describe() for e in engines], "nextToken": token})
+        return self._listed(self.backend.list_policy_engines, "policyEngines")
 
     def create_policy(self) -> ActionResult:
-        params = self._request()
-        policy = self.backend.create_policy(params["policyEngineId"], params["name"], params["definition"], params.get("description"),
-                                            params.get("enforcementMode"), params.get("validationMode"))
-        return ActionResult(policy.describe())
+        return self._described(self.backend.create_policy, "policyEngineId", "name", "definition", "description", "enforcementMode",
+                               "validationMode")
 
     def get_policy(self) -> ActionResult:
-        params = self._request()
-        return ActionResult(self.backend.get_policy(params["policyEngineId"], params["policyId"]).describe())
+        return self._described(self.backend.get_policy, "policyEngineId", "policyId")
 
     def update_policy(self) -> ActionResult:
         params = self._request()
@@ -323,11 +312,7 @@ class PolicyResponse(ValidatedRequest):
         return ActionResult(policy.describe())
 
     def delete_policy(self) -> ActionResult:
-        params = self._request()
-        return ActionResult(self.backend.delete_policy(params["policyEngineId"], params["policyId"]).describe())
+        return self._described(self.backend.delete_policy, "policyEngineId", "policyId")
 
     def list_policies(self) -> ActionResult:
-        params = self._request()
-        policies, token = self.backend.list_policies(params["policyEngineId"], params.get("targetResourceScope"),
-                                                     max_results=params.get("maxResults"), next_token=params.get("nextToken"))
-        return ActionResult({"policies": [p.describe() for p in policies], "nextToken": token})
+        return self._listed(self.backend.list_policies, "policies", "policyEngineId", "targetResourceScope")

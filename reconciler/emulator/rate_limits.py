@@ -31,8 +31,8 @@ from moto.moto_api._internal import mock_random
 from moto.utilities.paginator import paginate
 
 from reconciler.emulator.base import (
-    ACTIVE, GONE, UNCHANGED, GatewayHooks, ServiceQuotaExceededException, Timed, ValidationException, pagination, present,
-    purge_gone, refuse_while_busy,
+    ACTIVE, UNCHANGED, ChildTable, GatewayHooks, ServiceQuotaExceededException, Timed, ValidationException, begin_deletion,
+    pagination, present, refuse_while_busy,
 )
 from reconciler.emulator.validation import ValidatedRequest
 
@@ -104,12 +104,10 @@ class RateLimitBackend(GatewayHooks):
 
     def __init__(self, region_name: str, account_id: str):
         super().__init__(region_name, account_id)  # type: ignore[call-arg]
-        self.rate_limits: dict[tuple[str, str], RateLimit] = {}
+        self.rate_limits: ChildTable[RateLimit] = ChildTable()
 
     def gateway_rate_limits(self, gateway_identifier: str) -> dict[str, RateLimit]:
-        gateway_id = self._get_gateway(gateway_identifier).gateway_id  # type: ignore[attr-defined]
-        purge_gone(self.rate_limits)  # type: ignore[arg-type]
-        return {rid: limit for (gid, rid), limit in self.rate_limits.items() if gid == gateway_id}
+        return self.rate_limits.of(self._get_gateway(gateway_identifier).gateway_id)  # type: ignore[attr-defined]
 
     def get_gateway_rate_limit(self, gateway_identifier: str, rate_limit_id: str) -> RateLimit:
         limit = self.gateway_rate_limits(gateway_identifier).get(rate_limit_id)
@@ -133,9 +131,7 @@ class RateLimitBackend(GatewayHooks):
 
     def delete_gateway_rate_limit(self, gateway_identifier: str, rate_limit_id: str) -> RateLimit:
         limit = self.get_gateway_rate_limit(gateway_identifier, rate_limit_id)
-        if limit.status == "DELETING":
-            raise ConflictException(f"Rate limit {rate_limit_id} is already being deleted")
-        limit.begin("DELETING", GONE)
+        begin_deletion(limit, f"Rate limit {rate_limit_id}")
         return limit
 
     @paginate(pagination_model=PAGINATION_MODEL)
@@ -190,12 +186,10 @@ class RateLimitBackend(GatewayHooks):
              description: str | None) -> RateLimit:
         gateway_id = self._get_gateway(gateway_identifier).gateway_id  # type: ignore[attr-defined]
         limit = RateLimit(gateway_id, rate_limit_id, dimension_keys, entries, description)
-        self.rate_limits[(gateway_id, limit.rate_limit_id)] = limit
-        return limit
+        return self.rate_limits.add(gateway_id, limit.rate_limit_id, limit)
 
     def forget_gateway(self, gateway: Any) -> None:
-        for key in [key for key in self.rate_limits if key[0] == gateway.gateway_id]:
-            del self.rate_limits[key]
+        self.rate_limits.forget(gateway.gateway_id)
         super().forget_gateway(gateway)
 
 
@@ -205,14 +199,11 @@ class RateLimitResponse(ValidatedRequest):
     backend: Any
 
     def create_gateway_rate_limit(self) -> ActionResult:
-        params = self._request()
-        limit = self.backend.create_gateway_rate_limit(params["gatewayIdentifier"], params.get("rateLimitId"), params["dimensionKeys"],
-                                                       params["entries"], params.get("description"))
-        return ActionResult(limit.describe())
+        return self._described(self.backend.create_gateway_rate_limit, "gatewayIdentifier", "rateLimitId", "dimensionKeys", "entries",
+                               "description")
 
     def get_gateway_rate_limit(self) -> ActionResult:
-        params = self._request()
-        return ActionResult(self.backend.get_gateway_rate_limit(params["gatewayIdentifier"], params["rateLimitId"]).describe())
+        return self._described(self.backend.get_gateway_rate_limit, "gatewayIdentifier", "rateLimitId")
 
     def update_gateway_rate_limit(self) -> ActionResult:
         params = self._request()
@@ -221,14 +212,10 @@ class RateLimitResponse(ValidatedRequest):
         return ActionResult(limit.describe())
 
     def delete_gateway_rate_limit(self) -> ActionResult:
-        params = self._request()
-        return ActionResult(self.backend.delete_gateway_rate_limit(params["gatewayIdentifier"], params["rateLimitId"]).describe())
+        return self._described(self.backend.delete_gateway_rate_limit, "gatewayIdentifier", "rateLimitId")
 
     def list_gateway_rate_limits(self) -> ActionResult:
-        params = self._request()
-        limits, token = self.backend.list_gateway_rate_limits(params["gatewayIdentifier"], max_results=params.get("maxResults"),
-                                                             next_token=params.get("nextToken"))
-        return ActionResult({"rateLimits": [limit.describe() for limit in limits], "nextToken": token})
+        return self._listed(self.backend.list_gateway_rate_limits, "rateLimits", "gatewayIdentifier")
 
     def batch_put_gateway_rate_limits(self) -> ActionResult:
         params = self._request()

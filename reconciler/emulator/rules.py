@@ -27,7 +27,9 @@ from moto.moto_api._internal import mock_random
 from moto.utilities.paginator import paginate
 
 from reconciler.aws_model import shape
-from reconciler.emulator.base import ACTIVE, GONE, GatewayHooks, Timed, ValidationException, pagination, present, purge_gone, refuse_while_busy
+from reconciler.emulator.base import (
+    ACTIVE, ChildTable, GatewayHooks, Timed, ValidationException, begin_deletion, pagination, present, refuse_while_busy,
+)
 from reconciler.emulator.validation import ValidatedRequest, values_of
 
 RULE_MEMBERS = ("priority", "conditions", "actions", "description")  # what UpdateGatewayRule may change
@@ -74,12 +76,10 @@ class RuleBackend(GatewayHooks):
 
     def __init__(self, region_name: str, account_id: str):
         super().__init__(region_name, account_id)  # type: ignore[call-arg]
-        self.gateway_rules: dict[tuple[str, str], GatewayRule] = {}
+        self.gateway_rules: ChildTable[GatewayRule] = ChildTable()
 
     def rules_of(self, gateway_identifier: str) -> dict[str, GatewayRule]:
-        gateway_id = self._get_gateway(gateway_identifier).gateway_id  # type: ignore[attr-defined]
-        purge_gone(self.gateway_rules)  # type: ignore[arg-type]
-        return {rid: rule for (gid, rid), rule in self.gateway_rules.items() if gid == gateway_id}
+        return self.gateway_rules.of(self._get_gateway(gateway_identifier).gateway_id)  # type: ignore[attr-defined]
 
     def get_gateway_rule(self, gateway_identifier: str, rule_id: str) -> GatewayRule:
         rule = self.rules_of(gateway_identifier).get(rule_id)
@@ -91,8 +91,7 @@ class RuleBackend(GatewayHooks):
         gateway = self._get_gateway(gateway_identifier)  # type: ignore[attr-defined]
         self._check(gateway, members, None)
         rule = GatewayRule(gateway, members, managed_by)
-        self.gateway_rules[(gateway.gateway_id, rule.rule_id)] = rule
-        return rule
+        return self.gateway_rules.add(gateway.gateway_id, rule.rule_id, rule)
 
     def add_managed_rule(self, gateway_identifier: str, priority: int, actions: list[dict[str, Any]],
                          conditions: list[dict[str, Any]] | None = None, managed_by: str = SERVICE) -> GatewayRule:
@@ -113,9 +112,7 @@ class RuleBackend(GatewayHooks):
 
     def delete_gateway_rule(self, gateway_identifier: str, rule_id: str) -> GatewayRule:
         rule = self._changeable(gateway_identifier, rule_id)
-        if rule.status == "DELETING":
-            raise ConflictException(f"Rule {rule_id} is already being deleted")
-        rule.begin("DELETING", GONE)
+        begin_deletion(rule, f"Rule {rule_id}")
         return rule
 
     @paginate(pagination_model=PAGINATION_MODEL)
@@ -141,8 +138,7 @@ class RuleBackend(GatewayHooks):
             raise ValidationException("; ".join(problems))
 
     def forget_gateway(self, gateway: Any) -> None:
-        for key in [key for key in self.gateway_rules if key[0] == gateway.gateway_id]:
-            del self.gateway_rules[key]
+        self.gateway_rules.forget(gateway.gateway_id)
         super().forget_gateway(gateway)
 
 
@@ -156,19 +152,14 @@ class RuleResponse(ValidatedRequest):
         return ActionResult(self.backend.create_gateway_rule(params["gatewayIdentifier"], params).describe())
 
     def get_gateway_rule(self) -> ActionResult:
-        params = self._request()
-        return ActionResult(self.backend.get_gateway_rule(params["gatewayIdentifier"], params["ruleId"]).describe())
+        return self._described(self.backend.get_gateway_rule, "gatewayIdentifier", "ruleId")
 
     def update_gateway_rule(self) -> ActionResult:
         params = self._request()
         return ActionResult(self.backend.update_gateway_rule(params["gatewayIdentifier"], params["ruleId"], params).describe())
 
     def delete_gateway_rule(self) -> ActionResult:
-        params = self._request()
-        return ActionResult(self.backend.delete_gateway_rule(params["gatewayIdentifier"], params["ruleId"]).describe())
+        return self._described(self.backend.delete_gateway_rule, "gatewayIdentifier", "ruleId")
 
     def list_gateway_rules(self) -> ActionResult:
-        params = self._request()
-        rules, token = self.backend.list_gateway_rules(params["gatewayIdentifier"], max_results=params.get("maxResults"),
-                                                       next_token=params.get("nextToken"))
-        return ActionResult({"gatewayRules": [rule.describe() for rule in rules], "nextToken": token})
+        return self._listed(self.backend.list_gateway_rules, "gatewayRules", "gatewayIdentifier")

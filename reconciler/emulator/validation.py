@@ -7,9 +7,11 @@ one is answered with the service's ValidationException wording.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from botocore.model import Shape
+
+from moto.core.responses import ActionResult
 
 from reconciler.aws_model import input_shape
 from reconciler.emulator.base import ValidationException
@@ -26,6 +28,18 @@ class ValidatedRequest:
         if problems:
             raise ValidationException(validation_message(problems))
         return dict(self.params)
+
+    def _described(self, action: Callable[..., Any], *members: str) -> ActionResult:
+        """`action` called with these request members; the resource it returns, described."""
+        params = self._request()
+        return ActionResult(action(*(params.get(member) for member in members)).describe())
+
+    def _listed(self, action: Callable[..., Any], key: str, *members: str) -> ActionResult:
+        """One page of what `action` lists (called with these request members), described under `key`."""
+        params = self._request()
+        items, token = action(*(params.get(member) for member in members), max_results=params.get("maxResults"),
+                              next_token=params.get("nextToken"))
+        return ActionResult({key: [item.describe() for item in items], "nextToken": token})
 
 
 def values_of(value: Any, shape: Shape, shape_name: str) -> Iterator[Any]:

@@ -242,4 +242,4 @@ def test_deleting_a_gateway_forgets_its_rules_rate_limits_and_resource_policy(cl
     settle()
     client.delete_gateway(gatewayIdentifier=gid)  # rules and rate limits do not block it (only targets do)
     emulator = backend()
-    assert (emulator.gateway_rules, emulator.rate_limits, emulator.resource_policies) == ({}, {}, {})
+    assert (emulator.gateway_rules.table, emulator.rate_limits.table, emulator.resource_policies) == ({}, {}, {})
