@@ -43,9 +43,10 @@ from reconciler.errors import ConfigError, Location
 # Limits per file. A 10,000-target registry in one file (100 gateways x 100 targets) is about 1 MB and
 # 100,000 nodes; each limit leaves ample room above that and refuses what only an attack or an accident writes.
 MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_NODES = 500_000  # keys, items and values, aliases expanded: the worst file is refused in under a second
+MAX_NODES = 500_000  # keys, items and values, aliases expanded: 5x that file; reaching it takes about 0.7 s
 MAX_DEPTH = 100  # the API's deepest members (nested tool schemas) sit about 20 levels down
 MAX_ALIASES = 10_000  # room for a `<<: *defaults` merge in each target of a large file
+MAX_ALIAS_NODES = 100_000  # the nodes aliases add, together: those merges at 10 nodes each; a billion laughs stops here
 SHOWN_CHARACTERS = 80  # a value longer than this is cut in messages
 
 Path_ = tuple[Any, ...]  # str keys and int list indexes
@@ -293,6 +294,7 @@ class _Builder:
         self.open_anchors: set[str] = set()
         self.nodes = 0
         self.aliases = 0
+        self.alias_nodes = 0
         self.plain: dict[str, Any] = {}  # plain scalars already resolved (every result is immutable)
 
     def mark(self, event: Any) -> Mark:
@@ -488,8 +490,11 @@ class _Builder:
             where = "is inside its own anchor" if name in self.open_anchors else "has no anchor before it"
             raise _Refused(mark, f"invalid YAML: the alias *{clip(name)} {where}")
         self.aliases += 1
+        self.alias_nodes += anchor.nodes
         if self.aliases > MAX_ALIASES:
             raise _Refused(mark, f"more than {MAX_ALIASES:,} aliases: refused")
+        if self.alias_nodes > MAX_ALIAS_NODES:
+            raise _Refused(mark, f"aliases expand to more than {MAX_ALIAS_NODES:,} nodes: refused")
         self._count(mark, anchor.nodes)
         if type(anchor.value) is not dict and type(anchor.value) is not list:
             return anchor.value, -1

@@ -148,6 +148,8 @@ def test_node_and_alias_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert refused(tmp_path, "a: &a 1\nb: [*a, *a, *a,\n *a]\n") == "3: more than 3 aliases: refused"
     monkeypatch.setattr(loader, "MAX_NODES", 10)
     assert refused(tmp_path, "a: [1, 2, 3, 4,\n 5, 6, 7, 8]\n").startswith("2: more than 10 nodes")  # the 11th node
+    monkeypatch.setattr(loader, "MAX_ALIAS_NODES", 5)
+    assert refused(tmp_path, "a: &a [1, 2]\nb: [*a,\n *a]\n") == "3: aliases expand to more than 5 nodes: refused"  # 3 + 3
 
 
 def test_text_that_is_not_utf8_or_has_control_characters(tmp_path: Path) -> None:
