@@ -65,15 +65,18 @@ class Outcome:
 
 
 def provider_lookup(backend: Any) -> Callable[[Any], dict[str, Any] | None]:
-    """Stored providers by ARN, shaped as their create requests (with the secrets the API never returns)."""
+    """Stored providers by ARN, shaped as their create requests, with the secrets the API never returns
+    (kept by the provider, or read from the customer's Secrets Manager secret when its source is EXTERNAL)."""
 
     def lookup(arn: Any) -> dict[str, Any] | None:
         for provider in backend.oauth2_providers.values():
             if provider.arn == arn:
-                return {"oauth2ProviderConfigInput": provider.config}
+                vendor, block = next(iter(provider.config.items()))
+                secret = provider.secret.value(block.get("clientSecret"), backend)
+                return {"oauth2ProviderConfigInput": {vendor: {**block, "clientSecret": secret}}}
         for provider in backend.api_key_providers.values():
             if provider.arn == arn:
-                return {"apiKey": provider.api_key}
+                return {"apiKey": provider.secret.value(provider.api_key, backend)}
         return None
 
     return lookup

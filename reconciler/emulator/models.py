@@ -25,6 +25,7 @@ idempotency (idempotency.py).
 from __future__ import annotations
 
 import copy
+import json
 import string
 import time
 from concurrent.futures import Future
@@ -38,6 +39,8 @@ from moto.bedrockagentcorecontrol.models import BedrockAgentCoreControlBackend, 
 from moto.core.common_models import BaseModel
 from moto.core.utils import camelcase_to_underscores, utcnow
 from moto.moto_api._internal import mock_random
+from moto.secretsmanager.exceptions import SecretsManagerClientError
+from moto.secretsmanager.models import secretsmanager_backends
 from moto.utilities.paginator import paginate
 from moto.utilities.utils import get_partition
 
@@ -54,6 +57,7 @@ from reconciler.emulator.rate_limits import RateLimitBackend
 from reconciler.emulator.resource_policies import ResourcePolicyBackend
 from reconciler.emulator.rules import RuleBackend
 from reconciler.emulator.tools import mcp_server_of
+from reconciler.mcp.client import AUTH, McpFailure
 
 POLICY_SESSION_HEADER = "x-amzn-bedrock-agentcore-policy-session-id"
 UNORDERED_JWT_LISTS = ("allowedClients", "allowedAudience", "allowedScopes")
@@ -269,6 +273,16 @@ class SecretSource:
             # API reference: the secret config is "Required when ...SecretSource is set to EXTERNAL".
             raise ValidationException(f"{prefix}Config is required when {prefix}Source is EXTERNAL")
         return cls(chosen, reference)
+
+    def value(self, kept: str | None, backend: Any) -> str:
+        """The secret as the gateway uses it: the kept one, or the external secret's JSON key in Secrets Manager (moto's)."""
+        if self.source != "EXTERNAL" or not self.reference:
+            return kept or ""
+        try:
+            secret = secretsmanager_backends[backend.account_id][backend.region_name].get_secret_value(self.reference["secretId"], None, None)
+            return str(json.loads(secret["SecretString"])[self.reference["jsonKey"]])
+        except (SecretsManagerClientError, KeyError, TypeError, ValueError):
+            raise McpFailure(AUTH, "cannot read the credential provider's external secret at its JSON key") from None
 
     def describe(self, prefix: str) -> dict[str, Any]:
         shown: dict[str, Any] = {f"{prefix}Source": self.source}

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import boto3
 import mcp_types as types
 from mcp.server.lowlevel import Server
 
+from tests.conftest import REGION
 from tests.emulator.support import gateway, until
-from tests.mcp_servers import OLD_VERSION, duplicate_tools, healthy, mcp_app, old_protocol, serving
+from tests.mcp_servers import OLD_VERSION, RequireApiKey, duplicate_tools, healthy, mcp_app, old_protocol, serving
 
 SUPPORTED = "2025-06-18"
 
@@ -23,10 +26,13 @@ def spaced_name() -> Server[Any]:
     return Server("spaces", on_list_tools=list_tools)
 
 
-def created(client, endpoint: str, **gateway_members: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    gateway_id = gateway(client, **gateway_members)
-    target_id = client.create_gateway_target(gatewayIdentifier=gateway_id, name="t",
-                                             targetConfiguration={"mcp": {"mcpServer": {"endpoint": endpoint}}})["targetId"]
+def created(client, endpoint: str, name: str = "g", credentials: list[dict[str, Any]] | None = None,  # type: ignore[no-untyped-def]
+            **gateway_members: Any) -> dict[str, Any]:
+    """A gateway with one MCP-server target `t` at `endpoint`, once the target's creation has ended."""
+    gateway_id = gateway(client, name, **gateway_members)
+    outbound = {"credentialProviderConfigurations": credentials} if credentials else {}
+    target_id = client.create_gateway_target(gatewayIdentifier=gateway_id, name="t", targetConfiguration={"mcp": {"mcpServer": {"endpoint": endpoint}}},
+                                             **outbound)["targetId"]
     return dict(until(lambda: client.get_gateway_target(gatewayIdentifier=gateway_id, targetId=target_id),
                       lambda target: target["status"] != "CREATING"))
 
@@ -53,3 +59,19 @@ def test_a_server_on_a_protocol_the_gateway_does_not_support_makes_the_target_fa
         target = created(client, server.https(), protocolConfiguration={"mcp": {"supportedVersions": [SUPPORTED]}})
     assert target["status"] == "FAILED"
     assert f"the server refused every protocol version offered ({SUPPORTED}" in target["statusReasons"][0] and OLD_VERSION in target["statusReasons"][0]
+
+
+def test_an_external_api_key_is_read_from_the_customers_secret(client) -> None:
+    secrets = boto3.client("secretsmanager", region_name=REGION)
+    secrets.create_secret(Name="team/orders-key", SecretString=json.dumps({"key": "k-123"}))
+    provider = client.create_api_key_credential_provider(name="orders-key", apiKeySecretSource="EXTERNAL",
+                                                         apiKeySecretConfig={"secretId": "team/orders-key", "jsonKey": "key"})
+    api_key = [{"credentialProviderType": "API_KEY", "credentialProvider": {"apiKeyCredentialProvider": {
+        "providerArn": provider["credentialProviderArn"], "credentialParameterName": "X-Api-Key", "credentialLocation": "HEADER"}}}]
+    with serving(RequireApiKey(mcp_app(healthy()), "X-Api-Key", "k-123")) as server:
+        assert created(client, server.https(), credentials=api_key)["status"] == "READY"
+        secrets.put_secret_value(SecretId="team/orders-key", SecretString=json.dumps({"other": "x"}))
+        target = created(client, server.https(), name="g2", credentials=api_key)
+    assert (target["status"], target["statusReasons"]) == (
+        "FAILED", [f"Failed to list tools from the MCP server at {server.https()}: auth: cannot read the credential provider's "
+                   "external secret at its JSON key"])
