@@ -58,7 +58,7 @@ class IdempotentResponse:
         if remembered is not None:
             first_request, (status, headers, body) = remembered
             if first_request != request:
-                refusal = ConflictException(f"The client token {token} was already used with other parameters for {operation}")
+                refusal = ConflictException(f"The client token {token} was already used for a request with other parameters ({operation})")
                 return self.serialized(ActionResult(refusal))  # type: ignore[attr-defined,no-any-return]
             return status, dict(headers), body
         status, headers, body = super().call_action()  # type: ignore[misc]

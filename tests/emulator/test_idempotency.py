@@ -24,7 +24,7 @@ def test_a_repeated_create_returns_the_first_result_and_creates_nothing_more(cli
 def test_the_same_token_with_other_parameters_is_a_conflict(client) -> None:
     engine = client.create_policy_engine(name="E", description="one", clientToken=TOKEN)
     assert error(lambda: client.create_policy_engine(name="E", description="two", clientToken=TOKEN)) == (
-        f"ConflictException: The client token {TOKEN} was already used with other parameters for CreatePolicyEngine")
+        f"ConflictException: The client token {TOKEN} was already used for a request with other parameters (CreatePolicyEngine)")
     assert client.create_policy_engine(name="E", description="one", clientToken=TOKEN)["policyEngineId"] == engine["policyEngineId"]
 
 
