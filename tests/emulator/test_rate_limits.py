@@ -134,3 +134,13 @@ def test_rate_limits_come_in_small_pages(client) -> None:
     every = [limit for page in client.get_paginator("list_gateway_rate_limits").paginate(gatewayIdentifier=gateway_id)
              for limit in page["rateLimits"]]
     assert len(every) == 12
+
+
+def test_a_gateway_holds_at_most_50_rate_limits(client) -> None:
+    gateway_id = gateway(client)
+    claims = [f"$.context.jwt.claim{index}" for index in range(51)]
+    for claim in claims[:50]:
+        client.create_gateway_rate_limit(gatewayIdentifier=gateway_id, dimensionKeys=[claim], entries=[entry(**{claim: "*"})])
+    assert error(lambda: client.create_gateway_rate_limit(gatewayIdentifier=gateway_id, dimensionKeys=[claims[50]],
+                                                          entries=[entry(**{claims[50]: "*"})])) == (
+        "ServiceQuotaExceededException: A gateway has at most 50 rate limits")
