@@ -16,12 +16,12 @@ from __future__ import annotations
 import threading
 import time
 from contextlib import contextmanager
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from reconciler.aws import Api
 from reconciler.errors import ReconcilerError, ResourceFailed
+from reconciler.interrupts import Cancellation, Interrupted, run_all
 from reconciler.kinds import KINDS, ordered
 from reconciler.kinds.base import Kind, Ref
 from reconciler.kinds.target import TargetKind, is_synchronizable
@@ -38,6 +38,7 @@ class ApplySettings:
     retrying: Retrying = field(default_factory=Retrying)  # temporary failures (IAM propagation, throttling) per call
     sync: SyncSettings = field(default_factory=SyncSettings)
     workers: int = 8
+    grace: float = 30.0  # seconds an interrupted run waits for the calls in flight
 
 
 @dataclass
@@ -47,15 +48,22 @@ class ApplyResult:
     not_attempted: list[str] = field(default_factory=list)
     synchronized: list[str] = field(default_factory=list)
     pending: list[tuple[str, str]] = field(default_factory=list)  # waiting for a user's OAuth consent
+    interrupted: list[tuple[str, str]] = field(default_factory=list)  # stopped by an interrupt after its call was made
+    in_flight: list[str] = field(default_factory=list)  # still running when the interrupt's grace period ended
+    cancelled: bool = False
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and not self.cancelled
 
     def report(self) -> str:
-        lines = [f"Apply {'complete' if self.ok else 'failed'}: {len(self.done)} done, {len(self.failed)} failed, "
-                 f"{len(self.not_attempted)} not attempted, {len(self.synchronized)} synchronized."]
+        outcome = "interrupted" if self.cancelled else "complete" if self.ok else "failed"
+        lines = [f"Apply {outcome}: {len(self.done)} done, {len(self.failed)} failed, "
+                 + (f"{len(self.interrupted) + len(self.in_flight)} interrupted, " if self.cancelled else "")
+                 + f"{len(self.not_attempted)} not attempted, {len(self.synchronized)} synchronized."]
         lines += [f"  failed: {addr}: {why}" for addr, why in self.failed]
+        lines += [f"  interrupted: {addr}: {why}" for addr, why in self.interrupted]
+        lines += [f"  in flight when interrupted (outcome unknown): {addr}" for addr in self.in_flight]
         lines += [f"  not attempted: {addr}" for addr in self.not_attempted]
         lines += [f"  pending authorization: {addr} is {status}" for addr, status in self.pending]
         if not self.ok:
@@ -86,8 +94,10 @@ class Phase:
 
 
 class Executor:
-    def __init__(self, api: Api, plan: Plan, settings: ApplySettings | None = None, progress: Progress | None = None):
+    def __init__(self, api: Api, plan: Plan, settings: ApplySettings | None = None, progress: Progress | None = None,
+                 cancellation: Cancellation | None = None):
         self.api = api
+        self.cancellation = cancellation or Cancellation()
         self.plan = plan
         self.settings = settings or ApplySettings()
         self.progress = progress or (lambda line: None)
@@ -119,9 +129,11 @@ class Executor:
             if phase.synchronize:
                 self._synchronize()
             elif phase.steps:
-                with ThreadPoolExecutor(max_workers=self.settings.workers) as pool:
-                    list(pool.map(self._run_step, phase.steps))
-            if self.result.failed:
+                running, never = run_all(self._run_step, phase.steps, self.settings.workers, self.cancellation, self.settings.grace)
+                self.result.in_flight += [c.address for s in running for c in s.changes]
+                self.result.not_attempted += [c.address for s in never for c in s.changes]
+            self.result.cancelled = self.cancellation.cancelled
+            if self.result.failed or self.result.cancelled:
                 self.result.not_attempted += [c.address for later in phases[index + 1 :] for s in later.steps for c in s.changes]
                 return self.result
         return self.result
@@ -130,6 +142,10 @@ class Executor:
         change = step.change
         try:
             with self.slots.hold(KINDS[change.kind], change.parent_address):
+                if self.cancellation.cancelled:  # also when it was queued behind the parent's write limit: never sent
+                    with self.lock:
+                        self.result.not_attempted += [c.address for c in step.changes]
+                    return
                 if step.operation == BATCH:
                     self._put_batch(step.changes)
                 else:
@@ -137,6 +153,9 @@ class Executor:
             with self.lock:
                 if step.operation != DELETE or change.action == DELETE:
                     self.result.done += [f"{c.address} ({c.action})" for c in step.changes]
+        except Interrupted as interrupt:  # its call was made; a wait or a retry back-off was cut short
+            with self.lock:
+                self.result.interrupted += [(c.address, str(interrupt)) for c in step.changes]
         except ReconcilerError as error:
             with self.lock:
                 self.result.failed += [(c.address, str(error)) for c in step.changes]
@@ -221,11 +240,11 @@ class Executor:
 
     # --- waiting and retrying -------------------------------------------------------
     def _with_retries(self, label: str, call: Callable[[], Ref | None]) -> Ref | None:
-        return with_retries(label, call, self.settings.retrying, self.progress)
+        return with_retries(label, call, self.settings.retrying, self.progress, self.cancellation)
 
     def _wait(self, kind: Kind, ref: Ref, verb: str, gone: bool = False) -> None:
         """Until READY (or gone); a failed status stops the resource, a pending authorization is noted."""
-        status = settle(self.api, kind, ref, self.settings.polling, self.progress, verb, gone)
+        status = settle(self.api, kind, ref, self.settings.polling, self.progress, verb, gone, self.cancellation)
         if status is None or status.status is None or status.status in kind.ready_statuses:
             return
         if status.status in kind.pending_statuses:
@@ -240,11 +259,13 @@ class Executor:
         pending = {addr for addr, _ in self.result.pending}
         refs = [self.refs[addr] for addr in sorted(self.written_targets) if addr not in pending]
         synchronizer = Synchronizer(self.api, self.settings.polling, self.settings.retrying, self.settings.sync,
-                                    self.progress, slots=self.slots)
-        outcome = synchronizer.run(refs, self.settings.workers)
+                                    self.progress, slots=self.slots, cancellation=self.cancellation)
+        outcome = synchronizer.run(refs, self.settings.workers, self.settings.grace)
         self.result.synchronized += outcome.synchronized
         self.result.failed += [(addr, f"synchronization: {why}") for addr, why in outcome.failed]
         self.result.pending += outcome.pending
+        self.result.interrupted += outcome.interrupted
+        self.result.not_attempted += outcome.not_attempted
 
 
 def _batched(phase: Phase, kind: Kind) -> Phase:
@@ -261,5 +282,6 @@ def _build_operation(change: Change) -> str:
     return UPDATE if change.action == UPDATE else CREATE
 
 
-def apply_plan(api: Api, plan: Plan, settings: ApplySettings | None = None, progress: Progress | None = None) -> ApplyResult:
-    return Executor(api, plan, settings, progress).run()
+def apply_plan(api: Api, plan: Plan, settings: ApplySettings | None = None, progress: Progress | None = None,
+               cancellation: Cancellation | None = None) -> ApplyResult:
+    return Executor(api, plan, settings, progress, cancellation).run()

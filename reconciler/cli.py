@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
-from reconciler.apply import ApplySettings, apply_plan
+from reconciler.apply import ApplyResult, ApplySettings, apply_plan
 from reconciler.aws import Api
 from reconciler.config.loader import OfflineEnviron
 from reconciler.config.schema import registry_schema
@@ -21,8 +21,9 @@ from reconciler.kinds.target import mcp_server
 from reconciler.drift import drift_report
 from reconciler.errors import ReconcilerError, UserAbort
 from reconciler.importer import Wanted, import_registry
+from reconciler.interrupts import interruptible
 from reconciler.locking import force_unlock, holding, lock_for, new_lock_info
-from reconciler.manager import Computed, Manager, PlanRequest
+from reconciler.manager import Computed, Manager, PlanRequest, api_for
 from reconciler.outputs import RENDERERS
 from reconciler.outputs.drift import DRIFT_RENDERERS
 from reconciler.outputs.mcp import PROBE_RENDERERS, VERIFY_RENDERERS, probe_data, render_sync_text
@@ -153,8 +154,9 @@ def apply(plan_file: str | None, paths: tuple[str, ...], auto_approve: bool, exp
     request = PlanRequest.replaying(saved, force) if saved else PlanRequest(_paths(paths), targets, adopt=adopt, force=force)
     manager = Manager(_progress)
     registry = manager.load(request)
-    api = Api(region=registry.region)
+    api = api_for(registry)
     lock = lock_for(registry.lock, registry.name, api.region)
+    result = None
     with holding(lock, new_lock_info(registry.name, "apply"), lock_timeout, _progress):
         computed = manager.compute(request, registry, api)
         _check_reviewed(computed, saved, expected_checksum)
@@ -163,7 +165,9 @@ def apply(plan_file: str | None, paths: tuple[str, ...], auto_approve: bool, exp
             if computed.plan.refusals and not request.force:
                 raise UserAbort("refusing to apply: " + "; ".join(computed.plan.refusals))
             _confirm(auto_approve or saved is not None)
-            _execute(computed, poll_interval, timeout)
+            result, code = _execute(computed, poll_interval, timeout)
+    if result is not None and not result.ok:
+        _exit(code, abandoned=bool(result.in_flight))  # the lock is released by now
     if run_verify:
         _verify(computed.api, computed.registry, (), None, "text")
 
@@ -194,14 +198,24 @@ def _settings(poll_interval: float, timeout: float, sync: SyncSettings | None = 
     return ApplySettings(polling=polling, sync=sync or SyncSettings())
 
 
-def _execute(computed: Computed, poll_interval: float, timeout: float) -> None:
+def _execute(computed: Computed, poll_interval: float, timeout: float) -> tuple[ApplyResult, int]:
+    """Run the plan (Ctrl-C / SIGTERM stop it cleanly, see interrupts.py); the result and the exit code it means."""
     started = time.monotonic()
     settings = _settings(poll_interval, timeout)
-    result = apply_plan(computed.api, computed.plan, settings, _progress)
+    with interruptible(_progress) as cancellation:
+        result = apply_plan(computed.api, computed.plan, settings, _progress, cancellation)
     click.echo(result.report())
     click.echo(f"Apply took {time.monotonic() - started:.1f}s, {computed.api.writes_made()} write calls.", err=True)
-    if not result.ok:
-        sys.exit(EXIT_ERROR)
+    return result, cancellation.exit_code if result.cancelled else EXIT_ERROR
+
+
+def _exit(code: int, abandoned: bool) -> None:
+    """Exit with `code`; calls still running after an interrupt's grace period must not hold the process."""
+    if abandoned:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 @cli.command()
@@ -221,13 +235,15 @@ def sync(paths: tuple[str, ...], gateways: tuple[str, ...], targets: tuple[str, 
     if not (gateways or targets or everything):
         raise UserAbort("choose what to synchronize: --all, --gateway NAME or --target GW/NAME")
     registry = load_registry(_paths(paths))
-    api = Api(region=registry.region)
+    api = api_for(registry)
     settings = _settings(poll_interval, timeout, SyncSettings(attempts, backoff))
-    synchronizer = Synchronizer(api, settings.polling, settings.retrying, settings.sync, _progress)
-    result = synchronize_declared(synchronizer, registry, registry.mcp_server_targets(gateways, targets))
+    with interruptible(_progress) as cancellation:
+        synchronizer = Synchronizer(api, settings.polling, settings.retrying, settings.sync, _progress, cancellation=cancellation)
+        result = synchronize_declared(synchronizer, registry, registry.mcp_server_targets(gateways, targets))
     click.echo(render_sync_text(result), nl=False)
     if not result.ok:
-        sys.exit(EXIT_ERROR)
+        _exit(cancellation.exit_code if cancellation.cancelled else EXIT_ERROR,
+              abandoned=any("outcome unknown" in why for _, why in result.interrupted))
 
 
 @cli.command(name="probe")
@@ -264,7 +280,7 @@ def _endpoint(text: str) -> tuple[str, str]:
 def verify_(paths: tuple[str, ...], gateways: tuple[str, ...], query: str | None, fmt: str) -> None:
     """List tools through each gateway (as an agent would) and check each target's expectTools."""
     registry = load_registry(_paths(paths))
-    _verify(Api(region=registry.region), registry, gateways, query, fmt)
+    _verify(api_for(registry), registry, gateways, query, fmt)
 
 
 def _verify(api: Api, registry: Registry, gateways: tuple[str, ...], query: str | None, fmt: str) -> None:

@@ -59,6 +59,11 @@ class Computed:
         )
 
 
+def api_for(registry: Registry) -> Api:
+    """The AWS connection paced at the account's quotas as the registry declares them (`quotas:`)."""
+    return Api(region=registry.region, reads_per_second=registry.reads_per_second, writes_per_second=registry.writes_per_second)
+
+
 class Manager:
     def __init__(self, progress: Progress):
         self.progress = progress
@@ -68,7 +73,7 @@ class Manager:
 
     def compute(self, request: PlanRequest, registry: Registry | None = None, api: Api | None = None) -> Computed:
         registry = registry or self.load(request)
-        api = api or Api(region=registry.region)
+        api = api or api_for(registry)
         scope = self._scope(request, registry)
         if scope is not None:
             selected = ", ".join(scope.patterns) or "nothing (no declaration changed)"

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from reconciler.aws import Api
 from reconciler.desired import Desired, Registry
 from reconciler.errors import ReconcilerError
+from reconciler.interrupts import Cancellation, Interrupted, run_all
 from reconciler.kinds import KINDS, TARGET
 from reconciler.kinds.base import Ref
 from reconciler.kinds.target import TargetKind, is_synchronizable
@@ -56,15 +56,17 @@ class SyncResult:
     failed: list[tuple[str, str]] = field(default_factory=list)
     pending: list[tuple[str, str]] = field(default_factory=list)  # (address, *_PENDING_AUTH status)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (address, why it cannot be synchronized)
+    interrupted: list[tuple[str, str]] = field(default_factory=list)
+    not_attempted: list[str] = field(default_factory=list)  # left out after an interrupt
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and not self.interrupted and not self.not_attempted
 
 
 class Synchronizer:
     def __init__(self, api: Api, polling: Polling, retrying: Retrying, settings: SyncSettings, progress: Progress,
-                 slots: WriteSlots | None = None):
+                 slots: WriteSlots | None = None, cancellation: Cancellation | None = None):
         kind = KINDS[TARGET]
         assert isinstance(kind, TargetKind)
         self.kind = kind
@@ -74,17 +76,22 @@ class Synchronizer:
         self.settings = settings
         self.progress = progress
         self.slots = slots if slots is not None else WriteSlots()
+        self.cancellation = cancellation or Cancellation()
         self.result = SyncResult()
         self.lock = threading.Lock()
 
-    def run(self, refs: list[Ref], workers: int = 8) -> SyncResult:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(self._guarded, sorted(refs, key=lambda r: r.address)))
+    def run(self, refs: list[Ref], workers: int = 8, grace: float = 30.0) -> SyncResult:
+        running, never = run_all(self._guarded, sorted(refs, key=lambda r: r.address), workers, self.cancellation, grace)
+        self.result.interrupted += [(r.address, "in flight when interrupted (outcome unknown)") for r in running]
+        self.result.not_attempted += [r.address for r in never]
         return self.result
 
     def _guarded(self, ref: Ref) -> None:
         try:
             self._synchronize(ref)
+        except Interrupted as interrupt:
+            with self.lock:
+                self.result.interrupted.append((ref.address, str(interrupt)))
         except ReconcilerError as error:
             self._fail(ref, str(error))
 
@@ -95,10 +102,15 @@ class Synchronizer:
             return
         for attempt in range(1, self.settings.attempts + 1):
             with self.slots.hold(self.kind, ref.parent.address if ref.parent else None):
+                if self.cancellation.cancelled:
+                    with self.lock:
+                        self.result.not_attempted.append(ref.address)
+                    return
                 self.progress(f"{ref.address}: Synchronizing{f' (attempt {attempt})' if attempt > 1 else ''}...")
                 started = time.monotonic()
-                with_retries(ref.address, lambda: self.kind.synchronize(self.api, ref), self.retrying, self.progress)
-                status = settle(self.api, self.kind, ref, self.polling, self.progress, "synchronizing")
+                with_retries(ref.address, lambda: self.kind.synchronize(self.api, ref), self.retrying, self.progress,
+                             self.cancellation)
+                status = settle(self.api, self.kind, ref, self.polling, self.progress, "synchronizing", False, self.cancellation)
             assert status is not None
             if status.status in self.kind.ready_statuses:
                 self.progress(f"{ref.address}: Synchronization complete after {time.monotonic() - started:.0f}s")
@@ -114,7 +126,7 @@ class Synchronizer:
                 return
             delay = self.settings.backoff * 2 ** (attempt - 1)
             self.progress(f"{ref.address}: {UNSUCCESSFUL} ({'; '.join(status.reasons)}); trying again in {delay:.0f}s")
-            time.sleep(delay)
+            self.cancellation.sleep(delay, f"waiting to synchronize {ref.address} again")
 
     def _pending(self, ref: Ref, status: str) -> None:
         self.progress(f"{ref.address}: {status}: waiting for a user to authorize the OAuth grant; not synchronized")

@@ -14,6 +14,7 @@ from typing import Callable, TypeVar
 
 from reconciler.aws import Api
 from reconciler.errors import AwsError, ResourceFailed, WaitTimeout
+from reconciler.interrupts import Cancellation
 from reconciler.kinds.base import Kind, Ref, Status
 
 Progress = Callable[[str], None]
@@ -35,8 +36,13 @@ class Retrying:
     delay: float = 5.0
 
 
-def settle(api: Api, kind: Kind, ref: Ref, polling: Polling, progress: Progress, verb: str, gone: bool = False) -> Status | None:
-    """Poll until `ref` is ready, failed or pending authorization (its Status), or gone (None, when `gone`)."""
+def settle(api: Api, kind: Kind, ref: Ref, polling: Polling, progress: Progress, verb: str, gone: bool = False,
+           cancellation: Cancellation | None = None) -> Status | None:
+    """Poll until `ref` is ready, failed or pending authorization (its Status), or gone (None, when `gone`).
+
+    An interrupt ends the wait at once (Interrupted): the write was made, a re-run continues from there.
+    """
+    cancellation = cancellation or Cancellation()
     started = last_report = time.monotonic()
     interval = polling.initial
     settled = kind.ready_statuses | kind.failed_statuses | kind.pending_statuses
@@ -54,7 +60,7 @@ def settle(api: Api, kind: Kind, ref: Ref, polling: Polling, progress: Progress,
         if time.monotonic() - last_report >= polling.report_every:
             progress(f"{ref.address}: Still {verb}... [{elapsed:.0f}s elapsed]")
             last_report = time.monotonic()
-        time.sleep(interval)
+        cancellation.sleep(interval, f"waiting for {ref.address} ({verb}; the call was made)")
         interval = min(interval * 1.5, polling.maximum)
 
 
@@ -62,7 +68,9 @@ def failure_text(ref: Ref, status: Status) -> str:
     return f"{ref.address} is {status.status}: {'; '.join(status.reasons) or 'the service gave no reason'}"
 
 
-def with_retries(label: str, call: Callable[[], T], retrying: Retrying, progress: Progress) -> T:
+def with_retries(label: str, call: Callable[[], T], retrying: Retrying, progress: Progress,
+                 cancellation: Cancellation | None = None) -> T:
+    cancellation = cancellation or Cancellation()
     for attempt in range(retrying.retries + 1):
         try:
             return call()
@@ -71,7 +79,7 @@ def with_retries(label: str, call: Callable[[], T], retrying: Retrying, progress
                 raise
             delay = retrying.delay * (2**attempt)
             progress(f"{label}: {error.code or 'temporary error'}, retrying in {delay:.0f}s")
-            time.sleep(delay)
+            cancellation.sleep(delay, f"retrying {label} after {error.code or 'a temporary error'}")
     raise AssertionError("unreachable")
 
 

@@ -25,9 +25,9 @@ def test_a_slowly_restarting_server_is_synchronized_on_a_later_attempt(api, clie
         port, endpoint = first.port, first.https()
         converge(api, registry_from(tmp_path, mcp_registry({"orders": endpoint})))
     monkeypatch.chdir(tmp_path)
-    # The team deploys version 2; it takes a second to listen again. Sync runs at once.
-    with serving(mcp_app(healthy(version=2)), start_after=1.0, port=port):
-        result = reconcile("sync", "--all", "--attempts", "5", *SYNC)
+    # The team deploys version 2; it takes a few seconds to listen again. Sync runs at once (its reads are paced).
+    with serving(mcp_app(healthy(version=2)), start_after=3.0, port=port):
+        result = reconcile("sync", "--all", "--attempts", "6", *SYNC)
     assert result.exit_code == 0, result.output
     assert "Sync complete: 1 synchronized, 0 failed" in result.stdout
     assert "SYNCHRONIZE_UNSUCCESSFUL" in result.stderr and "trying again" in result.stderr  # the first attempt failed
