@@ -94,7 +94,7 @@ def cli() -> None:
 def validate(paths: tuple[str, ...], allow_unset_env: bool) -> None:
     """Check the registry files offline (no AWS call)."""
     registry = load_registry(_paths(paths), OfflineEnviron(os.environ) if allow_unset_env else None)
-    click.echo(f"Valid: registry '{registry.name}', {len(registry.resources)} resources in {len(registry.files)} file(s).")
+    click.echo(f"Valid: registry {registry.shown_name}, {len(registry.resources)} resources in {len(registry.files)} file(s).")
 
 
 @cli.command()

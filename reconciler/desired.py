@@ -8,13 +8,14 @@ check and returns a `Registry`.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable, Iterable, Iterator
 
 from reconciler.aws_model import structures
 from reconciler.config.loader import Document, Path_, Problem, load
-from reconciler.config.validate import dotted, schema_problems
+from reconciler.config.validate import dotted, schema_problems, shown
 from reconciler.errors import ConfigError, Location, ReconcilerError
 from reconciler.kinds import GATEWAY, KINDS, TARGET, children_of, references, roots
 from reconciler.kinds.base import Kind
@@ -76,6 +77,7 @@ class Registry:
     writes_per_second: float = WRITES_PER_SECOND
     safety: dict[str, Any] = field(default_factory=dict)  # registry-wide `safety:` (see safety.py)
     lock: dict[str, Any] = field(default_factory=dict)
+    shown_name: str = ""  # the name as messages show it (masked when it came from `${env:}`)
 
     def of_kind(self, kind: str) -> list[Desired]:
         return self._by_kind.get(kind, [])
@@ -178,6 +180,10 @@ class _RegistryBuilder:
         self.data = document.data
         self.problems: list[Problem] = []
 
+    def _shown(self, base: Path_, value: Any, path: Path_) -> str:
+        """A value for a message: never one that came from `${env:}`."""
+        return shown(value, base + path, self.doc.source)
+
     def problem(self, path: Path_, message: str) -> None:
         self.problems.append((self.doc.source.locate(path), f"{dotted(path)}: {message}"))
 
@@ -188,7 +194,8 @@ class _RegistryBuilder:
         resources: dict[str, Desired] = {}
         for declaration in declarations(self.data):
             desired = self._desired(declaration)
-            for path, message in declaration.kind.check(desired, declaration.spec, self.data):
+            show = functools.partial(self._shown, declaration.path)
+            for path, message in declaration.kind.check(desired, declaration.spec, self.data, show):
                 self.problem(declaration.path + path, message)
             resources[desired.address] = desired
         for desired in resources.values():
@@ -196,6 +203,7 @@ class _RegistryBuilder:
         quotas = self.data.get("quotas", {})
         return Registry(
             name=name or "",
+            shown_name=shown(name, ("registry",), self.doc.source),
             region=self.data.get("region"),
             tags=dict(self.data.get("tags", {})),
             resources=resources,
@@ -251,7 +259,7 @@ class _RegistryBuilder:
             other = [k for k in KINDS.values() if k is not kind and k.reference and k.reference.key == reference.key
                      and k.address(name) in resources]
             wrong = f" (it is declared as `{other[0].variant}`)" if other else ""
-            self.problem(path + (reference.key,), f"unknown {kind.noun} '{name}'{wrong}")
+            self.problem(path + (reference.key,), f"unknown {kind.noun} {shown(name, path + (reference.key,), self.doc.source)}{wrong}")
             return
         block[reference.arn_member] = ArnRef(kind.key, name)
 

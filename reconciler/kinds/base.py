@@ -17,7 +17,7 @@ import copy
 from abc import ABC
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from botocore import xform_name
 from botocore.model import Shape
@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 OWNER_TAG = "agentcore-reconciler:registry"
 FINGERPRINT_TAG = "agentcore-reconciler:secret-fingerprint"
 NOT_FOUND = "ResourceNotFoundException"
-SUPPLIED = frozenset({"name", "tags", "clientToken"})  # request members the reconciler fills in itself
+SUPPLIED = frozenset({"name", "tags", "clientToken"})
+Show = Callable[[Any, Path_], str]  # request members the reconciler fills in itself
 
 
 @dataclass(frozen=True)
@@ -227,8 +228,11 @@ class Kind(ABC):
         skip = self.reconciler_only | children | {"lifecycle"}
         return {k: copy.deepcopy(v) for k, v in spec.items() if k not in skip}
 
-    def check(self, desired: Desired, spec: Any, document: dict[str, Any]) -> list[tuple[Path_, str]]:
-        """Hook: the kind's own rules beyond the schema, as (path below the declaration, message)."""
+    def check(self, desired: Desired, spec: Any, document: dict[str, Any], show: Show) -> list[tuple[Path_, str]]:
+        """Hook: the kind's own rules beyond the schema, as (path below the declaration, message).
+
+        Messages show declared values only through `show(value, path below the declaration)`: it masks `${env:}` ones.
+        """
         return []
 
     @cached_property

@@ -6,7 +6,7 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from reconciler.config.loader import Path_
-from reconciler.kinds.base import Kind, Ref
+from reconciler.kinds.base import Kind, Ref, Show
 from reconciler.quotas import TARGETS_PER_GATEWAY
 
 if TYPE_CHECKING:
@@ -33,10 +33,10 @@ class GatewayKind(Kind):
         """ListGateways returns no ARNs; they differ only in the trailing gateway id."""
         return f"{sibling.rsplit('/', 1)[0]}/{ref.ident}"
 
-    def check(self, desired: Desired, spec: Any, document: dict[str, Any]) -> list[tuple[Path_, str]]:
-        return self._authorizer(desired, spec, document) + self._target_quota(spec, document)
+    def check(self, desired: Desired, spec: Any, document: dict[str, Any], show: Show) -> list[tuple[Path_, str]]:
+        return self._authorizer(desired, spec, document, show) + self._target_quota(spec, document)
 
-    def _authorizer(self, desired: Desired, spec: dict[str, Any], document: dict[str, Any]) -> list[tuple[Path_, str]]:
+    def _authorizer(self, desired: Desired, spec: dict[str, Any], document: dict[str, Any], show: Show) -> list[tuple[Path_, str]]:
         """`authorizer: NAME` takes a reusable top-level authorizer; CUSTOM_JWT needs its configuration."""
         reference = spec.get("authorizer")
         if reference is not None:
@@ -45,7 +45,7 @@ class GatewayKind(Kind):
             authorizer = document.get("authorizers", {}).get(reference)
             if authorizer is None:
                 known = ", ".join(document.get("authorizers", {})) or "none defined"
-                return [(("authorizer",), f"unknown authorizer '{reference}' (known: {known})")]
+                return [(("authorizer",), f"unknown authorizer {show(reference, ('authorizer',))} (known: {known})")]
             desired.body.update(copy.deepcopy(authorizer))
         elif "authorizerType" not in spec:
             return [((), "missing required member 'authorizerType' (or `authorizer:` naming one)")]

@@ -56,7 +56,7 @@ def test_mutated_example_files(example: tuple[str, bytes]) -> None:
 
 ROLE = "arn:aws:iam::123456789012:role/gateway"
 TARGET = "targetConfiguration: {mcp: {mcpServer: {endpoint: 'https://e.example.com/mcp'}}}"
-# Values from the environment that messages outside reconciler/config still print (each needs validate.shown):
+# Values from the environment in names and references, which messages outside reconciler/config show (through validate.shown):
 KNOWN_LEAKS = {
     "registry name (cli.py validate's `Valid:` line)": "registry: ${env:SECRET}\ngateways: {}\n",
     "authorizer reference (kinds/gateway.py)": f"registry: r\ngateways:\n  gw: {{roleArn: '{ROLE}', authorizer: '${{env:SECRET}}'}}\n",
@@ -68,7 +68,6 @@ KNOWN_LEAKS = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="printed outside reconciler/config; once fixed, drop the marker and generate these too")
 @pytest.mark.parametrize("text", KNOWN_LEAKS.values(), ids=KNOWN_LEAKS.keys())
 def test_values_from_the_environment_in_names_are_not_printed(text: str) -> None:
     assert_well_behaved(*validate("registry.yaml", text.encode()))
