@@ -250,9 +250,14 @@ def _reference_keys(builder: _SchemaBuilder) -> None:
             target.pop("required")
 
 
+def schema_key() -> tuple[str, ...]:
+    """What the schema depends on besides the (fixed) model: the kinds registered now. Caches key on it."""
+    return tuple(KINDS)
+
+
 def registry_schema() -> dict[str, Any]:
     """The whole registry file's schema, for the kinds registered now."""
-    return _schema(tuple(KINDS))
+    return _schema(schema_key())
 
 
 @lru_cache(maxsize=4)

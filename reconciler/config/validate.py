@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from reconciler.config.checker import CompiledSchema
 from reconciler.config.loader import Document, Path_, Problem, SourceMap, brief, clip
-from reconciler.config.schema import registry_schema
+from reconciler.config.schema import registry_schema, schema_key
 
 if TYPE_CHECKING:
     import jsonschema
@@ -50,13 +50,21 @@ def schema_problems(document: Document) -> list[Problem]:
     return problems
 
 
-@lru_cache(maxsize=1)
 def _compiled() -> CompiledSchema:
+    return _compiled_for(schema_key())
+
+
+def _validator() -> jsonschema.Draft202012Validator:
+    return _validator_for(schema_key())
+
+
+@lru_cache(maxsize=4)
+def _compiled_for(key: tuple[str, ...]) -> CompiledSchema:
     return CompiledSchema(registry_schema())
 
 
-@lru_cache(maxsize=1)
-def _validator() -> jsonschema.Draft202012Validator:
+@lru_cache(maxsize=4)
+def _validator_for(key: tuple[str, ...]) -> jsonschema.Draft202012Validator:
     import jsonschema  # only a document with a problem needs it (and its import time)
 
     return jsonschema.Draft202012Validator(registry_schema())
