@@ -1,7 +1,8 @@
 """AWS Agent Registry in the emulator: registries, records, their approval workflow, and search.
 
-Control plane (bedrock-agentcore-control): `AgentRegistryBackendMixin` and
-`AgentRegistryResponseMixin`, inherited by EmulatorBackend and EmulatorResponse.
+Control plane (bedrock-agentcore-control): the mixins `AgentRegistryBackend` and
+`AgentRegistryResponse`, inherited by EmulatorBackend and EmulatorResponse (whose
+IdempotentResponse replays a repeated clientToken).
 Data plane (bedrock-agentcore): `install_search()` adds SearchRegistryRecords to
 moto's bedrock-agentcore backend, for `moto.mock_aws` and for `reconcile emulator`.
 
@@ -21,7 +22,11 @@ guide ("Record lifecycle") and the API reference:
   one, which hides it) or deprecates (terminal, from any settled status).
 - UpdateRegistryRecord (PATCH) makes a new DRAFT revision (UPDATING meanwhile);
   an APPROVED revision stays searchable until another one is approved.
-- Search sees approved revisions only, never a draft (not even its owner's).
+- Search sees approved revisions only, never a draft (not even its owner's). A
+  CUSTOM_JWT registry is searched with a bearer token, so a SigV4-signed search
+  is refused (UnauthorizedException); the emulator does not verify tokens.
+- Record names are unique in their registry: undocumented, the emulator's
+  choice (as for target names in a gateway).
 
 Not modelled: URL synchronization (refused), hence CREATE_FAILED and
 UPDATE_FAILED, which only a failed synchronization produces; a deleted record
@@ -31,14 +36,12 @@ is gone at once (the model's record statuses have no DELETING).
 from __future__ import annotations
 
 import copy
-import importlib
 import json
 import re
 import string
 import sys
-import time
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import botocore.session
 import jsonschema
@@ -55,22 +58,22 @@ from moto.bedrockagentcorecontrol.exceptions import ConflictException, ResourceN
 from moto.core.base_backend import BackendDict
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
-from moto.utilities.paginator import Paginator
+from moto.utilities.paginator import paginate
 from moto.utilities.tagging_service import TaggingService
 from moto.utilities.utils import get_partition
 
-from reconciler.aws_model import project
+from reconciler.emulator.base import (
+    GONE, Timed, ValidationException, begin_deletion, pagination, present, purge_gone, random_id, refuse_while_busy,
+)
 from reconciler.emulator.constraints import validation_message, violations
 from reconciler.emulator.ranking import bm25
-
-if TYPE_CHECKING:
-    from reconciler.emulator.models import Timed
+from reconciler.emulator.validation import ValidatedRequest
 
 CONTROL = "bedrock-agentcore-control"
 DATA = "bedrock-agentcore"
 DATA_BACKENDS = "bedrockagentcore_backends"
 ALPHANUMERIC = string.ascii_letters + string.digits
-TRANSIENT = frozenset({"CREATING", "UPDATING"})
+PAGINATION_MODEL = pagination(list_registries="registry_id", list_registry_records="record_id")
 # UpdateRegistryRecordStatus: the statuses a curator sets, and the statuses each may follow.
 CURATION = {
     "APPROVED": frozenset({"PENDING_APPROVAL", "REJECTED"}),
@@ -125,7 +128,7 @@ class UnauthorizedException(BedrockAgentCoreClientError):
     code = "UnauthorizedException"
 
 
-# --- the service models and the emulator's shared helpers ------------------------------------------
+# --- the service models -------------------------------------------------------------------------------
 
 @lru_cache(maxsize=None)
 def _model(service: str) -> ServiceModel:
@@ -136,50 +139,9 @@ def _input(service: str, operation: str) -> Shape:
     return _model(service).operation_model(operation).input_shape
 
 
-def _output(service: str, operation: str) -> Shape:
-    return _model(service).operation_model(operation).output_shape
-
-
-def _emulator() -> Any:
-    """reconciler.emulator.models, looked up on use: it imports this module for the mixin."""
-    return importlib.import_module("reconciler.emulator.models")
-
-
-def _invalid(message: str) -> Exception:
-    return _emulator().ValidationException(message)
-
-
-def _timed(transient: str, final: str) -> Timed:
-    lifecycle = _emulator().Timed()
-    lifecycle.begin(transient, final=final)
-    return lifecycle
-
-
 def _new_id(shape_name: str) -> str:
-    """A random id as long as the model's id shape (both ids are [a-zA-Z0-9]{12} in practice)."""
-    return str(_emulator().random_id(ALPHANUMERIC, _model(CONTROL).shape_for(shape_name).metadata["min"]))
-
-
-def _checked(service: str, operation: str, request: dict[str, Any]) -> dict[str, Any]:
-    problems = violations(_input(service, operation), request)
-    if problems:
-        raise _invalid(validation_message(problems))
-    return request
-
-
-def _page(items: list[Any], unique: str, request: dict[str, Any], filters: tuple[str, ...]) -> tuple[list[Any], str | None]:
-    paginator = Paginator(
-        max_results=request.get("maxResults"),
-        max_results_default=_emulator().PAGE_SIZE,
-        starting_token=request.get("nextToken"),
-        unique_attribute=unique,
-        param_values_to_check={name: request.get(name) for name in filters},
-    )
-    return paginator.paginate(items)  # type: ignore[no-any-return]
-
-
-def _present(values: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in values.items() if value is not None}
+    """A random id as long as the model's id shape says (RegistryId 12-16, RegistryRecordId 12)."""
+    return random_id(ALPHANUMERIC, _model(CONTROL).shape_for(shape_name).metadata["min"])
 
 
 def _last_segment(identifier: str) -> str:
@@ -238,12 +200,12 @@ def _descriptor_member(descriptor_type: str) -> str:
 
 def _check_record(content: dict[str, Any]) -> None:
     if content.get("synchronizationType") or content.get("synchronizationConfiguration"):
-        raise _invalid("The emulator does not model URL synchronization: give the descriptors inline")
+        raise ValidationException("The emulator does not model URL synchronization: give the descriptors inline")
     member = _descriptor_member(content["descriptorType"])
     descriptors = content.get("descriptors") or {}
     others = sorted(set(descriptors) - {member})
     if others:
-        raise _invalid(f"descriptors.{others[0]} does not match descriptorType {content['descriptorType']}: give descriptors.{member}")
+        raise ValidationException(f"descriptors.{others[0]} does not match descriptorType {content['descriptorType']}: give descriptors.{member}")
     mcp = descriptors.get("mcp") or {}
     for part, schema in (("server", SERVER_JSON), ("tools", MCP_TOOLS)):
         inline = (mcp.get(part) or {}).get("inlineContent")
@@ -255,34 +217,20 @@ def _check_json(text: str, schema: dict[str, Any], path: str) -> None:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
-        raise _invalid(f"{path} is not valid JSON: {error}") from None
+        raise ValidationException(f"{path} is not valid JSON: {error}") from None
     error = jsonschema.exceptions.best_match(jsonschema.Draft7Validator(schema).iter_errors(document))
     if error is not None:
         where = "".join(f".{step}" for step in error.absolute_path)
-        raise _invalid(f"Schema validation failed: {path}{where}: {error.message}")
+        raise ValidationException(f"Schema validation failed: {path}{where}: {error.message}")
 
 
 def _check_authorizer(content: dict[str, Any]) -> None:
     custom_jwt = content.get("authorizerType") == "CUSTOM_JWT"
     configured = bool(content.get("authorizerConfiguration"))
     if custom_jwt and not configured:
-        raise _invalid("authorizerConfiguration is required when authorizerType is CUSTOM_JWT")
+        raise ValidationException("authorizerConfiguration is required when authorizerType is CUSTOM_JWT")
     if configured and not custom_jwt:
-        raise _invalid("authorizerConfiguration is only valid with authorizerType CUSTOM_JWT")
-
-
-def _once(tokens: dict[str, tuple[dict[str, Any], Any]], request: dict[str, Any], create: Callable[[], Any]) -> Any:
-    """clientToken idempotency: a repeated request gets the first one's resource, a different one is refused."""
-    token = request.get("clientToken")
-    if token in tokens:
-        first, resource = tokens[token]
-        if first != request:
-            raise _invalid(f"clientToken {token} was already used for a request with other parameters")
-        return resource
-    resource = create()
-    if token:
-        tokens[token] = (copy.deepcopy(request), resource)
-    return resource
+        raise ValidationException("authorizerConfiguration is only valid with authorizerType CUSTOM_JWT")
 
 
 # --- search helpers -----------------------------------------------------------------------------------
@@ -313,7 +261,7 @@ def _inline_texts(text: str) -> Iterator[str]:
 def _predicate(expression: Any) -> Callable[[dict[str, Any]], bool]:
     """A metadata filter ($eq, $ne, $in on name, descriptorType, version; $and, $or) as a test of a revision."""
     if not isinstance(expression, dict):
-        raise _invalid("filters must be an object")
+        raise ValidationException("filters must be an object")
     tests = [_clause(key, operand) for key, operand in expression.items()]
     return lambda revision: all(test(revision) for test in tests)
 
@@ -321,14 +269,14 @@ def _predicate(expression: Any) -> Callable[[dict[str, Any]], bool]:
 def _clause(key: str, operand: Any) -> Callable[[dict[str, Any]], bool]:
     if key in ("$and", "$or"):
         if not isinstance(operand, list) or not operand:
-            raise _invalid(f"filters: {key} takes a non-empty list of expressions")
+            raise ValidationException(f"filters: {key} takes a non-empty list of expressions")
         parts = [_predicate(item) for item in operand]
         combine = all if key == "$and" else any
         return lambda revision: combine(part(revision) for part in parts)
     if key not in FILTER_FIELDS:
-        raise _invalid(f"filters: {key} is not a filterable field ({', '.join(sorted(FILTER_FIELDS))})")
+        raise ValidationException(f"filters: {key} is not a filterable field ({', '.join(sorted(FILTER_FIELDS))})")
     if not isinstance(operand, dict) or len(operand) != 1:
-        raise _invalid(f"filters: {key} takes one operator ($eq, $ne or $in)")
+        raise ValidationException(f"filters: {key} takes one operator ($eq, $ne or $in)")
     (operator, value), = operand.items()
     if operator == "$eq":
         return lambda revision: revision.get(key) == value
@@ -336,20 +284,15 @@ def _clause(key: str, operand: Any) -> Callable[[dict[str, Any]], bool]:
         return lambda revision: revision.get(key) != value
     if operator == "$in" and isinstance(value, list):
         return lambda revision: revision.get(key) in value
-    raise _invalid(f"filters: {operator} on {key} is not supported ($eq, $ne, $in with a list)")
+    raise ValidationException(f"filters: {operator} on {key} is not supported ($eq, $ne, $in with a list)")
 
 
 # --- the resources ------------------------------------------------------------------------------------
 
-class _Resource:
-    """What registries and records share: their Create members and a status that moves on its own."""
+class _Resource(Timed):
+    """What registries and records share: their Create members, and a status that moves on by itself."""
 
     content: dict[str, Any]
-    lifecycle: Timed
-
-    @property
-    def status(self) -> str:
-        return str(self.lifecycle.status)
 
     @property
     def name(self) -> str:
@@ -364,13 +307,13 @@ class RegistryRecord(_Resource):
         self.record_id = _new_id("RegistryRecordId")
         self.arn = f"{registry.arn}/record/{self.record_id}"
         self.content = content
-        self.lifecycle = _timed("CREATING", "DRAFT")
         self.status_reason: str | None = None
         self.created_at = self.updated_at = utcnow()
         self.published: dict[str, Any] | None = None
+        self.begin("CREATING", final="DRAFT")
 
     def describe(self) -> dict[str, Any]:
-        return _present({
+        return present({
             "registryArn": self.registry.arn, "recordArn": self.arn, "recordId": self.record_id, **self.content,
             "status": self.status, "statusReason": self.status_reason,
             "createdAt": self.created_at, "updatedAt": self.updated_at,
@@ -378,25 +321,25 @@ class RegistryRecord(_Resource):
 
     def edit(self, content: dict[str, Any]) -> None:
         """A new DRAFT revision; the approved one, if any, stays published meanwhile."""
-        self._settled()
+        refuse_while_busy(self, f"Record {self.record_id}")
         if self.status == "DEPRECATED":
             raise ConflictException(f"Record {self.record_id} is DEPRECATED: a deprecated record cannot be edited")
         self.content, self.status_reason, self.updated_at = content, None, utcnow()
-        self.lifecycle.begin("UPDATING", final="DRAFT")
+        self.begin("UPDATING", final="DRAFT")
 
     def submit(self, auto_approval: bool) -> None:
-        self._settled()
+        refuse_while_busy(self, f"Record {self.record_id}")
         if self.status != "DRAFT":
             raise ConflictException(f"Record {self.record_id} is {self.status}: only a DRAFT record can be submitted for approval")
         self.status_reason, self.updated_at = None, utcnow()
         if auto_approval:
             self._publish()
-        self.lifecycle.status = "APPROVED" if auto_approval else "PENDING_APPROVAL"
+        self.status = "APPROVED" if auto_approval else "PENDING_APPROVAL"
 
     def curate(self, status: str, reason: str) -> None:
         if status not in CURATION:
-            raise _invalid(f"status {status} cannot be set: a curator sets {', '.join(CURATION)}")
-        self._settled()
+            raise ValidationException(f"status {status} cannot be set: a curator sets {', '.join(CURATION)}")
+        refuse_while_busy(self, f"Record {self.record_id}")
         if self.status not in CURATION[status]:
             raise ConflictException(f"Record {self.record_id} is {self.status} and cannot become {status}")
         self.status_reason, self.updated_at = reason, utcnow()
@@ -404,11 +347,11 @@ class RegistryRecord(_Resource):
             self._publish()
         else:
             self.published = None  # rejected and deprecated records leave search
-        self.lifecycle.status = status
+        self.status = status
 
     def _publish(self) -> None:
         content = self.content
-        self.published = _present({
+        self.published = present({
             "registryArn": self.registry.arn, "recordArn": self.arn, "recordId": self.record_id,
             "name": content["name"], "description": content.get("description"),
             "descriptorType": content["descriptorType"], "descriptors": copy.deepcopy(content.get("descriptors") or {}),
@@ -416,31 +359,27 @@ class RegistryRecord(_Resource):
             "createdAt": self.created_at, "updatedAt": utcnow(),
         })
 
-    def _settled(self) -> None:
-        if self.status in TRANSIENT:
-            raise ConflictException(f"Record {self.record_id} is {self.status}")
-
 
 class Registry(_Resource):
-    def __init__(self, backend: AgentRegistryBackendMixin, content: dict[str, Any]):
+    """A registry and its records."""
+
+    def __init__(self, backend: AgentRegistryBackend, content: dict[str, Any]):
         self.registry_id = _new_id("RegistryId")
         self.arn = (
             f"arn:{get_partition(backend.region_name)}:bedrock-agentcore:{backend.region_name}:"
             f"{backend.account_id}:registry/{self.registry_id}"
         )
         self.content = {"approvalConfiguration": {"autoApproval": False}, **content}
-        self.lifecycle = _timed("CREATING", "READY")
         self.created_at = self.updated_at = utcnow()
-        self.gone_after: float | None = None
         self.records: dict[str, RegistryRecord] = {}
-        self.record_tokens: dict[str, tuple[dict[str, Any], Any]] = {}
+        self.begin("CREATING")
 
     @property
     def auto_approval(self) -> bool:
         return bool((self.content.get("approvalConfiguration") or {}).get("autoApproval"))
 
     def describe(self) -> dict[str, Any]:
-        return _present({
+        return present({
             **self.content, "registryId": self.registry_id, "registryArn": self.arn, "status": self.status,
             "createdAt": self.created_at, "updatedAt": self.updated_at,
         })
@@ -457,7 +396,8 @@ class Registry(_Resource):
             raise ConflictException(f"A record named {content['name']} already exists in registry {self.registry_id}")
 
     def add(self, content: dict[str, Any]) -> RegistryRecord:
-        self._accepting()
+        if self.status not in ("READY", "UPDATING"):
+            raise ConflictException(f"Registry {self.registry_id} is {self.status}")
         self.check_record(content)
         record = RegistryRecord(self, content)
         self.records[record.record_id] = record
@@ -473,15 +413,11 @@ class Registry(_Resource):
         ranked = sorted(zip(scores, revisions), key=lambda pair: (-pair[0], pair[1]["name"]))
         return [revision for score, revision in ranked if score > 0][:limit]
 
-    def _accepting(self) -> None:
-        if self.status not in ("READY", "UPDATING"):
-            raise ConflictException(f"Registry {self.registry_id} is {self.status}")
-
 
 # --- control plane ------------------------------------------------------------------------------------
 
-class AgentRegistryBackendMixin:
-    """The registry and record operations, for EmulatorBackend (a BedrockAgentCoreControlBackend)."""
+class AgentRegistryBackend:
+    """Backend mixin: registries and their records (clientToken replay is idempotency.py's)."""
 
     region_name: str
     account_id: str
@@ -490,10 +426,13 @@ class AgentRegistryBackendMixin:
     def __init__(self, region_name: str, account_id: str):
         super().__init__(region_name, account_id)  # type: ignore[call-arg]
         self.registries: dict[str, Registry] = {}
-        self.registry_tokens: dict[str, tuple[dict[str, Any], Any]] = {}
 
     def create_registry(self, request: dict[str, Any]) -> Registry:
-        return _once(self.registry_tokens, request, lambda: self._add_registry(_content(request, "CreateRegistry")))  # type: ignore[no-any-return]
+        content = _content(request, "CreateRegistry")
+        self._check_registry(content)
+        registry = Registry(self, content)
+        self.registries[registry.registry_id] = registry
+        return registry
 
     def get_registry(self, identifier: str) -> Registry:
         registry = self._registries().get(_last_segment(identifier))
@@ -503,32 +442,29 @@ class AgentRegistryBackendMixin:
 
     def update_registry(self, request: dict[str, Any]) -> Registry:
         registry = self.get_registry(request["registryId"])
-        if registry.status != "READY":
-            raise ConflictException(f"Registry {registry.registry_id} is {registry.status}")
+        refuse_while_busy(registry, f"Registry {registry.registry_id}")
         content = _patched(registry.content, request, "UpdateRegistry", "CreateRegistry")
         self._check_registry(content, replacing=registry)
         registry.content, registry.updated_at = content, utcnow()
-        registry.lifecycle.begin("UPDATING", final="READY")
+        registry.begin("UPDATING")
         return registry
 
     def delete_registry(self, identifier: str) -> Registry:
         registry = self.get_registry(identifier)
         if registry.records:
             raise ConflictException(f"Registry {registry.registry_id} still has {len(registry.records)} records: delete them first")
-        registry.lifecycle.begin("DELETING", final="DELETING")
-        registry.gone_after = time.monotonic() + _emulator().transition_delay()
+        begin_deletion(registry, f"Registry {registry.registry_id}")
         return registry
 
-    def list_registries(self, request: dict[str, Any]) -> tuple[list[Registry], str | None]:
-        wanted = [
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_registries(self, status: str | None, authorizer_type: str | None) -> list[Registry]:
+        return [
             r for r in self._registries().values()
-            if request.get("status") in (None, r.status) and request.get("authorizerType") in (None, r.content.get("authorizerType"))
+            if status in (None, r.status) and authorizer_type in (None, r.content.get("authorizerType"))
         ]
-        return _page(wanted, "registry_id", request, ("status", "authorizerType"))
 
     def create_registry_record(self, request: dict[str, Any]) -> RegistryRecord:
-        registry = self.get_registry(request["registryId"])
-        return _once(registry.record_tokens, request, lambda: registry.add(_content(request, "CreateRegistryRecord")))  # type: ignore[no-any-return]
+        return self.get_registry(request["registryId"]).add(_content(request, "CreateRegistryRecord"))
 
     def get_registry_record(self, registry_id: str, record_id: str) -> RegistryRecord:
         return self.get_registry(registry_id).record(record_id)
@@ -541,18 +477,18 @@ class AgentRegistryBackendMixin:
         record.edit(content)
         return record
 
-    def delete_registry_record(self, registry_id: str, record_id: str) -> None:
+    def delete_registry_record(self, registry_id: str, record_id: str) -> RegistryRecord:
+        """Gone at once: the model's record statuses have no DELETING."""
         registry = self.get_registry(registry_id)
-        del registry.records[registry.record(record_id).record_id]
+        return registry.records.pop(registry.record(record_id).record_id)
 
-    def list_registry_records(self, request: dict[str, Any]) -> tuple[list[RegistryRecord], str | None]:
-        wanted = [
-            r for r in self.get_registry(request["registryId"]).records.values()
-            if request.get("name") in (None, r.name)
-            and request.get("status") in (None, r.status)
-            and request.get("descriptorType") in (None, r.content["descriptorType"])
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_registry_records(self, registry_id: str, name: str | None, status: str | None,
+                              descriptor_type: str | None) -> list[RegistryRecord]:
+        return [
+            r for r in self.get_registry(registry_id).records.values()
+            if name in (None, r.name) and status in (None, r.status) and descriptor_type in (None, r.content["descriptorType"])
         ]
-        return _page(wanted, "record_id", request, ("registryId", "name", "status", "descriptorType"))
 
     def submit_registry_record_for_approval(self, registry_id: str, record_id: str) -> RegistryRecord:
         registry = self.get_registry(registry_id)
@@ -569,12 +505,6 @@ class AgentRegistryBackendMixin:
         self._registries()  # a registry whose deletion finished takes its tags along
         return super().list_tags_for_resource(resource_arn)  # type: ignore[misc, no-any-return]
 
-    def _add_registry(self, content: dict[str, Any]) -> Registry:
-        self._check_registry(content)
-        registry = Registry(self, content)
-        self.registries[registry.registry_id] = registry
-        return registry
-
     def _check_registry(self, content: dict[str, Any], replacing: Registry | None = None) -> None:
         _check_authorizer(content)
         if any(r.name == content["name"] and r is not replacing for r in self._registries().values()):
@@ -582,75 +512,52 @@ class AgentRegistryBackendMixin:
 
     def _registries(self) -> dict[str, Registry]:
         """The registries, less those whose deletion has finished (their tags go with them)."""
-        now = time.monotonic()
-        for registry_id, registry in list(self.registries.items()):
-            if registry.gone_after is not None and now >= registry.gone_after:
-                self.tagger.delete_all_tags_for_resource(registry.arn)
-                del self.registries[registry_id]
+        for registry in [r for r in self.registries.values() if r.status == GONE]:
+            self.tagger.delete_all_tags_for_resource(registry.arn)
+        purge_gone(self.registries)  # type: ignore[arg-type]
         return self.registries
 
 
-class AgentRegistryResponseMixin:
-    """The registry and record operations' HTTP handlers, for EmulatorResponse.
-
-    Each request is checked against the model's constraints, each answer projected
-    onto the operation's output shape.
-    """
+class AgentRegistryResponse(ValidatedRequest):
+    """Response mixin: the HTTP handlers of the registry and record operations."""
 
     backend: Any
 
-    def _answer(self, operation: str, produce: Callable[[dict[str, Any]], Any]) -> ActionResult:
-        request = _checked(CONTROL, operation, self._get_params())  # type: ignore[attr-defined]
-        return ActionResult(project(produce(request), _output(CONTROL, operation)))
-
-    def _list(self, operation: str, key: str, page: Callable[[dict[str, Any]], tuple[list[Any], str | None]]) -> ActionResult:
-        def produce(request: dict[str, Any]) -> dict[str, Any]:
-            items, token = page(request)
-            return _present({key: [item.describe() for item in items], "nextToken": token})
-
-        return self._answer(operation, produce)
-
     def create_registry(self) -> ActionResult:
-        return self._answer("CreateRegistry", lambda r: self.backend.create_registry(r).describe())
+        return ActionResult(self.backend.create_registry(self._request()).describe())
 
     def get_registry(self) -> ActionResult:
-        return self._answer("GetRegistry", lambda r: self.backend.get_registry(r["registryId"]).describe())
+        return self._described(self.backend.get_registry, "registryId")
 
     def update_registry(self) -> ActionResult:
-        return self._answer("UpdateRegistry", lambda r: self.backend.update_registry(r).describe())
+        return ActionResult(self.backend.update_registry(self._request()).describe())
 
     def delete_registry(self) -> ActionResult:
-        return self._answer("DeleteRegistry", lambda r: self.backend.delete_registry(r["registryId"]).describe())
+        return self._described(self.backend.delete_registry, "registryId")
 
     def list_registries(self) -> ActionResult:
-        return self._list("ListRegistries", "registries", self.backend.list_registries)
+        return self._listed(self.backend.list_registries, "registries", "status", "authorizerType")
 
     def create_registry_record(self) -> ActionResult:
-        return self._answer("CreateRegistryRecord", lambda r: self.backend.create_registry_record(r).describe())
+        return ActionResult(self.backend.create_registry_record(self._request()).describe())
 
     def get_registry_record(self) -> ActionResult:
-        return self._answer("GetRegistryRecord", lambda r: self.backend.get_registry_record(r["registryId"], r["recordId"]).describe())
+        return self._described(self.backend.get_registry_record, "registryId", "recordId")
 
     def update_registry_record(self) -> ActionResult:
-        return self._answer("UpdateRegistryRecord", lambda r: self.backend.update_registry_record(r).describe())
+        return ActionResult(self.backend.update_registry_record(self._request()).describe())
 
     def delete_registry_record(self) -> ActionResult:
-        return self._answer("DeleteRegistryRecord", lambda r: self.backend.delete_registry_record(r["registryId"], r["recordId"]) or {})
+        return self._described(self.backend.delete_registry_record, "registryId", "recordId")
 
     def list_registry_records(self) -> ActionResult:
-        return self._list("ListRegistryRecords", "registryRecords", self.backend.list_registry_records)
+        return self._listed(self.backend.list_registry_records, "registryRecords", "registryId", "name", "status", "descriptorType")
 
     def submit_registry_record_for_approval(self) -> ActionResult:
-        return self._answer(
-            "SubmitRegistryRecordForApproval",
-            lambda r: self.backend.submit_registry_record_for_approval(r["registryId"], r["recordId"]).describe(),
-        )
+        return self._described(self.backend.submit_registry_record_for_approval, "registryId", "recordId")
 
     def update_registry_record_status(self) -> ActionResult:
-        return self._answer(
-            "UpdateRegistryRecordStatus",
-            lambda r: self.backend.update_registry_record_status(r["registryId"], r["recordId"], r["status"], r["statusReason"]).describe(),
-        )
+        return self._described(self.backend.update_registry_record_status, "registryId", "recordId", "status", "statusReason")
 
 
 # --- data plane ---------------------------------------------------------------------------------------
@@ -660,10 +567,10 @@ class RegistrySearchBackend(BedrockAgentCoreBackend):
 
     @property
     def _url_module(self) -> Any:
-        return sys.modules[__name__]  # moto derives it from the class's module name otherwise
+        return sys.modules[__name__]  # moto would look for a `urls` module beside the class's module
 
     def search_registry_records(self, request: dict[str, Any], signed: bool) -> list[dict[str, Any]]:
-        control = getattr(moto_control_models, "bedrockagentcorecontrol_backends")[self.account_id][self.region_name]
+        control = moto_control_models.bedrockagentcorecontrol_backends[self.account_id][self.region_name]
         registry = control.get_registry(request["registryIds"][0])
         if registry.content.get("authorizerType") == "CUSTOM_JWT" and signed:
             raise UnauthorizedException(f"Registry {registry.registry_id} authorizes searches with a bearer token (CUSTOM_JWT), not SigV4")
@@ -677,10 +584,12 @@ class RegistrySearchResponse(BedrockAgentCoreResponse):
         return getattr(moto_data_models, DATA_BACKENDS)[self.current_account][self.region]  # type: ignore[no-any-return]
 
     def search_registry_records(self) -> ActionResult:
-        request = _checked(DATA, "SearchRegistryRecords", self._get_params())
+        request = self._get_params()
+        problems = violations(_input(DATA, "SearchRegistryRecords"), request)
+        if problems:
+            raise ValidationException(validation_message(problems))
         signed = self.headers.get("Authorization", "").startswith("AWS4-HMAC-SHA256")
-        hits = self.backend.search_registry_records(request, signed)
-        return ActionResult(project({"registryRecords": hits}, _output(DATA, "SearchRegistryRecords")))
+        return ActionResult({"registryRecords": self.backend.search_registry_records(request, signed)})
 
 
 url_bases = moto_data_urls.url_bases

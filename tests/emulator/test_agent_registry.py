@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -12,22 +11,19 @@ import boto3
 import botocore.session
 import pytest
 import yaml
-from botocore.exceptions import ClientError
 
-from tests.conftest import EMULATOR_DELAY, FIXTURES, REGION
+from reconciler.emulator.base import DELAY_VARIABLE
+from tests.conftest import FIXTURES, REGION
+from tests.emulator.support import SLOW, error, until
 
 BAD_RECORDS = sorted((FIXTURES / "registry_records").glob("*.yaml"))
 CONTROL_MODEL = botocore.session.get_session().get_service_model("bedrock-agentcore-control")
 
 
-def settle() -> None:
-    time.sleep(float(EMULATOR_DELAY) * 3)
-
-
-def error(call) -> str:  # type: ignore[no-untyped-def]
-    with pytest.raises(ClientError) as caught:
-        call()
-    return f"{caught.value.response['Error']['Code']}: {caught.value.response['Error']['Message']}"
+@pytest.fixture
+def slow(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Transitions slow enough to see CREATING, UPDATING and DELETING without racing them."""
+    monkeypatch.setenv(DELAY_VARIABLE, SLOW)
 
 
 def pattern(shape: str) -> str:
@@ -52,21 +48,37 @@ def patch(*tools: tuple[str, str]) -> dict[str, Any]:
     return {"optionalValue": {"mcp": {"optionalValue": {"tools": {"optionalValue": {"inlineContent": tools_json(*tools)}}}}}}
 
 
+def registry_status(client, registry_id: str) -> str:  # type: ignore[no-untyped-def]
+    return str(client.get_registry(registryId=registry_id)["status"])
+
+
+def status(client, registry_id: str, record_id: str) -> str:  # type: ignore[no-untyped-def]
+    return str(client.get_registry_record(registryId=registry_id, recordId=record_id)["status"])
+
+
+def ready(client, registry_id: str) -> str:  # type: ignore[no-untyped-def]
+    until(lambda: registry_status(client, registry_id), lambda now: now == "READY")
+    return registry_id
+
+
+def drafted(client, registry_id: str, record_id: str) -> str:  # type: ignore[no-untyped-def]
+    until(lambda: status(client, registry_id, record_id), lambda now: now == "DRAFT")
+    return record_id
+
+
+def registry_ids(client) -> list[str]:  # type: ignore[no-untyped-def]
+    return [r["registryId"] for page in client.get_paginator("list_registries").paginate() for r in page["registries"]]
+
+
 def new_registry(client, name: str = "catalog", **members: Any) -> str:  # type: ignore[no-untyped-def]
     arn = client.create_registry(name=name, authorizerType="AWS_IAM", **members)["registryArn"]
-    settle()
-    return str(arn.rsplit("/", 1)[-1])
+    return ready(client, arn.rsplit("/", 1)[-1])
 
 
 def new_record(client, registry_id: str, name: str, *tools: tuple[str, str], **members: Any) -> str:  # type: ignore[no-untyped-def]
     created = client.create_registry_record(registryId=registry_id, name=name, descriptorType="MCP",
                                             descriptors=descriptors(*tools), recordVersion="1", **members)
-    settle()
-    return str(created["recordArn"].rsplit("/", 1)[-1])
-
-
-def status(client, registry_id: str, record_id: str) -> str:  # type: ignore[no-untyped-def]
-    return str(client.get_registry_record(registryId=registry_id, recordId=record_id)["status"])
+    return drafted(client, registry_id, created["recordArn"].rsplit("/", 1)[-1])
 
 
 @pytest.fixture
@@ -92,12 +104,11 @@ def test_registry_and_record_identifiers_follow_the_model_patterns(client) -> No
     assert client.get_registry_record(registryId=registry_id, recordId=record["recordArn"])["recordId"] == record_id
 
 
-def test_registry_is_created_then_ready_and_found_by_id_or_arn(client) -> None:
+def test_registry_is_created_then_ready_and_found_by_id_or_arn(client, slow: None) -> None:
     created = client.create_registry(name="catalog", authorizerType="AWS_IAM")
     assert created["ResponseMetadata"]["HTTPStatusCode"] == 202
-    assert client.get_registry(registryId=created["registryArn"])["status"] == "CREATING"
-    settle()
-    registry = client.get_registry(registryId=created["registryArn"].rsplit("/", 1)[-1])
+    assert registry_status(client, created["registryArn"]) == "CREATING"
+    registry = client.get_registry(registryId=ready(client, created["registryArn"].rsplit("/", 1)[-1]))
     assert (registry["status"], registry["name"], registry["authorizerType"]) == ("READY", "catalog", "AWS_IAM")
 
 
@@ -122,8 +133,7 @@ def test_client_token_replays_the_first_create_and_refuses_other_parameters(clie
     assert client.create_registry(name="catalog", clientToken=token)["registryArn"] == first
     assert [r["name"] for r in client.list_registries()["registries"]] == ["catalog"]
     assert "was already used for a request with other parameters" in error(lambda: client.create_registry(name="other", clientToken=token))
-    settle()
-    registry_id = first.rsplit("/", 1)[-1]
+    registry_id = ready(client, first.rsplit("/", 1)[-1])
     once = dict(registryId=registry_id, name="weather", descriptorType="MCP", descriptors=descriptors(), clientToken=token)
     record_arn = client.create_registry_record(**once)["recordArn"]
     assert client.create_registry_record(**once)["recordArn"] == record_arn
@@ -136,31 +146,31 @@ def test_registry_tags_are_listed_on_its_arn_and_go_with_it(client) -> None:
     client.tag_resource(resourceArn=arn, tags={"agentcore-reconciler:registry": "platform"})
     assert client.list_tags_for_resource(resourceArn=arn)["tags"] == {"agentcore-reconciler:registry": "platform"}
     client.delete_registry(registryId=registry_id)
-    settle()
+    until(lambda: registry_ids(client), lambda ids: registry_id not in ids)
     assert client.list_tags_for_resource(resourceArn=arn)["tags"] == {}
 
 
-def test_update_registry_is_an_asynchronous_patch(client) -> None:
+def test_update_registry_is_an_asynchronous_patch(client, slow: None) -> None:
     registry_id = new_registry(client, description="old")
     updated = client.update_registry(registryId=registry_id, description={},
                                      approvalConfiguration={"optionalValue": {"autoApproval": True}})
     assert updated["status"] == "UPDATING"
-    settle()
-    registry = client.get_registry(registryId=registry_id)
+    assert "wait until the change completes" in error(lambda: client.update_registry(registryId=registry_id, name="x"))
+    registry = client.get_registry(registryId=ready(client, registry_id))
     assert (registry["status"], registry["name"], registry["approvalConfiguration"]) == ("READY", "catalog", {"autoApproval": True})
     assert "description" not in registry  # an empty wrapper clears the member
     assert client.update_registry(registryId=registry_id, name="renamed")["name"] == "renamed"
 
 
-def test_a_registry_with_records_cannot_be_deleted_and_deletion_is_asynchronous(client) -> None:
+def test_a_registry_with_records_cannot_be_deleted_and_deletion_is_asynchronous(client, slow: None) -> None:
     registry_id = new_registry(client)
     record_id = new_record(client, registry_id, "weather")
     assert "still has 1 records: delete them first" in error(lambda: client.delete_registry(registryId=registry_id))
     client.delete_registry_record(registryId=registry_id, recordId=record_id)
     assert error(lambda: status(client, registry_id, record_id)).startswith("ResourceNotFoundException")
     assert client.delete_registry(registryId=registry_id)["status"] == "DELETING"
-    assert client.get_registry(registryId=registry_id)["status"] == "DELETING"
-    settle()
+    assert registry_status(client, registry_id) == "DELETING"
+    until(lambda: registry_ids(client), lambda ids: registry_id not in ids)
     assert error(lambda: client.get_registry(registryId=registry_id)) == f"ResourceNotFoundException: Registry {registry_id} not found"
 
 
@@ -169,8 +179,8 @@ def test_lists_come_in_small_pages_and_filter(client) -> None:
         client.create_registry(name=f"r{index}", authorizerType="AWS_IAM")
     pages = list(client.get_paginator("list_registries").paginate(PaginationConfig={"PageSize": 3}))
     assert [len(page["registries"]) for page in pages] == [3, 1]
-    settle()
-    registry_id = client.list_registries(status="READY")["registries"][0]["registryId"]
+    registry_id = ready(client, pages[0]["registries"][0]["registryId"])
+    assert registry_id in [r["registryId"] for r in client.list_registries(status="READY")["registries"]]
     for name in ("a", "b", "c"):
         new_record(client, registry_id, name)
     first = client.list_registry_records(registryId=registry_id, maxResults=2)
@@ -183,15 +193,14 @@ def test_lists_come_in_small_pages_and_filter(client) -> None:
 
 # --- records ------------------------------------------------------------------------------------------
 
-def test_record_creation_is_asynchronous(client) -> None:
+def test_record_creation_is_asynchronous(client, slow: None) -> None:
     registry_id = new_registry(client)
     created = client.create_registry_record(registryId=registry_id, name="weather", descriptorType="MCP",
                                             descriptors=descriptors(("get_forecast", "Forecast")), recordVersion="1.0.0")
     assert (created["ResponseMetadata"]["HTTPStatusCode"], created["status"]) == (202, "CREATING")
     record_id = created["recordArn"].rsplit("/", 1)[-1]
     assert status(client, registry_id, record_id) == "CREATING"
-    settle()
-    record = client.get_registry_record(registryId=registry_id, recordId=record_id)
+    record = client.get_registry_record(registryId=registry_id, recordId=drafted(client, registry_id, record_id))
     assert (record["status"], record["recordVersion"]) == ("DRAFT", "1.0.0")
     assert json.loads(record["descriptors"]["mcp"]["tools"]["inlineContent"])["tools"][0]["name"] == "get_forecast"
     again = dict(registryId=registry_id, name="weather", descriptorType="MCP", descriptors=descriptors())
@@ -216,12 +225,12 @@ def test_submit_approves_at_once_with_auto_approval(client) -> None:
     assert client.submit_registry_record_for_approval(registryId=registry_id, recordId=record_id)["status"] == "APPROVED"
 
 
-def test_a_record_in_transit_refuses_writes(client) -> None:
+def test_a_record_in_transit_refuses_writes(client, slow: None) -> None:
     registry_id = new_registry(client)
     record_id = client.create_registry_record(registryId=registry_id, name="weather", descriptorType="MCP",
                                               descriptors=descriptors())["recordArn"].rsplit("/", 1)[-1]
     assert error(lambda: client.submit_registry_record_for_approval(registryId=registry_id, recordId=record_id)) == (
-        f"ConflictException: Record {record_id} is CREATING")
+        f"ConflictException: Record {record_id} is CREATING; wait until the change completes")
 
 
 def test_rejection_carries_its_reason_and_a_rejected_record_can_be_approved_directly(client) -> None:
@@ -247,15 +256,14 @@ def test_deprecation_is_terminal(client) -> None:
         registryId=registry_id, recordId=record_id, status="APPROVED", statusReason=""))
 
 
-def test_an_edit_is_a_new_draft_while_the_approved_revision_stays_searchable(client, search) -> None:
+def test_an_edit_is_a_new_draft_while_the_approved_revision_stays_searchable(client, search, slow: None) -> None:
     registry_id = new_registry(client, approvalConfiguration={"autoApproval": True})
     record_id = new_record(client, registry_id, "weather", ("get_forecast", "Forecast of rain"))
     client.submit_registry_record_for_approval(registryId=registry_id, recordId=record_id)
     edited = client.update_registry_record(registryId=registry_id, recordId=record_id, recordVersion="2",
                                            descriptors=patch(("get_forecast", "Forecast of rain"), ("get_tides", "Tide tables")))
     assert (edited["ResponseMetadata"]["HTTPStatusCode"], edited["status"]) == (202, "UPDATING")
-    settle()
-    record = client.get_registry_record(registryId=registry_id, recordId=record_id)
+    record = client.get_registry_record(registryId=registry_id, recordId=drafted(client, registry_id, record_id))
     assert (record["status"], record["recordVersion"]) == ("DRAFT", "2")
     assert json.loads(record["descriptors"]["mcp"]["server"]["inlineContent"])["name"] == "io.example/weather"  # PATCH kept it
     assert found(search, registry_id, "rain") == ["weather"]  # the approved revision
@@ -341,8 +349,8 @@ def test_search_of_an_unknown_or_jwt_registry_is_refused(client, search) -> None
 def test_registry_records_and_search_through_the_emulator_server(emulator_url: str) -> None:
     control = boto3.client("bedrock-agentcore-control", region_name=REGION, endpoint_url=emulator_url)
     search = boto3.client("bedrock-agentcore", region_name=REGION, endpoint_url=emulator_url)
-    arn = control.create_registry(name="server-catalog", authorizerType="AWS_IAM", approvalConfiguration={"autoApproval": True})["registryArn"]
-    settle()
+    arn = ready(control, control.create_registry(name="server-catalog", authorizerType="AWS_IAM",
+                                                 approvalConfiguration={"autoApproval": True})["registryArn"])
     record_id = new_record(control, arn, "fleet", ("vehicle_positions", "Where every delivery van is"))
     assert control.submit_registry_record_for_approval(registryId=arn, recordId=record_id)["status"] == "APPROVED"
     assert found(search, arn, "delivery vans") == ["fleet"]
