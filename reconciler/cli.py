@@ -74,6 +74,14 @@ target_option = click.option(
     "--target", "targets", multiple=True, metavar="ADDRESS",
     help="Only this address (globs allowed) and what it depends on. For emergencies: the rest of the registry is not reconciled.",
 )
+refresh_option = click.option(
+    "--refresh", is_flag=True,
+    help="Read every resource in full, ignoring the observed-state cache (it still learns from this read).",
+)
+cache_dir_option = click.option(
+    "--cache-dir", metavar="DIR", envvar="RECONCILER_CACHE_DIR",
+    help="Where the observed-state cache lives (default: the user cache directory). A CI job keeps it between runs.",
+)
 adopt_option = click.option("--adopt", is_flag=True, help="Tag declared resources that exist unmanaged instead of refusing.")
 force_option = click.option(
     "--force", is_flag=True,
@@ -108,11 +116,14 @@ def validate(paths: tuple[str, ...], allow_unset_env: bool) -> None:
 @target_option
 @adopt_option
 @force_option
+@refresh_option
+@cache_dir_option
 @handled
 def plan(paths: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | None, show_checksum: bool,
-         changed_since: str | None, run_probe: bool, targets: tuple[str, ...], adopt: bool, force: bool) -> None:
-    """Show what apply would change. Read-only."""
-    request = PlanRequest(_paths(paths), targets, changed_since, adopt=adopt, force=force)
+         changed_since: str | None, run_probe: bool, targets: tuple[str, ...], adopt: bool, force: bool, refresh: bool,
+         cache_dir: str | None) -> None:
+    """Show what apply would change. Read-only (in AWS: it writes only its own observed-state cache file)."""
+    request = PlanRequest(_paths(paths), targets, changed_since, adopt=adopt, force=force, refresh=refresh, cache_dir=cache_dir)
     computed = Manager(_progress).compute(request)
     report = _probe_plan(computed) if run_probe else None
     if fmt == "json" and report is not None:
@@ -144,14 +155,18 @@ def plan(paths: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | N
 @target_option
 @adopt_option
 @force_option
+@refresh_option
+@cache_dir_option
 @handled
 def apply(plan_file: str | None, paths: tuple[str, ...], auto_approve: bool, expected_checksum: str | None, lock_timeout: float,
-          poll_interval: float, timeout: float, run_verify: bool, targets: tuple[str, ...], adopt: bool, force: bool) -> None:
+          poll_interval: float, timeout: float, run_verify: bool, targets: tuple[str, ...], adopt: bool, force: bool,
+          refresh: bool, cache_dir: str | None) -> None:
     """Converge live state to the files (or run a saved plan): create, update, replace, delete, then synchronize MCP targets."""
     if plan_file and (paths or targets or adopt):
         raise UserAbort("a saved plan carries its own files, targets and --adopt; give only the plan file (and --force)")
     saved = SavedPlan.read(plan_file) if plan_file else None
     request = PlanRequest.replaying(saved, force) if saved else PlanRequest(_paths(paths), targets, adopt=adopt, force=force)
+    request.refresh, request.cache_dir = refresh, cache_dir
     manager = Manager(_progress)
     registry = manager.load(request)
     api = api_for(registry)
@@ -297,7 +312,7 @@ def _verify(api: Api, registry: Registry, gateways: tuple[str, ...], query: str 
 @handled
 def drift(paths: tuple[str, ...], fmt: str) -> None:
     """Report what changed in AWS outside the registry. Read-only; exit 2 when there is drift."""
-    computed = Manager(_progress).compute(PlanRequest(_paths(paths)))
+    computed = Manager(_progress).compute(PlanRequest(_paths(paths), refresh=True))  # drift trusts no cache
     report = drift_report(computed.plan, computed.live.resources)
     click.echo(DRIFT_RENDERERS[fmt](report), nl=False)
     if report.has_drift:

@@ -1,30 +1,38 @@
-"""Read live AWS state concurrently: every top-level resource (for ownership tags), and the children of
-the parents this registry manages or declares.
+"""Read live AWS state: every top-level resource (for ownership tags), and the children of the parents this
+registry manages or declares.
 
-Reads run on a bounded thread pool; the Api's pacer keeps them under the Get/List quota however many
-workers there are. Kinds whose List items carry the whole description cost no Get per resource.
+The read streams through one bounded pool with no barrier between phases:
+each List answer submits the reads it calls for, each parent read submits
+the listing of its children, so the pacer is never idle while a slow phase
+finishes. The Api's pacer keeps the whole under the Get/List quota.
+
+With an observed-state cache, a resource whose List stamp (`updatedAt`) has
+not moved since it was last read in full is taken from the cache: no Get.
+Tags (ownership, secret fingerprints) are always read; the cache never
+vouches for what a List does not show.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, TypeVar
+from typing import Any, Callable
 
 from reconciler.aws import Api
 from reconciler.errors import AwsError
 from reconciler.kinds import KINDS, children_of, roots
 from reconciler.kinds.base import NOT_FOUND, Kind, Live, Ref
+from reconciler.observed import ObservedCache
 from reconciler.scope import Scope
 
 DEFAULT_READ_WORKERS = 8
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 @dataclass
 class LiveState:
     resources: dict[str, Live] = field(default_factory=dict)
+    from_cache: int = 0  # descriptions the observed-state cache vouched for (no Get)
 
     def managed_by(self, registry: str, adopted: set[str] | None = None) -> dict[str, Live]:
         """Resources owned by `registry` (or being adopted by it); children belong to their managed parent."""
@@ -42,69 +50,128 @@ def read_live(
     declared: set[str],
     scope: Scope | None = None,
     workers: int = DEFAULT_READ_WORKERS,
+    cache: ObservedCache | None = None,
+    refresh: bool = False,
 ) -> LiveState:
     """Declared resources are read in full; every other top-level resource only for its tags (ownership).
 
-    That halves the reads of an account with many gateways (Get+ListTags -> ListTags). Children are read
-    for the parents `registry` owns and for the declared ones (they may be adopted). With a scope, only the
-    resources it includes are read (listing stays complete).
+    Children are read for the parents `registry` owns and for the declared ones (they may be adopted). With
+    a scope, only the resources it includes are read (listing stays complete). With `refresh`, everything is
+    read in full and the cache only learns from it.
     """
-    wanted = scope.includes if scope else (lambda addr: True)
-    state = LiveState()
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        refs = [ref for listed in _map(pool, lambda k: k.list(api), roots()) for ref in listed if wanted(ref.address)]
-        _read_all(pool, api, [r for r in refs if r.address in declared], state)
-        rest = _with_arns([r for r in refs if r.address not in declared], state, api)
-        _read_all(pool, api, rest, state, ownership_only=True)
-        parents = [live.ref for live in state.resources.values() if live.owner == registry or live.address in declared]
-        pairs = [(kind, parent) for parent in parents for kind in children_of(parent.kind)]
-        children = [ref for listed in _map(pool, lambda pair: _list_children(api, *pair), pairs) for ref in listed]
-        _read_all(pool, api, [r for r in children if wanted(r.address)], state)
-    return state
+    return _Reader(api, registry, declared, scope, cache, refresh).run(workers)
 
 
-def _map(pool: ThreadPoolExecutor, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
-    return list(pool.map(fn, items))
+class _Reader:
+    def __init__(self, api: Api, registry: str, declared: set[str], scope: Scope | None, cache: ObservedCache | None,
+                 refresh: bool):
+        self.api = api
+        self.registry = registry
+        self.declared = declared
+        self.wanted: Callable[[str], bool] = scope.includes if scope else (lambda addr: True)
+        self.cache = cache
+        self.refresh = refresh
+        self.state = LiveState()
+        self.lock = threading.Lock()
+        self.submitted: list[Future[None]] = []
 
+    def run(self, workers: int) -> LiveState:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            self.pool = pool
+            for kind in roots():
+                self._submit(self._list_roots, kind)
+            self._drain()
+        return self.state
 
-def _read_all(pool: ThreadPoolExecutor, api: Api, refs: list[Ref], state: LiveState, ownership_only: bool = False) -> None:
-    for live in _map(pool, lambda r: _read(api, r, ownership_only), refs):
-        if live:
-            state.resources[live.address] = live
+    def _submit(self, work: Callable[..., None], *args: Any) -> None:
+        future = self.pool.submit(work, *args)
+        with self.lock:
+            self.submitted.append(future)
 
+    def _drain(self) -> None:
+        """Until no work is left; the first failure cancels what has not started and is raised."""
+        pending: set[Future[None]] = set()
+        while True:
+            with self.lock:
+                pending |= set(self.submitted)
+                self.submitted.clear()
+            if not pending:
+                return
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                if future.exception() is not None:
+                    for other in pending:
+                        other.cancel()
+                    raise future.exception()  # type: ignore[misc]
 
-def _list_children(api: Api, kind: Kind, parent: Ref) -> list[Ref]:
-    try:
-        return kind.list(api, parent)
-    except AwsError as error:
-        if error.code == NOT_FOUND:
-            return []
-        raise
+    # --- the steps ---------------------------------------------------------------------
+    def _list_roots(self, kind: Kind) -> None:
+        refs = [ref for ref in kind.list(self.api) if self.wanted(ref.address)]
+        full = [r for r in refs if r.address in self.declared]
+        rest = [r for r in refs if r.address not in self.declared]
+        if any(r.arn is None for r in rest):
+            self._fill_arns(kind, full, rest)
+        for ref in full + [r for r in rest if r.address not in self.state.resources]:
+            self._submit(self._read_root, ref, ref.address not in self.declared)
 
+    def _fill_arns(self, kind: Kind, full: list[Ref], rest: list[Ref]) -> None:
+        """Listing gave no ARNs: one resource read in full shows the pattern the others' ARNs follow."""
+        sample = full[0] if full else rest[0]
+        self._read_root(sample, ownership_only=False)
+        for ref in rest:
+            if ref.arn is None and sample.arn is not None:
+                ref.arn = kind.sibling_arn(sample.arn, ref)
 
-def _with_arns(refs: list[Ref], state: LiveState, api: Api) -> list[Ref]:
-    """Fill ARNs that listing left out from a sibling's (reading one resource in full if none is known yet)."""
-    siblings = {live.ref.kind: live.ref.arn for live in state.resources.values() if live.ref.arn}
-    for ref in refs:
-        if ref.arn is not None:
-            continue
-        if ref.kind not in siblings:
-            sample = _read(api, ref)
-            if sample is not None:
-                state.resources[sample.address] = sample
-                if sample.ref.arn:
-                    siblings[ref.kind] = sample.ref.arn
-            continue
-        ref.arn = KINDS[ref.kind].sibling_arn(siblings[ref.kind], ref)
-    return [r for r in refs if r.address not in state.resources]
+    def _read_root(self, ref: Ref, ownership_only: bool) -> None:
+        if ref.address in self.state.resources:
+            return  # read already, as the sample for its siblings' ARNs
+        live = self._read(ref, ownership_only)
+        if live is not None and (live.owner == self.registry or live.address in self.declared):
+            for kind in children_of(ref.kind):
+                self._submit(self._list_children, kind, live.ref)
 
+    def _list_children(self, kind: Kind, parent: Ref) -> None:
+        try:
+            refs = kind.list(self.api, parent)
+        except AwsError as error:
+            if error.code == NOT_FOUND:
+                return
+            raise
+        for ref in refs:
+            if self.wanted(ref.address):
+                self._submit(self._read, ref, False)
 
-def _read(api: Api, ref: Ref, ownership_only: bool = False) -> Live | None:
-    """The resource's configuration (or, for ownership, only its tags); None if it vanished since it was listed."""
-    kind = KINDS[ref.kind]
-    try:
-        return kind.read_ownership(api, ref) if ownership_only and ref.arn else kind.read(api, ref)
-    except AwsError as error:
-        if error.code == NOT_FOUND:
+    def _read(self, ref: Ref, ownership_only: bool) -> Live | None:
+        """The resource's configuration (or, for ownership, only its tags); None if it vanished since it was listed."""
+        kind = KINDS[ref.kind]
+        try:
+            if ownership_only and ref.arn:
+                live = kind.read_ownership(self.api, ref)
+            else:
+                live = self._cached(kind, ref) or self._read_in_full(kind, ref)
+        except AwsError as error:
+            if error.code == NOT_FOUND:
+                return None
+            raise
+        with self.lock:
+            self.state.resources[live.address] = live
+        return live
+
+    def _cached(self, kind: Kind, ref: Ref) -> Live | None:
+        usable = self.cache is not None and not self.refresh and ref.summary is None
+        entry = self.cache.lookup(kind.key, ref.ident, ref.stamp) if usable else None  # type: ignore[union-attr]
+        if entry is None:
             return None
-        raise
+        ref.arn = ref.arn or entry.get("arn")
+        with self.lock:
+            self.state.from_cache += 1
+        tags = kind.read_tags(self.api, ref) if kind.taggable and ref.arn else {}
+        return Live(ref, entry["body"], tags, entry.get("status"), list(entry.get("reasons", [])), entry.get("foreign"))
+
+    def _read_in_full(self, kind: Kind, ref: Ref) -> Live:
+        live = kind.read(self.api, ref)
+        if self.cache is not None and ref.summary is None:
+            self.cache.store(kind.key, ref.ident, ref.stamp, {
+                "body": live.body, "status": live.status, "reasons": live.status_reasons, "foreign": live.foreign, "arn": ref.arn,
+            })
+        return live

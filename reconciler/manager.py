@@ -13,7 +13,9 @@ from typing import Callable
 
 from reconciler.aws import Api
 from reconciler.desired import Registry, load_registry
+from reconciler.kinds import KINDS
 from reconciler.live import LiveState, read_live
+from reconciler.observed import ObservedCache
 from reconciler.plan import Plan
 from reconciler.planner import make_plan
 from reconciler.saved_plan import SavedPlan, files_digest, live_digest, plan_digest
@@ -30,6 +32,8 @@ class PlanRequest:
     scope: list[str] | None = None  # a saved plan's resolved scope
     adopt: bool = False
     force: bool = False
+    refresh: bool = False  # read everything in full (the observed-state cache only learns)
+    cache_dir: str | None = None
 
     @classmethod
     def replaying(cls, saved: SavedPlan, force: bool) -> PlanRequest:
@@ -80,12 +84,20 @@ class Manager:
             self.progress(f"Planning only: {selected}.")
             registry = scope.restrict(registry)
         started = time.monotonic()
-        live = read_live(api, registry.name, set(registry.resources), scope)
+        cache = self._cache(registry, api, request)
+        live = read_live(api, registry.name, set(registry.resources), scope, cache=cache, refresh=request.refresh)
+        cache.save(prune=scope is None)
         plan = make_plan(registry, live, request.adopt, request.force)
         plan.region = plan.region or api.region
-        self.progress(f"Read {len(live.resources)} live resources in {time.monotonic() - started:.1f}s.")
+        cached = f" ({live.from_cache} unchanged since the last read, from the cache)" if live.from_cache else ""
+        self.progress(f"Read {len(live.resources)} live resources in {time.monotonic() - started:.1f}s{cached}.")
         looked_at = set(live.managed_by(registry.name)) | set(registry.resources)
         return Computed(request, registry, api, live, plan, scope, looked_at)
+
+    def _cache(self, registry: Registry, api: Api, request: PlanRequest) -> ObservedCache:
+        secrets = {kind.key: {tuple(map(str, p)) for p in kind.secret_members} for kind in KINDS.values()}
+        endpoint = api.client.meta.endpoint_url
+        return ObservedCache.open(registry.name, api.region, endpoint, request.cache_dir, secrets=secrets, warn=self.progress)
 
     def _scope(self, request: PlanRequest, registry: Registry) -> Scope | None:
         if request.scope is not None:

@@ -37,6 +37,12 @@ for variable in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_BEDROCK_AG
 install()
 
 
+@pytest.fixture(autouse=True)
+def own_cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's observed-state cache is its own (never the user's ~/.cache)."""
+    monkeypatch.setenv("RECONCILER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture
 def emulator() -> Iterator[None]:
     """The emulator in-process: every boto3 call inside the test reaches it."""

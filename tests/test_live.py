@@ -1,11 +1,18 @@
-"""Reading live state: declared resources in full, every other gateway and provider only for its owner tag."""
+"""Reading live state: declared resources in full, every other gateway and provider only for its owner tag;
+what the observed-state cache vouches for (an unmoved List stamp) without a Get."""
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
+from reconciler.desired import Registry
+from reconciler.kinds import KINDS
 from reconciler.live import read_live
-from tests.helpers import ROLE, converge, registry_from
+from reconciler.observed import ObservedCache
+from reconciler.planner import make_plan
+from tests.conftest import REGION
+from tests.helpers import ROLE, SECRETS, actions, converge, fleet, registry_from
 
 
 def test_undeclared_gateways_cost_one_tag_read_each(api, client, tmp_path: Path) -> None:
@@ -30,3 +37,50 @@ def test_without_any_declared_gateway_one_is_read_to_learn_the_arn_shape(api, cl
     assert api.calls["GetGateway"] == 1 and len(state.resources) == 3
     arns = {client.get_gateway(gatewayIdentifier=r.ref.ident)["gatewayArn"] for r in state.resources.values()}
     assert arns == {r.ref.arn for r in state.resources.values()}
+
+
+def cache_for(registry: Registry, cache_dir: Path) -> ObservedCache:
+    secrets = {kind.key: {tuple(map(str, p)) for p in kind.secret_members} for kind in KINDS.values()}
+    return ObservedCache.open(registry.name, REGION, "in-process", cache_dir, secrets=secrets, warn=lambda line: None)
+
+
+def test_a_warm_read_gets_only_what_changed_and_a_hand_edit_still_shows(api, client, tmp_path: Path) -> None:
+    registry = registry_from(tmp_path, fleet(12))
+    converge(api, registry)
+    cold_cache = cache_for(registry, tmp_path / "cache")
+    read_live(api, registry.name, set(registry.resources), cache=cold_cache)
+    cold_cache.save()
+
+    api.calls.clear()
+    warm = read_live(api, registry.name, set(registry.resources), cache=cache_for(registry, tmp_path / "cache"))
+    assert warm.from_cache == 13 and "GetGatewayTarget" not in api.calls and "GetGateway" not in api.calls
+    assert make_plan(registry, warm).empty
+
+    gateway = client.list_gateways()["items"][0]["gatewayId"]
+    target = next(t for t in client.list_gateway_targets(gatewayIdentifier=gateway)["items"] if t["name"] == "t3")
+    current = client.get_gateway_target(gatewayIdentifier=gateway, targetId=target["targetId"])
+    client.update_gateway_target(gatewayIdentifier=gateway, targetId=target["targetId"], name="t3", description="edited by hand",
+                                 targetConfiguration=current["targetConfiguration"],
+                                 credentialProviderConfigurations=current["credentialProviderConfigurations"])
+    api.calls.clear()
+    edited = read_live(api, registry.name, set(registry.resources), cache=cache_for(registry, tmp_path / "cache"))
+    assert api.calls["GetGatewayTarget"] == 1 and edited.from_cache == 12  # only the edited target is read again
+    assert actions(make_plan(registry, edited)) == {"gateway/fleet/target/t3": "update"}
+
+    api.calls.clear()
+    refreshed = read_live(api, registry.name, set(registry.resources), cache=cache_for(registry, tmp_path / "cache"), refresh=True)
+    assert refreshed.from_cache == 0 and api.calls["GetGatewayTarget"] == 12
+
+
+def test_the_cache_file_holds_no_secret_and_a_corrupt_one_is_an_empty_cache(api, tmp_path: Path) -> None:
+    registry = registry_from(tmp_path)
+    converge(api, registry)
+    cache = cache_for(registry, tmp_path / "cache")
+    read_live(api, registry.name, set(registry.resources), cache=cache)
+    cache.save()
+    written = gzip.decompress(cache.path.read_bytes()).decode()
+    assert "oauth2-credential-provider" in written
+    assert all(secret not in written for secret in SECRETS.values())
+    cache.path.write_bytes(b"not a cache")
+    state = read_live(api, registry.name, set(registry.resources), cache=cache_for(registry, tmp_path / "cache"))
+    assert state.from_cache == 0 and make_plan(registry, state).empty
