@@ -21,6 +21,7 @@ def install() -> BackendDict:
     """Register the emulator backend with moto (idempotent); returns its BackendDict."""
     global _installed
     if _installed is None:
+        from reconciler.emulator.agent_registry import install_search
         from reconciler.emulator.models import EmulatorBackend
         from reconciler.emulator.responses import EmulatorResponse
 
@@ -34,6 +35,7 @@ def install() -> BackendDict:
         for module in (moto_service, moto_models, moto_responses):
             setattr(module, BACKENDS_NAME, _installed)
         moto_responses.BedrockAgentCoreControlResponse = EmulatorResponse  # used by moto's server to find actions
+        install_search()  # the data plane's SearchRegistryRecords
     return _installed
 
 

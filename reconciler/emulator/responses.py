@@ -14,6 +14,7 @@ from typing import Any
 from moto.bedrockagentcorecontrol.responses import BedrockAgentCoreControlResponse
 from moto.core.responses import ActionResult, EmptyResult
 
+from reconciler.emulator.agent_registry import AgentRegistryResponse
 from reconciler.emulator.base import request_members
 from reconciler.emulator.idempotency import IdempotentResponse
 from reconciler.emulator.models import EmulatorBackend
@@ -27,7 +28,7 @@ TARGET_URI = ("gatewayIdentifier", "targetId")
 
 
 class EmulatorResponse(IdempotentResponse, PolicyResponse, RateLimitResponse, RuleResponse, ResourcePolicyResponse,
-                       BedrockAgentCoreControlResponse):
+                       AgentRegistryResponse, BedrockAgentCoreControlResponse):
     @property
     def backend(self) -> EmulatorBackend:  # type: ignore[override]
         return super().backend  # type: ignore[return-value]
