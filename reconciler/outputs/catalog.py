@@ -1,0 +1,48 @@
+"""`reconcile catalog search` results as text and JSON; `SEARCH_RENDERERS` maps --format names."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any, Callable
+
+from reconciler.catalog.search import Hit, SearchReport
+
+
+def search_data(report: SearchReport) -> dict[str, Any]:
+    """The JSON document (also what `catalog serve`'s find_tools answers)."""
+    return {"format_version": 1, "query": report.query, "registries": report.registries,
+            "hits": [asdict(hit) for hit in report.hits]}
+
+
+def render_search_json(report: SearchReport) -> str:
+    return json.dumps(search_data(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_search_text(report: SearchReport) -> str:
+    if not report.hits:
+        return f"No records match {json.dumps(report.query)} ({_registries(report)} searched).\n"
+    lines: list[str] = []
+    for hit in report.hits:
+        lines += [*_hit_block(hit), ""]
+    count = len(report.hits)
+    lines.append(f"{count} record{' matches' if count == 1 else 's match'} {json.dumps(report.query)} ({_registries(report)} searched).")
+    return "\n".join(lines) + "\n"
+
+
+def _hit_block(hit: Hit) -> list[str]:
+    lines = [f"{hit.record} [{hit.status}] version {hit.version or '-'} in registry {hit.registry}",
+             f"    gateway: {hit.gateway_url or '(the record names no remote)'}"]
+    if hit.tools:
+        lines += [f"    tool {tool.name}" + (f": {tool.description}" if tool.description else "") for tool in hit.tools]
+    else:
+        lines.append("    no tool has a word of the query in its name or description: the record matched as a whole")
+    return lines
+
+
+def _registries(report: SearchReport) -> str:
+    count = len(report.registries)
+    return f"{count} registr{'y' if count == 1 else 'ies'}"
+
+
+SEARCH_RENDERERS: dict[str, Callable[[SearchReport], str]] = {"text": render_search_text, "json": render_search_json}
