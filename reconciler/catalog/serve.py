@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 import uvicorn
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 
 from reconciler.catalog.search import search
 from reconciler.errors import ReconcilerError
@@ -40,7 +41,10 @@ def catalog_server(registry_ids: Sequence[str], region: str | None = None) -> MC
         """Search the tool catalog by what you need done. Each hit is a gateway target: the gateway_url to connect
         to (MCP over streamable HTTP), the record's status and the tools whose name or description has a word of the
         query (names as the gateway lists them)."""
-        return search_data(search(searched, query, limit, region))
+        try:
+            return search_data(search(searched, query, limit, region))
+        except ReconcilerError as error:
+            raise ToolError(str(error)) from None  # the model reads the one-line reason; the server logs no traceback
 
     return server
 
@@ -70,7 +74,7 @@ def serve(registry_ids: Sequence[str], host: str = DEFAULT_HOST, port: int = DEF
     """Serve until interrupted: Ctrl-C stops it gracefully (uvicorn finishes the requests in flight)."""
     sock = listening(host, port)
     server = http_server(registry_ids, host, region)
-    print(f"Catalog MCP server on {endpoint(sock)}: find_tools searches {len(registry_ids)} agent registries", flush=True)
+    print(f"Catalog MCP server on {endpoint(sock)} (find_tools searches agent registries {', '.join(registry_ids)})", flush=True)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn re-raises the SIGINT it shut down on
