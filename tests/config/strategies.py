@@ -1,8 +1,7 @@
 """Hypothesis strategies shared by the config tests: registries built from the schema's keys, edits, byte mutations.
 
-Every secret placed in them is `${env:SECRET}`, whose value (`SECRET`) must never show in any output. Not yet
-placed: the registry name and references by name (`authorizer:`, `provider:`), which messages outside the config
-package still print (test_properties.py's KNOWN_LEAKS).
+Every secret placed in them is `${env:SECRET}`, whose value (`SECRET`) must never show in any output: in values,
+in names (the registry's) and in references by name (`authorizer:`, `provider:`).
 """
 
 from __future__ import annotations
@@ -47,16 +46,16 @@ def members(**optional: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, A
 
 credential = members(credentialProviderType=st.sampled_from(["OAUTH", "API_KEY", "GATEWAY_IAM_ROLE"]),
                      credentialProvider=members(
-                         oauthCredentialProvider=members(provider=st.sampled_from(["m2m", "key", "nope"]),
+                         oauthCredentialProvider=members(provider=st.sampled_from(["m2m", "key", "nope"]) | secrets,
                                                          scopes=st.lists(st.text(max_size=8), max_size=2)),
-                         apiKeyCredentialProvider=members(provider=st.sampled_from(["m2m", "key"]))))
+                         apiKeyCredentialProvider=members(provider=st.sampled_from(["m2m", "key"]) | secrets)))
 target = members(description=st.text(max_size=20) | secrets,
                  targetConfiguration=st.builds(lambda endpoint: {"mcp": {"mcpServer": {"endpoint": endpoint}}},
                                                st.sampled_from(["https://example.com/mcp", "http://x", "${env:SECRET}"]) | secrets),
                  credentialProviderConfigurations=st.lists(credential, max_size=2),
                  expectTools=st.lists(st.text(max_size=8), max_size=2))
 gateway = members(roleArn=st.just(ROLE), authorizerType=st.sampled_from(["NONE", "CUSTOM_JWT", "AWS_IAM", "OPEN"]),
-                  authorizer=st.sampled_from(["jwt", "missing"]), description=st.text(max_size=20) | secrets,
+                  authorizer=st.sampled_from(["jwt", "missing"]) | secrets, description=st.text(max_size=20) | secrets,
                   protocolType=st.sampled_from(["MCP", "HTTP"]), targets=st.dictionaries(names, target, max_size=3),
                   rules=st.dictionaries(st.integers(0, 2_000_000) | names, junk, max_size=2),
                   verify=members(clientId=st.text(max_size=8), clientSecret=secrets, tokenUrl=st.just("https://idp/token")),
@@ -68,7 +67,7 @@ provider = st.one_of(
     junk,
 )
 registries = members(
-    registry=st.sampled_from(["r", ""]), region=st.sampled_from(["us-east-1", "mars-1"]) | secrets,
+    registry=st.sampled_from(["r", ""]) | secrets, region=st.sampled_from(["us-east-1", "mars-1"]) | secrets,
     tags=st.dictionaries(st.text(max_size=6), st.text(max_size=6) | secrets, max_size=2),
     quotas=members(targetsPerGateway=st.integers(0, 200), readsPerSecond=st.integers(-1, 100)),
     authorizers=st.dictionaries(st.sampled_from(["jwt", "other"]), members(authorizerType=st.sampled_from(["CUSTOM_JWT", "NONE"]),
@@ -81,7 +80,7 @@ registries = members(
 # Registries the schema accepts, with secrets in every string member that takes any text and in references by
 # name, so the reconciler's own rules (references, authorizers) run on values from the environment.
 text_or_secret = st.sampled_from(["plain text", "${env:SECRET}", "Bearer ${env:SECRET}"])
-reference = st.sampled_from(["m2m", "key", "nope"])
+reference = st.sampled_from(["m2m", "key", "nope", "${env:SECRET}"])
 OAUTH2 = {"credentialProviderVendor": "CustomOauth2", "oauth2ProviderConfigInput": {"customOauth2ProviderConfig": {
     "oauthDiscovery": {"discoveryUrl": "https://idp.example.com/.well-known/openid-configuration"}, "clientId": "client",
     "clientSecret": "${env:SECRET}"}}}
@@ -99,10 +98,10 @@ schema_valid_gateway = st.fixed_dictionaries(
     optional={"description": text_or_secret, "targets": st.dictionaries(st.sampled_from(["t1", "t2", "orders"]), schema_valid_target, max_size=3),
               "verify": st.fixed_dictionaries({"clientId": st.just("client"), "clientSecret": text_or_secret})},
 ).flatmap(lambda body: st.one_of(st.just({**body, "authorizerType": "NONE"}),
-                                 st.sampled_from(["jwt", "missing"]).map(lambda name: {**body, "authorizer": name}),
+                                 st.sampled_from(["jwt", "missing", "${env:SECRET}"]).map(lambda name: {**body, "authorizer": name}),
                                  st.just({**body, "authorizerType": "CUSTOM_JWT"})))
 schema_valid_registries = st.fixed_dictionaries(
-    {"registry": st.just("r"), "gateways": st.dictionaries(st.sampled_from(["gw", "main"]), schema_valid_gateway, max_size=2)},
+    {"registry": st.sampled_from(["r", "${env:SECRET}"]), "gateways": st.dictionaries(st.sampled_from(["gw", "main"]), schema_valid_gateway, max_size=2)},
     optional={"region": st.just("us-east-1"), "tags": st.dictionaries(st.sampled_from(["team", "cost"]), text_or_secret, max_size=2),
               "authorizers": st.just({"jwt": {"authorizerType": "CUSTOM_JWT", "authorizerConfiguration": {"customJWTAuthorizer": {
                   "discoveryUrl": "https://idp.example.com/.well-known/openid-configuration", "allowedClients": ["c"]}}}}),

@@ -57,7 +57,7 @@ def test_mutated_example_files(example: tuple[str, bytes]) -> None:
 ROLE = "arn:aws:iam::123456789012:role/gateway"
 TARGET = "targetConfiguration: {mcp: {mcpServer: {endpoint: 'https://e.example.com/mcp'}}}"
 # Values from the environment in names and references, which messages outside reconciler/config show (through validate.shown):
-KNOWN_LEAKS = {
+NAMES_FROM_THE_ENVIRONMENT = {
     "registry name (cli.py validate's `Valid:` line)": "registry: ${env:SECRET}\ngateways: {}\n",
     "authorizer reference (kinds/gateway.py)": f"registry: r\ngateways:\n  gw: {{roleArn: '{ROLE}', authorizer: '${{env:SECRET}}'}}\n",
     "provider reference (desired.py)": (
@@ -68,6 +68,6 @@ KNOWN_LEAKS = {
 }
 
 
-@pytest.mark.parametrize("text", KNOWN_LEAKS.values(), ids=KNOWN_LEAKS.keys())
+@pytest.mark.parametrize("text", NAMES_FROM_THE_ENVIRONMENT.values(), ids=NAMES_FROM_THE_ENVIRONMENT.keys())
 def test_values_from_the_environment_in_names_are_not_printed(text: str) -> None:
     assert_well_behaved(*validate("registry.yaml", text.encode()))
