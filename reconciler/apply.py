@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from reconciler.aws import Api
+from reconciler.catalog.publish import Publisher
 from reconciler.errors import ReconcilerError, ResourceFailed
 from reconciler.interrupts import Cancellation, Interrupted, run_all
 from reconciler.kinds import KINDS, ordered
@@ -56,9 +57,9 @@ class ApplyResult:
     def ok(self) -> bool:
         return not self.failed and not self.cancelled
 
-    def report(self) -> str:
+    def report(self, what: str = "Apply") -> str:
         outcome = "interrupted" if self.cancelled else "complete" if self.ok else "failed"
-        lines = [f"Apply {outcome}: {len(self.done)} done, {len(self.failed)} failed, "
+        lines = [f"{what} {outcome}: {len(self.done)} done, {len(self.failed)} failed, "
                  + (f"{len(self.interrupted) + len(self.in_flight)} interrupted, " if self.cancelled else "")
                  + f"{len(self.not_attempted)} not attempted, {len(self.synchronized)} synchronized."]
         lines += [f"  failed: {addr}: {why}" for addr, why in self.failed]
@@ -95,8 +96,9 @@ class Phase:
 
 class Executor:
     def __init__(self, api: Api, plan: Plan, settings: ApplySettings | None = None, progress: Progress | None = None,
-                 cancellation: Cancellation | None = None):
+                 cancellation: Cancellation | None = None, publisher: Publisher | None = None):
         self.api = api
+        self.publisher = publisher
         self.cancellation = cancellation or Cancellation()
         self.plan = plan
         self.settings = settings or ApplySettings()
@@ -187,6 +189,7 @@ class Executor:
                 # Members only UpdateGateway (and the like) can set: written right after the create.
                 self._with_retries(change.address, lambda: kind.update(self.api, ref, body))
                 self._wait(kind, ref, "modifying")
+            self._after_write(kind, ref, change.address)
             self._remember_sync(change, body)
             extra["id"] = ref.ident
 
@@ -211,9 +214,13 @@ class Executor:
         with self._announced(change, "Modifying", "Modifications"):
             if change.body_changed:
                 body = self._resolved(change)
-                self._with_retries(change.address, lambda: kind.update(self.api, ref, body))
-                self._wait(kind, ref, "modifying")
-                self._remember_sync(change, body)
+                if kind.derived and kind.comparable(body) == change.live.body:
+                    self.progress(f"{change.address}: unchanged once its sources were written: not written")
+                else:
+                    self._with_retries(change.address, lambda: kind.update(self.api, ref, body))
+                    self._wait(kind, ref, "modifying")
+                    self._after_write(kind, ref, change.address)
+                    self._remember_sync(change, body)
             if kind.taggable:
                 kind.set_tags(self.api, ref, change.live.tags, change.tags)
 
@@ -228,10 +235,20 @@ class Executor:
                 self.refs.pop(change.address, None)
 
     def _resolved(self, change: Change) -> dict:
+        """The body to send: ARNs of what this run created filled in, a derived body (a record) made now."""
         assert change.desired is not None
         with self.lock:
             arns = {addr: ref.arn for addr, ref in self.refs.items() if ref.arn}
-        return resolve_refs(change.desired.body, arns)
+            refs = dict(self.refs)
+        body = change.desired.body
+        if KINDS[change.kind].derived and self.publisher is not None:
+            body = self.publisher.content(change.desired, refs)
+        return resolve_refs(body, arns)
+
+    def _after_write(self, kind: Kind, ref: Ref, address: str) -> None:
+        """What the service needs once a write settled (a record's submission for approval)."""
+        if self._with_retries(address, lambda: kind.after_write(self.api, ref)):
+            self._wait(kind, ref, "submitting")
 
     def _remember_sync(self, change: Change, body: dict) -> None:
         if isinstance(KINDS[change.kind], TargetKind) and is_synchronizable(body):
@@ -261,6 +278,8 @@ class Executor:
         synchronizer = Synchronizer(self.api, self.settings.polling, self.settings.retrying, self.settings.sync,
                                     self.progress, slots=self.slots, cancellation=self.cancellation)
         outcome = synchronizer.run(refs, self.settings.workers, self.settings.grace)
+        if self.publisher is not None:
+            self.publisher.forget_listings()  # the gateways list the synchronized tools now
         self.result.synchronized += outcome.synchronized
         self.result.failed += [(addr, f"synchronization: {why}") for addr, why in outcome.failed]
         self.result.pending += outcome.pending
@@ -283,5 +302,5 @@ def _build_operation(change: Change) -> str:
 
 
 def apply_plan(api: Api, plan: Plan, settings: ApplySettings | None = None, progress: Progress | None = None,
-               cancellation: Cancellation | None = None) -> ApplyResult:
-    return Executor(api, plan, settings, progress, cancellation).run()
+               cancellation: Cancellation | None = None, publisher: Publisher | None = None) -> ApplyResult:
+    return Executor(api, plan, settings, progress, cancellation, publisher).run()

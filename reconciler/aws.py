@@ -185,7 +185,10 @@ def call_client(client: Any, operation: str, **params: Any) -> dict[str, Any]:
             code=info.get("Code", ""),
             temporary=info.get("Code") in TEMPORARY_CODES,
         ) from None
-    except botocore.exceptions.BotoCoreError as error:
+    except botocore.exceptions.ParamValidationError as error:
+        # The request itself is wrong: no retry can make it right.
+        raise AwsError(f"{operation}: {error}", code=type(error).__name__) from None
+    except botocore.exceptions.BotoCoreError as error:  # connection trouble, timeouts: worth another try
         raise AwsError(f"{operation}: {error}", code=type(error).__name__, temporary=True) from None
 
 

@@ -20,6 +20,8 @@ from reconciler.kinds import API_KEY, GATEWAY, OAUTH2, POLICY_ENGINE, TARGET
 from reconciler.kinds.target import mcp_server
 from reconciler.drift import drift_report
 from reconciler.errors import ReconcilerError, UserAbort
+from reconciler.catalog.publish import Publisher
+from reconciler.catalog.refresh import refresh_records
 from reconciler.importer import Wanted, import_registry
 from reconciler.interrupts import interruptible
 from reconciler.locking import force_unlock, holding, lock_for, new_lock_info
@@ -218,7 +220,8 @@ def _execute(computed: Computed, poll_interval: float, timeout: float) -> tuple[
     started = time.monotonic()
     settings = _settings(poll_interval, timeout)
     with interruptible(_progress) as cancellation:
-        result = apply_plan(computed.api, computed.plan, settings, _progress, cancellation)
+        publisher = Publisher(computed.api, computed.registry, _progress)
+        result = apply_plan(computed.api, computed.plan, settings, _progress, cancellation, publisher)
     click.echo(result.report())
     click.echo(f"Apply took {time.monotonic() - started:.1f}s, {computed.api.writes_made()} write calls.", err=True)
     return result, cancellation.exit_code if result.cancelled else EXIT_ERROR
@@ -255,8 +258,11 @@ def sync(paths: tuple[str, ...], gateways: tuple[str, ...], targets: tuple[str, 
     with interruptible(_progress) as cancellation:
         synchronizer = Synchronizer(api, settings.polling, settings.retrying, settings.sync, _progress, cancellation=cancellation)
         result = synchronize_declared(synchronizer, registry, registry.mcp_server_targets(gateways, targets))
-    click.echo(render_sync_text(result), nl=False)
-    if not result.ok:
+        click.echo(render_sync_text(result), nl=False)
+        published = refresh_records(api, registry, result.synchronized, settings, _progress, cancellation)
+    if published is not None:
+        click.echo(published.report("Catalog refresh"))
+    if not result.ok or (published is not None and not published.ok):
         _exit(cancellation.exit_code if cancellation.cancelled else EXIT_ERROR,
               abandoned=any("outcome unknown" in why for _, why in result.interrupted))
 

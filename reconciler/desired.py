@@ -18,7 +18,7 @@ from reconciler.config.loader import Document, Path_, Problem, load
 from reconciler.config.validate import dotted, schema_problems, shown
 from reconciler.errors import ConfigError, Location, ReconcilerError
 from reconciler.kinds import GATEWAY, KINDS, TARGET, children_of, references, roots
-from reconciler.kinds.base import Kind
+from reconciler.kinds.base import Derived, Kind
 from reconciler.kinds.target import mcp_server
 from reconciler.quotas import READS_PER_SECOND, TARGETS_PER_GATEWAY, TOOLS_PER_TARGET, WRITES_PER_SECOND
 
@@ -150,7 +150,7 @@ def declarations(data: dict[str, Any]) -> Iterator[Declaration]:
             yield parent
             if not isinstance(parent.spec, dict):
                 continue
-            for child in children_of(kind.key):
+            for child in children_of(kind.key, declared_only=True):
                 yield from _declared(child, parent.spec, parent.path, parent.address)
 
 
@@ -171,7 +171,7 @@ def _declared(kind: Kind, container: dict[str, Any], path: Path_, parent_address
 
 
 def child_sections(kind: Kind) -> frozenset[str]:
-    return frozenset(c.section for c in children_of(kind.key))
+    return frozenset(c.section for c in children_of(kind.key, declared_only=True))
 
 
 class _RegistryBuilder:
@@ -200,6 +200,9 @@ class _RegistryBuilder:
             resources[desired.address] = desired
         for desired in resources.values():
             self._resolve_references(desired, resources)
+        for kind in KINDS.values():
+            if kind.derived:
+                resources.update((d.address, d) for d in map(self._from_derived(kind), kind.derive(resources, self.data)))
         quotas = self.data.get("quotas", {})
         return Registry(
             name=name or "",
@@ -236,6 +239,13 @@ class _RegistryBuilder:
             lifecycle=dict(declaration.lifecycle),
             extras=extras,
         )
+
+    def _from_derived(self, kind: Kind) -> Callable[[Derived], Desired]:
+        def desired(derived: Derived) -> Desired:
+            source = derived.source
+            return Desired(kind.key, derived.name, derived.body, kind.address(derived.name, derived.parent_address),
+                           source.path, source.location, derived.parent_address, extras=derived.extras)
+        return desired
 
     def _resolve_references(self, desired: Desired, resources: dict[str, Desired]) -> None:
         """Replace every `provider: NAME` (and the like) with an ArnRef, or report it."""

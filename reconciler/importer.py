@@ -84,7 +84,7 @@ class Importer:
         """The live resource as registry YAML, with its children (those the service manages left out)."""
         kind = KINDS[live.ref.kind]
         body = self._body(live, arns)
-        for child_kind in children_of(kind.key):
+        for child_kind in children_of(kind.key, declared_only=True):
             children = {ref.name: self._declaration(child, arns) for ref in child_kind.list(self.api, live.ref)
                         if (child := child_kind.read(self.api, ref)).foreign is None}
             if children:

@@ -166,12 +166,14 @@ class _Reader:
         with self.lock:
             self.state.from_cache += 1
         tags = kind.read_tags(self.api, ref) if kind.taggable and ref.arn else {}
-        return Live(ref, entry["body"], tags, entry.get("status"), list(entry.get("reasons", [])), entry.get("foreign"))
+        return Live(ref, entry["body"], tags, entry.get("status"), list(entry.get("reasons", [])), entry.get("foreign"),
+                    dict(entry.get("outputs", {})))
 
     def _read_in_full(self, kind: Kind, ref: Ref) -> Live:
         live = kind.read(self.api, ref)
         if self.cache is not None and ref.summary is None:
             self.cache.store(kind.key, ref.ident, ref.stamp, {
                 "body": live.body, "status": live.status, "reasons": live.status_reasons, "foreign": live.foreign, "arn": ref.arn,
+                "outputs": live.outputs,
             })
         return live

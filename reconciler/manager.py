@@ -13,7 +13,8 @@ from typing import Callable
 
 from reconciler.aws import Api
 from reconciler.desired import Registry, load_registry
-from reconciler.kinds import KINDS
+from reconciler.catalog.publish import Publisher
+from reconciler.kinds import KINDS, RECORD
 from reconciler.live import LiveState, read_live
 from reconciler.observed import ObservedCache
 from reconciler.plan import Plan
@@ -87,6 +88,8 @@ class Manager:
         cache = self._cache(registry, api, request)
         live = read_live(api, registry.name, set(registry.resources), scope, cache=cache, refresh=request.refresh)
         cache.save(prune=scope is None)
+        if registry.of_kind(RECORD):
+            Publisher(api, registry, self.progress).fill(live)
         plan = make_plan(registry, live, request.adopt, request.force)
         plan.region = plan.region or api.region
         cached = f" ({live.from_cache} unchanged since the last read, from the cache)" if live.from_cache else ""

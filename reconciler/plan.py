@@ -8,13 +8,13 @@ from typing import Any
 from reconciler.desired import ArnRef, Desired
 from reconciler.diff import ABSENT, FieldChange
 from reconciler.kinds import KINDS
-from reconciler.kinds.base import Live, Ref
+from reconciler.kinds.base import UNKNOWN, Live, Ref
 
 CREATE, UPDATE, REPLACE, DELETE = "create", "update", "replace", "delete"
 ACTIONS = (CREATE, UPDATE, REPLACE, DELETE)
 ADOPT, TAKEOVER = "adopt", "takeover"  # how an update brings a resource under this registry
 SENSITIVE = "(sensitive)"
-UNKNOWN = "(known after apply)"
+KNOWN_AFTER_APPLY = "(known after apply)"
 
 
 @dataclass
@@ -50,6 +50,7 @@ class Plan:
     unchanged: int = 0
     known: dict[str, Ref] = field(default_factory=dict)  # every managed live resource, for apply's lookups
     refusals: list[str] = field(default_factory=list)  # why apply needs --force (see safety.py)
+    statuses: dict[str, str] = field(default_factory=dict)  # live status of kinds reviewers watch (records' approval)
 
     def __post_init__(self) -> None:
         self.changes.sort(key=Change.sort_key)
@@ -85,7 +86,7 @@ class Plan:
                 for c in self.changes
             ],
             "summary": self.summary(),
-        } | ({"needs_force": list(self.refusals)} if self.refusals else {})
+        } | ({"needs_force": list(self.refusals)} if self.refusals else {}) | ({"statuses": dict(self.statuses)} if self.statuses else {})
 
 
 def display(value: Any, sensitive: bool) -> Any:
@@ -94,8 +95,8 @@ def display(value: Any, sensitive: bool) -> Any:
         return None
     if sensitive:
         return SENSITIVE
-    if isinstance(value, ArnRef):
-        return UNKNOWN
+    if isinstance(value, ArnRef) or value is UNKNOWN:
+        return KNOWN_AFTER_APPLY
     if isinstance(value, dict):
         return {k: display(v, False) for k, v in value.items()}
     if isinstance(value, list):

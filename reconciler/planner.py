@@ -87,6 +87,7 @@ class Planner:
             raise PlanError("\n".join(sorted(self.errors)))
         known = {addr: live.ref for addr, live in self.managed.items()}
         plan = Plan(self.registry.name, self.registry.region or "", list(changes.values()), unchanged, known)
+        plan.statuses = {a: _status_line(live) for a, live in sorted(self.managed.items()) if KINDS[live.ref.kind].show_status}
         plan.refusals = refusals(plan.changes, self.managed, self.registry)
         return plan
 
@@ -103,7 +104,7 @@ class Planner:
         if live is not None and desired.address not in self.managed:
             self._not_ours(desired, live)
             return None
-        body = resolve_refs(desired.body, arns)
+        body = resolve_refs(self._derived_body(desired, changes), arns)
         tags = wanted_tags(self.registry, desired)
         parent = changes.get(desired.parent_address) if desired.parent_address else None
         if live is None or (parent is not None and parent.action == REPLACE):
@@ -111,6 +112,14 @@ class Planner:
             reasons = [f"its {parent.kind} {parent.address} is replaced"] if live is not None and parent else []
             return Change(desired.address, desired.kind, action, self._creation_fields(desired, body), desired, live, tags, True, reasons)
         return self._compare(desired, live, body, tags)
+
+    def _derived_body(self, desired: Desired, changes: dict[str, Change]) -> dict[str, Any]:
+        """A derived resource whose sources change in this run is known only after apply wrote them."""
+        kind = KINDS[desired.kind]
+        sources = desired.extras.get("depends_on", [])
+        if kind.derived and any(a in changes and changes[a].action != DELETE for a in sources):
+            return kind.unknown_until_applied(desired.body)
+        return desired.body
 
     def _compare(self, desired: Desired, live: Live, body: dict[str, Any], tags: dict[str, str]) -> Change | None:
         kind = KINDS[desired.kind]
@@ -166,6 +175,11 @@ class Planner:
             f"{where}{desired.address}: a {kind.noun} named '{desired.name}' already exists in the account and "
             f"{whose}; rename yours, remove it from the files, or, if it is the same resource, {remedy}"
         )
+
+
+def _status_line(live: Live) -> str:
+    reasons = f": {'; '.join(live.status_reasons)}" if live.status_reasons else ""
+    return f"{live.status or 'unknown'}{reasons}"
 
 
 def make_plan(registry: Registry, live: LiveState, adopt: bool = False, force: bool = False) -> Plan:

@@ -89,6 +89,14 @@ RECONCILER_ONLY_SCHEMAS: dict[str, dict[str, Any]] = {
     "authorizer": {"type": "string", "description": "Reconciler-only: name of an entry under top-level `authorizers`."},
     "safety": GATEWAY_SAFETY,
     "verify": VERIFY,
+    "publish": {
+        "description": "Reconciler-only: keep a record of this MCP target (or of each of this gateway's) in that agent registry; false opts a target out.",
+        "oneOf": [
+            {"type": "object", "properties": {"registry": {"type": "string", "minLength": 1}}, "required": ["registry"],
+             "additionalProperties": False},
+            {"const": False},
+        ],
+    },
     "expectTools": {
         "type": "array",
         "items": {"type": "string"},
@@ -211,7 +219,7 @@ def _kind_schema(builder: _SchemaBuilder, kind: Kind) -> dict[str, Any]:
     schema["properties"]["lifecycle"] = LIFECYCLE
     for member in sorted(kind.reconciler_only):
         schema["properties"][member] = RECONCILER_ONLY_SCHEMAS[member]
-    for child in children_of(kind.key):
+    for child in children_of(kind.key, declared_only=True):
         builder.defs[_def_name(child.key)] = _kind_schema(builder, child)
         reference = {"$ref": f"#/$defs/{_def_name(child.key)}"}
         schema["properties"][child.section] = reference if child.singleton else {

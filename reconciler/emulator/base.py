@@ -12,7 +12,7 @@ import os
 import time
 from typing import Any, Generic, Iterable, TypeVar
 
-from moto.bedrockagentcorecontrol.exceptions import BedrockAgentCoreControlClientError, ConflictException
+from moto.bedrockagentcorecontrol.exceptions import BedrockAgentCoreControlClientError, ConflictException, ResourceNotFoundException
 from moto.core.utils import camelcase_to_underscores
 from moto.moto_api._internal import mock_random
 
@@ -105,6 +105,12 @@ class ChildTable(Generic[Child]):
     def of(self, gateway_id: str) -> dict[str, Child]:
         purge_gone(self.table)  # type: ignore[arg-type]
         return {own_id: child for (parent, own_id), child in self.table.items() if parent == gateway_id}
+
+    def get(self, gateway_id: str, own_id: str, what: str) -> Child:
+        child = self.of(gateway_id).get(own_id)
+        if child is None:
+            raise ResourceNotFoundException(f"Could not find {what} {own_id} for Gateway {gateway_id}")
+        return child
 
     def add(self, gateway_id: str, own_id: str, child: Child) -> Child:
         self.table[(gateway_id, own_id)] = child

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from moto.bedrockagentcorecontrol.exceptions import ConflictException, ResourceNotFoundException
+from moto.bedrockagentcorecontrol.exceptions import ConflictException
 from moto.core.common_models import BaseModel
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
@@ -110,10 +110,7 @@ class RateLimitBackend(GatewayHooks):
         return self.rate_limits.of(self._get_gateway(gateway_identifier).gateway_id)  # type: ignore[attr-defined]
 
     def get_gateway_rate_limit(self, gateway_identifier: str, rate_limit_id: str) -> RateLimit:
-        limit = self.gateway_rate_limits(gateway_identifier).get(rate_limit_id)
-        if limit is None:
-            raise ResourceNotFoundException(f"Rate limit {rate_limit_id} not found in gateway {gateway_identifier}")
-        return limit
+        return self.rate_limits.get(self._get_gateway(gateway_identifier).gateway_id, rate_limit_id, "Rate limit")  # type: ignore[attr-defined]
 
     def create_gateway_rate_limit(self, gateway_identifier: str, rate_limit_id: str | None, dimension_keys: list[str],
                                   entries: list[dict[str, Any]], description: str | None) -> RateLimit:

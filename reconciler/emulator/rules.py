@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from moto.bedrockagentcorecontrol.exceptions import ConflictException, ResourceNotFoundException
+from moto.bedrockagentcorecontrol.exceptions import ConflictException
 from moto.core.common_models import BaseModel
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
@@ -82,10 +82,7 @@ class RuleBackend(GatewayHooks):
         return self.gateway_rules.of(self._get_gateway(gateway_identifier).gateway_id)  # type: ignore[attr-defined]
 
     def get_gateway_rule(self, gateway_identifier: str, rule_id: str) -> GatewayRule:
-        rule = self.rules_of(gateway_identifier).get(rule_id)
-        if rule is None:
-            raise ResourceNotFoundException(f"Could not find Rule {rule_id} for Gateway {gateway_identifier}")
-        return rule
+        return self.gateway_rules.get(self._get_gateway(gateway_identifier).gateway_id, rule_id, "Rule")  # type: ignore[attr-defined]
 
     def create_gateway_rule(self, gateway_identifier: str, members: dict[str, Any], managed_by: str | None = None) -> GatewayRule:
         gateway = self._get_gateway(gateway_identifier)  # type: ignore[attr-defined]

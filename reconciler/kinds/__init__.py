@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reconciler.kinds.agent_registry import AgentRegistryKind
 from reconciler.kinds.api_key_provider import ApiKeyProviderKind
 from reconciler.kinds.base import Kind
 from reconciler.kinds.gateway import GatewayKind
@@ -9,6 +10,7 @@ from reconciler.kinds.oauth2_provider import Oauth2ProviderKind
 from reconciler.kinds.policy import PolicyKind
 from reconciler.kinds.policy_engine import PolicyEngineKind
 from reconciler.kinds.rate_limit import RateLimitKind
+from reconciler.kinds.record import RecordKind
 from reconciler.kinds.resource_policy import ResourcePolicyKind
 from reconciler.kinds.rule import RuleKind
 from reconciler.kinds.target import TargetKind
@@ -18,6 +20,7 @@ KINDS: dict[str, Kind] = {}
 GATEWAY, TARGET = GatewayKind.key, TargetKind.key
 OAUTH2, API_KEY = Oauth2ProviderKind.key, ApiKeyProviderKind.key
 POLICY_ENGINE = PolicyEngineKind.key
+AGENT_REGISTRY, RECORD = AgentRegistryKind.key, RecordKind.key
 
 
 def register(kind: Kind) -> Kind:
@@ -51,10 +54,11 @@ def references() -> dict[str, Kind]:
     return {k.reference.shape: k for k in KINDS.values() if k.reference}
 
 
-def children_of(key: str) -> list[Kind]:
-    return [k for k in ordered() if k.parent == key]
+def children_of(key: str, declared_only: bool = False) -> list[Kind]:
+    """The kinds whose parent is `key`; `declared_only` leaves out derived kinds (never in the files)."""
+    return [k for k in ordered() if k.parent == key and not (declared_only and k.derived)]
 
 
 for _kind in (Oauth2ProviderKind(), ApiKeyProviderKind(), PolicyEngineKind(), GatewayKind(), TargetKind(),
-              PolicyKind(), RateLimitKind(), RuleKind(), ResourcePolicyKind()):
+              PolicyKind(), RateLimitKind(), RuleKind(), ResourcePolicyKind(), AgentRegistryKind(), RecordKind()):
     register(_kind)

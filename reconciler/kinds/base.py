@@ -35,6 +35,16 @@ OWNER_TAG = "agentcore-reconciler:registry"
 FINGERPRINT_TAG = "agentcore-reconciler:secret-fingerprint"
 NOT_FOUND = "ResourceNotFoundException"
 SUPPLIED = frozenset({"name", "tags", "clientToken"})
+
+
+class _Unknown:
+    """A value known only after apply has written what it depends on."""
+
+    def __repr__(self) -> str:
+        return "(known after apply)"
+
+
+UNKNOWN: Any = _Unknown()
 Show = Callable[[Any, Path_], str]  # request members the reconciler fills in itself
 
 
@@ -48,6 +58,17 @@ class Reference:
     shape: str
     key: str
     arn_member: str
+
+
+@dataclass
+class Derived:
+    """A desired instance of a derived kind, made from `source` (a declared resource): where and what it is."""
+
+    name: str
+    parent_address: str
+    body: dict[str, Any]
+    source: Any  # the Desired it comes from (its place in the files is the derived one's)
+    extras: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -76,6 +97,7 @@ class Live:
     status: str | None = None
     status_reasons: list[str] = field(default_factory=list)
     foreign: str | None = None  # why this registry may never touch it, though its parent is managed
+    outputs: dict[str, Any] = field(default_factory=dict)  # output-only members others need (a gateway's URL)
 
     @property
     def address(self) -> str:
@@ -101,6 +123,7 @@ class Kind(ABC):
     section: ClassVar[str]  # where it is declared: a top-level key, or a member of its parent's declaration
     variant: ClassVar[str | None] = None  # `section.NAME.<variant>` when several kinds share a section
     singleton: ClassVar[bool] = False  # one per parent, declared as the parent's member `section`
+    derived: ClassVar[bool] = False  # never declared: `derive()` makes its instances from other declarations
     reconciler_only: ClassVar[frozenset[str]] = frozenset()  # declared members never sent (besides lifecycle)
     optional_members: ClassVar[frozenset[str]] = frozenset()  # required by the API, but the registry may supply them otherwise
     spec_schema: ClassVar[dict[str, Any] | None] = None  # a declaration that is not request-shaped (a policy document)
@@ -111,11 +134,13 @@ class Kind(ABC):
     referenced: ClassVar[bool] = False  # others point at it by ARN: removed only after they were updated
     after_sync: ClassVar[bool] = False  # written after the run's MCP targets were synchronized
     parent_write_limit: ClassVar[int | None] = None  # concurrent writes the service allows per parent
+    show_status: ClassVar[bool] = False  # its live status matters to reviewers: plans and drift list it
     destroy_setting: ClassVar[str | None] = None  # `safety:` key that lets apply delete/replace it without --force
     reference: ClassVar[Reference | None] = None
     replace_members: ClassVar[tuple[Path_, ...]] = ()  # beyond the derived ones: members the service refuses to change
     defaults: ClassVar[dict[str, Any]] = {}  # members the service fills in when omitted
     output_renames: ClassVar[dict[str, str]] = {}  # request member -> its name in the read response
+    kept_outputs: ClassVar[tuple[str, ...]] = ()  # output-only members kept on the live resource
     ready_statuses: ClassVar[frozenset[str]] = frozenset({"READY"})
     failed_statuses: ClassVar[frozenset[str]] = frozenset()
     pending_statuses: ClassVar[frozenset[str]] = frozenset()  # waiting for a person (e.g. OAuth consent)
@@ -248,6 +273,14 @@ class Kind(ABC):
             return f"'{name}' is not a valid {self.name_member}: an integer from {low} to {high}"
         return None
 
+    def derive(self, resources: dict[str, Desired], document: dict[str, Any]) -> list[Derived]:
+        """Hook of a derived kind: its desired instances, made from the other declarations."""
+        return []
+
+    def unknown_until_applied(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Hook of a derived kind: its body when what it is derived from changes in the same run."""
+        return body
+
     def name_value(self, name: str) -> Any:
         """The name as the API wants it (a rule's priority is an integer)."""
         return int(name) if self.name_shape.type_name in ("integer", "long") else name
@@ -259,8 +292,9 @@ class Kind(ABC):
 
     def ref_from(self, item: dict[str, Any], parent: Ref | None, name: str | None = None) -> Ref:
         name = name if name is not None else str(item[self.name_member])
-        return Ref(self.key, name, item[self.id_member], self.address(name, parent.address if parent else None),
-                   item.get(self.arn_member) if self.arn_member else None, parent,
+        arn = item.get(self.arn_member) if self.arn_member else None
+        ident = item.get(self.id_member) or (arn or "").rsplit("/", 1)[-1]  # some creates answer with the ARN only
+        return Ref(self.key, name, ident, self.address(name, parent.address if parent else None), arn, parent,
                    _stamp(item.get(self.stamp_member)), item if self.list_is_full else None)
 
     def describe(self, api: Api, ref: Ref) -> dict[str, Any]:
@@ -273,8 +307,8 @@ class Kind(ABC):
     def read(self, api: Api, ref: Ref) -> Live:
         raw = ref.summary if ref.summary is not None else self.describe(api, ref)
         tags = self.read_tags(api, ref) if self.taggable and ref.arn else {}
-        return Live(ref, self.normalize(raw), tags, raw.get("status"), list(raw.get("statusReasons") or []),
-                    self.foreign_reason(raw))
+        outputs = {k: raw[k] for k in self.kept_outputs if k in raw}
+        return Live(ref, self.normalize(raw), tags, raw.get("status"), _reasons(raw), self.foreign_reason(raw), outputs)
 
     def foreign_reason(self, raw: dict[str, Any]) -> str | None:
         """Hook: why a listed resource is not this registry's to touch even under a managed parent."""
@@ -296,7 +330,7 @@ class Kind(ABC):
             if error.code == NOT_FOUND:
                 return None
             raise
-        return Status(raw.get("status"), list(raw.get("statusReasons") or []))
+        return Status(raw.get("status"), _reasons(raw))
 
     def read_tags(self, api: Api, ref: Ref) -> dict[str, str]:
         return dict(api.call("list_tags_for_resource", resourceArn=ref.arn).get("tags", {}))
@@ -304,13 +338,16 @@ class Kind(ABC):
     # --- writing ------------------------------------------------------------------------
     def create(self, api: Api, desired: Desired, body: dict[str, Any], tags: dict[str, str], parent: Ref | None) -> Ref:
         request = {**self._parent_args(parent), self.name_member: self.name_value(desired.name), **self.create_request(body)}
-        if self.taggable:
+        if self.taggable and "tags" in self.create_shape.members:
             request["tags"] = tags
         if "clientToken" in self.create_shape.members:
             # The same token on every retry of this call: a create whose answer was lost is not made twice.
             request["clientToken"] = client_token(request, api.run_id)
         answer = self._unwrap(api.call(xform_name(self.create_operation), **request))
-        return self.ref_from(answer, parent, desired.name)
+        ref = self.ref_from(answer, parent, desired.name)
+        if self.taggable and "tags" not in self.create_shape.members:
+            self.set_tags(api, ref, {}, tags)  # a create without tags (CreateRegistry): tagged right after
+        return ref
 
     def _unwrap(self, answer: dict[str, Any]) -> dict[str, Any]:
         return answer[self.response_key] if self.response_key else answer
@@ -341,6 +378,11 @@ class Kind(ABC):
             request[self.name_member] = self.name_value(ref.name)
         return request
 
+    def after_write(self, api: Api, ref: Ref) -> bool:
+        """Hook: a step the service needs once a create or update settled (a record's submission for approval);
+        True when the resource must be waited on again."""
+        return False
+
     def delete(self, api: Api, ref: Ref) -> None:
         api.call(xform_name(self.delete_operation), **self._key(ref))
 
@@ -359,13 +401,25 @@ class Kind(ABC):
         return {**self._parent_args(ref.parent), self.id_param: ref.ident}
 
 
+def _reasons(raw: dict[str, Any]) -> list[str]:
+    """`statusReasons`, or the single `statusReason` some kinds give."""
+    return list(raw.get("statusReasons") or ([raw["statusReason"]] if raw.get("statusReason") else []))
+
+
 def _optional_wrapper(shape: Shape) -> bool:
     """Update members such as `description: {optionalValue: ...}` that distinguish "clear" from "keep"."""
     return shape.type_name == "structure" and list(shape.members) == ["optionalValue"]
 
 
 def _as_update(value: Any, shape: Shape) -> Any:
-    return {"optionalValue": value} if _optional_wrapper(shape) and not isinstance(value, dict) else value
+    """A declared value in the update's shape, which may wrap members at any depth in `{optionalValue: ...}`."""
+    if _optional_wrapper(shape):
+        return {"optionalValue": _as_update(value, shape.members["optionalValue"])}
+    if shape.type_name == "structure" and isinstance(value, dict):
+        return {k: _as_update(v, shape.members[k]) if k in shape.members else v for k, v in value.items()}
+    if shape.type_name == "list" and isinstance(value, list):
+        return [_as_update(v, shape.member) for v in value]
+    return value
 
 
 def _stamp(value: Any) -> str | None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.config.loader import Path_
 from reconciler.kinds.base import Kind, Ref, Show
+from reconciler.kinds.publish import PUBLISH, publish_problems
 from reconciler.quotas import TARGETS_PER_GATEWAY
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ class GatewayKind(Kind):
     noun = "gateway"
     order = 2
     section = "gateways"
-    reconciler_only = frozenset({"authorizer", "safety", "verify"})
+    reconciler_only = frozenset({"authorizer", "safety", "verify", PUBLISH})
     optional_members = frozenset({"authorizerType"})  # or `authorizer: NAME`
     destroy_setting = "allowGatewayDestroy"
     create_operation, read_operation = "CreateGateway", "GetGateway"
@@ -27,6 +28,7 @@ class GatewayKind(Kind):
     # The service refuses these in UpdateGateway: "Authorizer type cannot be updated".
     replace_members = (("authorizerType",), ("protocolConfiguration", "mcp", "searchType"))
     defaults = {"protocolType": "MCP"}
+    kept_outputs = ("gatewayUrl",)  # where agents connect: published records point there
     failed_statuses = frozenset({"FAILED", "UPDATE_UNSUCCESSFUL"})
 
     def sibling_arn(self, sibling: str, ref: Ref) -> str | None:
@@ -34,7 +36,7 @@ class GatewayKind(Kind):
         return f"{sibling.rsplit('/', 1)[0]}/{ref.ident}"
 
     def check(self, desired: Desired, spec: Any, document: dict[str, Any], show: Show) -> list[tuple[Path_, str]]:
-        return self._authorizer(desired, spec, document, show) + self._target_quota(spec, document)
+        return self._authorizer(desired, spec, document, show) + self._target_quota(spec, document) + publish_problems(spec, document, show)
 
     def _authorizer(self, desired: Desired, spec: dict[str, Any], document: dict[str, Any], show: Show) -> list[tuple[Path_, str]]:
         """`authorizer: NAME` takes a reusable top-level authorizer; CUSTOM_JWT needs its configuration."""

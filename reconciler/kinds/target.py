@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.aws import Api
-from reconciler.kinds.base import Kind, Ref
+from reconciler.config.loader import Path_
+from reconciler.kinds.base import Kind, Ref, Show
+from reconciler.kinds.publish import PUBLISH, publish_problems
 from reconciler.quotas import TARGET_WRITES_PER_GATEWAY
+
+if TYPE_CHECKING:
+    from reconciler.desired import Desired
 
 # The service adds this header on gateways with a policy engine and refuses it when sent back.
 POLICY_SESSION_HEADER = "x-amzn-bedrock-agentcore-policy-session-id"
@@ -39,7 +44,7 @@ class TargetKind(Kind):
     order = 3
     parent = "gateway"
     section = "targets"
-    reconciler_only = frozenset({"expectTools"})
+    reconciler_only = frozenset({"expectTools", PUBLISH})
     taggable = False
     parent_write_limit = TARGET_WRITES_PER_GATEWAY
     create_operation, read_operation = "CreateGatewayTarget", "GetGatewayTarget"
@@ -48,6 +53,9 @@ class TargetKind(Kind):
     parent_param = "gatewayIdentifier"
     failed_statuses = frozenset({"FAILED", "UPDATE_UNSUCCESSFUL", "SYNCHRONIZE_UNSUCCESSFUL"})
     pending_statuses = frozenset({"CREATE_PENDING_AUTH", "UPDATE_PENDING_AUTH", "SYNCHRONIZE_PENDING_AUTH"})
+
+    def check(self, desired: Desired, spec: Any, document: dict[str, Any], show: Show) -> list[tuple[Path_, str]]:
+        return publish_problems(spec, document, show)
 
     def comparable(self, body: dict[str, Any]) -> dict[str, Any]:
         body = super().comparable(without_service_headers(body))

@@ -78,15 +78,12 @@ def _check(api: Api, registry: Registry, gateway: Desired, url: str | None, quer
     if not url:
         check.failure = "not found in AWS: apply first"
         return check
-    supported = supported_versions(gateway.body.get("protocolConfiguration"))
     try:
-        headers, auth = inbound(gateway, api.region, timeout)
-        connection = Connection(dialable(url), headers, auth, timeout)
-        listing = list_tools(connection, offered_versions(supported))
-        names = [str(t.get("name")) for t in listing.tools]
+        connection, versions = gateway_connection(api, gateway, url, timeout)
+        names = [str(t.get("name")) for t in list_tools(connection, versions).tools]
         query = query or gateway.verify.get("searchQuery")
         if query and SEARCH_TOOL in names:
-            check.search = _hits(call_tool(connection, offered_versions(supported), SEARCH_TOOL, {"query": query}))
+            check.search = _hits(call_tool(connection, versions, SEARCH_TOOL, {"query": query}))
     except ReconcilerError as error:
         check.failure = failure_line(error)
         return check
@@ -95,6 +92,19 @@ def _check(api: Api, registry: Registry, gateway: Desired, url: str | None, quer
     declared = {t.name for t in targets}
     check.undeclared = sorted(n for n in names if SEPARATOR in n and n.split(SEPARATOR, 1)[0] not in declared)
     return check
+
+
+def gateway_connection(api: Api, gateway: Desired, url: str, timeout: float = 15.0) -> tuple[Connection, list[str]]:
+    """An MCP connection to a gateway's URL, authenticated as its authorizer requires, and the versions to offer."""
+    headers, auth = inbound(gateway, api.region, timeout)
+    supported = supported_versions(gateway.body.get("protocolConfiguration"))
+    return Connection(dialable(url), headers, auth, timeout), offered_versions(supported)
+
+
+def gateway_tools(api: Api, gateway: Desired, url: str, timeout: float = 15.0) -> list[dict[str, Any]]:
+    """Every tool the gateway lists, as an agent sees it (`TARGET___TOOL` names)."""
+    connection, versions = gateway_connection(api, gateway, url, timeout)
+    return list(list_tools(connection, versions).tools)
 
 
 def _compare(target: Desired, names: list[str]) -> TargetTools:

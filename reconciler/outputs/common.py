@@ -33,6 +33,13 @@ def force_lines(plan: Plan) -> list[str]:
     return ["", "Apply will refuse this plan without --force:", *(f"  - {message}" for message in plan.refusals)]
 
 
+def status_lines(plan: Plan) -> list[str]:
+    """Live statuses reviewers watch, e.g. whether each catalog record is approved."""
+    if not plan.statuses:
+        return []
+    return ["", "Status:", *(f"  {address}: {status}" for address, status in plan.statuses.items())]
+
+
 def value(raw: Any, sensitive: bool) -> str:
     shown = display(raw, sensitive)
     if shown is None:

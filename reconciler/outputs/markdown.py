@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from reconciler.outputs.common import change_block, force_lines, headline, no_changes_line, summary_line
+from reconciler.outputs.common import change_block, force_lines, headline, no_changes_line, status_lines, summary_line
 from reconciler.plan import ACTIONS, Plan
 
 
 def render_markdown(plan: Plan) -> str:
     title = f"### agentcore-reconciler plan: `{plan.registry}` ({plan.region})"
     if plan.empty:
-        return f"{title}\n\n{no_changes_line(plan)}\n"
+        return "\n".join([title, "", no_changes_line(plan), *status_lines(plan)]) + "\n"
     summary = plan.summary()
     lines = [
         title,
@@ -31,4 +31,5 @@ def render_markdown(plan: Plan) -> str:
         ]
     lines.append(f"**{summary_line(plan)}**")
     lines += force_lines(plan)
+    lines += status_lines(plan)
     return "\n".join(lines) + "\n"

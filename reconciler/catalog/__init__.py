@@ -1,0 +1,1 @@
+"""Discovery across gateways: records of published MCP targets in AWS Agent Registry (publish), and searching them."""

@@ -1,0 +1,109 @@
+"""The content of each published target's record: what its gateway lists for it, as agents see it.
+
+A record holds the MCP registry's server.json (name `agentcore.GATEWAY/TARGET`,
+the target's description, a `streamable-http` remote at the gateway's URL) and
+the tools the gateway lists for the target after synchronization
+(`TARGET___TOOL` names, descriptions, input schemas). `recordVersion` is a
+digest of that content, so it changes exactly when the content does.
+
+At plan time the content comes from the live gateway (its URL, its listing
+now); a record whose target or gateway changes in the same run is known only
+after apply synchronized them, and apply fills it then. A listing that fails
+(gateway unreachable, no inbound credentials) leaves the content unknown, with
+one warning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Callable
+
+from reconciler.aws import Api
+from reconciler.desired import Desired, Registry
+from reconciler.errors import ReconcilerError
+from reconciler.kinds import GATEWAY, KINDS, RECORD
+from reconciler.kinds.base import UNKNOWN, Ref
+from reconciler.live import LiveState
+
+Progress = Callable[[str], None]
+VERSION_LENGTH = 16
+
+
+def record_content(gateway: str, target: Desired, url: str, tools: list[dict[str, Any]], description: str) -> dict[str, Any]:
+    """The record's descriptors and version for a target whose gateway lists `tools` at `url`."""
+    from reconciler.mcp.checks import SEPARATOR  # the MCP SDK is imported only when a record is made
+
+    prefix = f"{target.name}{SEPARATOR}"
+    listed = sorted(({"name": t["name"], "description": t.get("description") or "", "inputSchema": t.get("inputSchema") or {}}
+                     for t in tools if str(t.get("name", "")).startswith(prefix)), key=lambda t: t["name"])
+    tools_json = _canonical({"tools": listed})
+    version = hashlib.sha256(_canonical([url, description, listed]).encode()).hexdigest()[:VERSION_LENGTH]
+    server = {"name": f"agentcore.{gateway}/{target.name}", "description": description, "version": version,
+              "remotes": [{"type": "streamable-http", "url": url}]}
+    return {"descriptors": {"mcp": {"server": {"inlineContent": _canonical(server)}, "tools": {"inlineContent": tools_json}}},
+            "recordVersion": version}
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class Publisher:
+    """Fills records from the gateways' listings; one listing per gateway per phase (plan, or after a sync)."""
+
+    def __init__(self, api: Api, registry: Registry, progress: Progress, timeout: float = 15.0):
+        self.api = api
+        self.registry = registry
+        self.progress = progress
+        self.timeout = timeout
+        self.listings: dict[str, list[dict[str, Any]] | None] = {}
+
+    def fill(self, live: LiveState) -> None:
+        """Plan time: each record whose gateway and target are live gets its content from the gateway now."""
+        for record in self.registry.of_kind(RECORD):
+            gateway = live.resources.get(record.extras["gateway"])
+            if gateway is None or record.extras["target"] not in live.resources or "gatewayUrl" not in gateway.outputs:
+                continue
+            content = self._content(record, gateway.outputs["gatewayUrl"])
+            if content is not None:
+                record.body.update(content)
+
+    def content(self, record: Desired, refs: dict[str, Ref]) -> dict[str, Any]:
+        """Apply time: the record's body from what its gateway lists now (after this run's synchronization)."""
+        gateway_ref = refs.get(record.extras["gateway"])
+        if gateway_ref is None:
+            raise ReconcilerError(f"{record.address}: its gateway {record.extras['gateway']} does not exist")
+        url = KINDS[GATEWAY].describe(self.api, gateway_ref).get("gatewayUrl", "")
+        content = self._content(record, url)
+        if content is None:
+            raise ReconcilerError(f"{record.address}: the tools of {record.extras['target']} could not be listed through its gateway")
+        return {**record.body, **content}
+
+    def forget_listings(self) -> None:
+        """After a synchronization the gateways list other tools: list them again."""
+        self.listings.clear()
+
+    def _content(self, record: Desired, url: str) -> dict[str, Any] | None:
+        gateway = self.registry.resources[record.extras["gateway"]]
+        tools = self._listing(gateway, url)
+        if tools is None:
+            return None
+        target = self.registry.resources[record.extras["target"]]
+        return record_content(gateway.name, target, url, tools, record.body["description"])
+
+    def _listing(self, gateway: Desired, url: str) -> list[dict[str, Any]] | None:
+        from reconciler.mcp.verify import gateway_tools  # the MCP SDK: only when records are published
+
+        if gateway.address not in self.listings:
+            try:
+                self.listings[gateway.address] = gateway_tools(self.api, gateway, url, self.timeout)
+            except ReconcilerError as error:
+                self.progress(f"Warning: {gateway.address}: cannot list its tools for the catalog records ({error}); "
+                              "their content is known after apply")
+                self.listings[gateway.address] = None
+        return self.listings[gateway.address]
+
+
+def unknown(body: dict[str, Any]) -> bool:
+    return any(value is UNKNOWN for value in body.values())
