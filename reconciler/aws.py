@@ -26,7 +26,6 @@ import time
 import uuid
 from typing import Any, Callable
 
-import boto3
 import botocore.exceptions
 from botocore.config import Config
 from botocore.retries.standard import RetryEventAdapter, ThrottlingErrorDetector
@@ -194,6 +193,8 @@ def call_client(client: Any, operation: str, **params: Any) -> dict[str, Any]:
 
 def _make_client(region: str | None) -> Any:
     """A client honouring the standard chain: profiles, AWS_REGION, AWS_ENDPOINT_URL(_BEDROCK_AGENTCORE_CONTROL)."""
+    import boto3  # its import costs a tenth of a second; commands that call no AWS API (validate) skip it
+
     session = boto3.session.Session(region_name=region) if region else boto3.session.Session()
     if not session.region_name:
         raise AwsError("no AWS region: set `region:` in the registry or AWS_REGION", code="NoRegion")

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from deepdiff import DeepDiff
 
 from reconciler.config.loader import Path_
 
@@ -41,7 +40,9 @@ def equal(a: Any, b: Any) -> bool:
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(equal(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
-        return not DeepDiff(a, b, ignore_order=True, report_repetition=True)
+        from deepdiff import DeepDiff  # a fifth of a second to import (numpy): only when lists are compared
+
+        return a == b or not DeepDiff(a, b, ignore_order=True, report_repetition=True)
     return type(a) is type(b) and a == b
 
 

@@ -19,7 +19,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 
-import boto3
 
 from reconciler.aws import call_client
 from reconciler.errors import AwsError, ReconcilerError
@@ -55,6 +54,8 @@ class S3Lock:
     def __init__(self, bucket: str, key: str, region: str | None, client: Any = None):
         self.bucket = bucket
         self.key = key
+        import boto3  # only a run that takes the lock needs it
+
         self.client = client or boto3.client("s3", region_name=region)
 
     @property
