@@ -8,13 +8,12 @@ check and returns a `Registry`.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable, Iterable, Iterator
 
 from reconciler.aws_model import structures
-from reconciler.config.loader import Document, Path_, Problem, load
+from reconciler.config.loader import Document, Path_, Problem, SourceMap, load
 from reconciler.config.validate import dotted, schema_problems, shown
 from reconciler.errors import ConfigError, Location, ReconcilerError
 from reconciler.kinds import GATEWAY, KINDS, TARGET, children_of, references, roots
@@ -174,15 +173,25 @@ def child_sections(kind: Kind) -> frozenset[str]:
     return frozenset(c.section for c in children_of(kind.key, declared_only=True))
 
 
+@dataclass
+class _Context:
+    """A declaration's view of the files for its kind's checks (see kinds.base.Context)."""
+
+    source: SourceMap
+    base: Path_
+
+    def show(self, value: Any, path: Path_) -> str:
+        return shown(value, self.base + path, self.source)
+
+    def secrets_under(self, document_path: Path_) -> set[Path_]:
+        return self.source.secrets_under(document_path)
+
+
 class _RegistryBuilder:
     def __init__(self, document: Document):
         self.doc = document
         self.data = document.data
         self.problems: list[Problem] = []
-
-    def _shown(self, base: Path_, value: Any, path: Path_) -> str:
-        """A value for a message: never one that came from `${env:}`."""
-        return shown(value, base + path, self.doc.source)
 
     def problem(self, path: Path_, message: str) -> None:
         self.problems.append((self.doc.source.locate(path), f"{dotted(path)}: {message}"))
@@ -194,8 +203,8 @@ class _RegistryBuilder:
         resources: dict[str, Desired] = {}
         for declaration in declarations(self.data):
             desired = self._desired(declaration)
-            show = functools.partial(self._shown, declaration.path)
-            for path, message in declaration.kind.check(desired, declaration.spec, self.data, show):
+            context = _Context(self.doc.source, declaration.path)
+            for path, message in declaration.kind.check(desired, declaration.spec, self.data, context):
                 self.problem(declaration.path + path, message)
             resources[desired.address] = desired
         for desired in resources.values():
@@ -225,7 +234,7 @@ class _RegistryBuilder:
         if name_problem:
             self.problem(path, name_problem)
         prefix = kind.body_prefix
-        secret = {prefix + p[len(path):] for p in self.doc.source.from_env if p[: len(path)] == path}
+        secret = {prefix + p for p in self.doc.source.secrets_under(path)}
         extras = {k: spec[k] for k in kind.reconciler_only if isinstance(spec, dict) and k in spec}
         return Desired(
             kind=kind.key,

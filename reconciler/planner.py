@@ -157,7 +157,8 @@ class Planner:
 
     def _is_secret(self, desired: Desired, path: Path_) -> bool:
         secret = desired.secret_paths | KINDS[desired.kind].secret_members
-        return any(path[: len(s)] == s for s in secret)
+        # A field is secret when it lies inside a secret value, or holds one (a list with a `${env:}` item).
+        return any(path[: len(s)] == s or s[: len(path)] == path for s in secret)
 
     def _not_ours(self, desired: Desired, live: Live) -> None:
         where = f"{desired.location}: " if desired.location else ""

@@ -17,7 +17,7 @@ import copy
 from abc import ABC
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from botocore import xform_name
 from botocore.model import Shape
@@ -45,7 +45,16 @@ class _Unknown:
 
 
 UNKNOWN: Any = _Unknown()
-Show = Callable[[Any, Path_], str]  # request members the reconciler fills in itself
+
+
+class Context(Protocol):
+    """What a kind's own checks may ask of the files."""
+
+    def show(self, value: Any, path: Path_) -> str:
+        """The value at `path` (below the declaration) for a message: masked when it came from `${env:}`."""
+
+    def secrets_under(self, document_path: Path_) -> set[Path_]:
+        """Paths, relative to a place in the document, of the values there that came from `${env:}`."""  # request members the reconciler fills in itself
 
 
 @dataclass(frozen=True)
@@ -253,10 +262,10 @@ class Kind(ABC):
         skip = self.reconciler_only | children | {"lifecycle"}
         return {k: copy.deepcopy(v) for k, v in spec.items() if k not in skip}
 
-    def check(self, desired: Desired, spec: Any, document: dict[str, Any], show: Show) -> list[tuple[Path_, str]]:
+    def check(self, desired: Desired, spec: Any, document: dict[str, Any], context: Context) -> list[tuple[Path_, str]]:
         """Hook: the kind's own rules beyond the schema, as (path below the declaration, message).
 
-        Messages show declared values only through `show(value, path below the declaration)`: it masks `${env:}` ones.
+        Messages show declared values only through `context.show`: it masks `${env:}` ones.
         """
         return []
 

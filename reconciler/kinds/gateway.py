@@ -6,7 +6,7 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from reconciler.config.loader import Path_
-from reconciler.kinds.base import Kind, Ref, Show
+from reconciler.kinds.base import Context, Kind, Ref
 from reconciler.kinds.publish import PUBLISH, publish_problems
 from reconciler.quotas import TARGETS_PER_GATEWAY
 
@@ -35,10 +35,11 @@ class GatewayKind(Kind):
         """ListGateways returns no ARNs; they differ only in the trailing gateway id."""
         return f"{sibling.rsplit('/', 1)[0]}/{ref.ident}"
 
-    def check(self, desired: Desired, spec: Any, document: dict[str, Any], show: Show) -> list[tuple[Path_, str]]:
-        return self._authorizer(desired, spec, document, show) + self._target_quota(spec, document) + publish_problems(spec, document, show)
+    def check(self, desired: Desired, spec: Any, document: dict[str, Any], context: Context) -> list[tuple[Path_, str]]:
+        return (self._authorizer(desired, spec, document, context) + self._target_quota(spec, document)
+                + publish_problems(spec, document, context))
 
-    def _authorizer(self, desired: Desired, spec: dict[str, Any], document: dict[str, Any], show: Show) -> list[tuple[Path_, str]]:
+    def _authorizer(self, desired: Desired, spec: dict[str, Any], document: dict[str, Any], context: Context) -> list[tuple[Path_, str]]:
         """`authorizer: NAME` takes a reusable top-level authorizer; CUSTOM_JWT needs its configuration."""
         reference = spec.get("authorizer")
         if reference is not None:
@@ -47,8 +48,9 @@ class GatewayKind(Kind):
             authorizer = document.get("authorizers", {}).get(reference)
             if authorizer is None:
                 known = ", ".join(document.get("authorizers", {})) or "none defined"
-                return [(("authorizer",), f"unknown authorizer {show(reference, ('authorizer',))} (known: {known})")]
+                return [(("authorizer",), f"unknown authorizer {context.show(reference, ('authorizer',))} (known: {known})")]
             desired.body.update(copy.deepcopy(authorizer))
+            desired.secret_paths |= context.secrets_under(("authorizers", reference))  # its secrets stay secret here
         elif "authorizerType" not in spec:
             return [((), "missing required member 'authorizerType' (or `authorizer:` naming one)")]
         if desired.body.get("authorizerType") == "CUSTOM_JWT" and "authorizerConfiguration" not in desired.body:

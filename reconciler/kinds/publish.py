@@ -16,10 +16,10 @@ def published_in(own: Any, gateway: Any) -> str | None:
     return chosen.get("registry") if isinstance(chosen, dict) else None
 
 
-def publish_problems(spec: Any, document: dict[str, Any], show: Any) -> list[tuple[Path_, str]]:
+def publish_problems(spec: Any, document: dict[str, Any], context: Any) -> list[tuple[Path_, str]]:
     """A `publish:` must name an agent registry of this registry's files."""
     publish = spec.get(PUBLISH) if isinstance(spec, dict) else None
     if not isinstance(publish, dict) or publish.get("registry") in (document.get(REGISTRIES) or {}):
         return []
     known = ", ".join(document.get(REGISTRIES) or {}) or "none declared under agentRegistries"
-    return [((PUBLISH, "registry"), f"unknown agent registry {show(publish.get('registry'), (PUBLISH, 'registry'))} (known: {known})")]
+    return [((PUBLISH, "registry"), f"unknown agent registry {context.show(publish.get('registry'), (PUBLISH, 'registry'))} (known: {known})")]

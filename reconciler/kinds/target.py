@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.aws import Api
 from reconciler.config.loader import Path_
-from reconciler.kinds.base import Kind, Ref, Show
+from reconciler.kinds.base import Context, Kind, Ref
 from reconciler.kinds.publish import PUBLISH, publish_problems
 from reconciler.quotas import TARGET_WRITES_PER_GATEWAY
 
@@ -54,8 +54,8 @@ class TargetKind(Kind):
     failed_statuses = frozenset({"FAILED", "UPDATE_UNSUCCESSFUL", "SYNCHRONIZE_UNSUCCESSFUL"})
     pending_statuses = frozenset({"CREATE_PENDING_AUTH", "UPDATE_PENDING_AUTH", "SYNCHRONIZE_PENDING_AUTH"})
 
-    def check(self, desired: Desired, spec: Any, document: dict[str, Any], show: Show) -> list[tuple[Path_, str]]:
-        return publish_problems(spec, document, show)
+    def check(self, desired: Desired, spec: Any, document: dict[str, Any], context: Context) -> list[tuple[Path_, str]]:
+        return publish_problems(spec, document, context)
 
     def comparable(self, body: dict[str, Any]) -> dict[str, Any]:
         body = super().comparable(without_service_headers(body))
