@@ -21,6 +21,7 @@ test its retry handler applies, so both agree on what a throttle is.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 import uuid
@@ -30,7 +31,7 @@ import botocore.exceptions
 from botocore.config import Config
 from botocore.retries.standard import RetryEventAdapter, ThrottlingErrorDetector
 
-from reconciler.aws_model import SERVICE
+from reconciler.aws_model import SERVICE, input_shape
 from reconciler.errors import AwsError
 from reconciler.quotas import READS_PER_SECOND, WRITES_PER_SECOND
 
@@ -162,7 +163,14 @@ class Api:
         return call_client(self.client, operation, **params)
 
     def list_all(self, operation: str, items_key: str, **params: Any) -> list[dict[str, Any]]:
-        """Every item of a paginated List call, always following nextToken."""
+        """Every item of a paginated List call, always following nextToken, in the largest pages the API allows.
+
+        Pages cost quota, not items: asking for the model's maximum `maxResults` (1000 targets where the
+        default page holds 10) cuts a large registry's List calls a hundredfold.
+        """
+        page_size = largest_page(self.client.meta.method_to_api_mapping[operation])
+        if page_size and "maxResults" not in params:
+            params["maxResults"] = page_size
         items: list[dict[str, Any]] = []
         token = None
         while True:
@@ -171,6 +179,13 @@ class Api:
             token = page.get("nextToken")
             if not token:
                 return items
+
+
+@functools.lru_cache(maxsize=None)
+def largest_page(operation: str) -> int | None:
+    """The largest `maxResults` the service model allows for a List operation (None: it takes none)."""
+    member = input_shape(operation).members.get("maxResults")
+    return member.metadata.get("max") if member is not None else None
 
 
 def call_client(client: Any, operation: str, **params: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from reconciler.aws import AimdRate, Api, Pacer
+from reconciler.aws import AimdRate, Api, Pacer, largest_page
 from reconciler.emulator.faults import install_faults, reset
 from reconciler.emulator.quotas import QUOTAS_VARIABLE, stats
 from reconciler.errors import AwsError
@@ -168,10 +168,20 @@ def test_list_all_follows_next_token(api: Api, client) -> None:  # type: ignore[
     for i in range(25):
         client.create_gateway(name=f"g{i}", roleArn="arn:aws:iam::123456789012:role/r", authorizerType="NONE")
     api.calls.clear()
-    items = api.list_all("list_gateways", "items")
+    items = api.list_all("list_gateways", "items", maxResults=10)
     assert len(items) == 25
     assert api.calls == {"ListGateways": 3}
     assert api.throttled == {}
+
+
+def test_list_all_asks_for_the_largest_page_the_model_allows(api: Api, client) -> None:  # type: ignore[no-untyped-def]
+    for i in range(25):  # more than the default page of 10
+        client.create_gateway(name=f"g{i}", roleArn="arn:aws:iam::123456789012:role/r", authorizerType="NONE")
+    api.calls.clear()
+    assert len(api.list_all("list_gateways", "items")) == 25
+    assert api.calls == {"ListGateways": 1}
+    assert largest_page("ListGateways") == 1000 and largest_page("ListOauth2CredentialProviders") == 20
+    assert largest_page("GetGateway") is None
 
 
 def test_client_errors_become_one_aws_error(api: Api) -> None:
