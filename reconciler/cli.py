@@ -16,7 +16,7 @@ from reconciler.aws import Api
 from reconciler.config.loader import OfflineEnviron
 from reconciler.config.schema import registry_schema
 from reconciler.desired import Registry, load_registry
-from reconciler.kinds import API_KEY, GATEWAY, OAUTH2, POLICY_ENGINE, TARGET
+from reconciler.kinds import AGENT_REGISTRY, API_KEY, GATEWAY, OAUTH2, POLICY_ENGINE, TARGET
 from reconciler.kinds.target import mcp_server
 from reconciler.drift import drift_report
 from reconciler.errors import ReconcilerError, UserAbort
@@ -346,6 +346,54 @@ def import_(gateways: tuple[str, ...], providers: tuple[str, ...], engines: tupl
         _progress(f"Wrote {out}. Review it, then `reconcile plan --adopt -f {out}`.")
     else:
         click.echo(imported.yaml(), nl=False)
+
+
+@cli.group()
+def catalog() -> None:
+    """Discovery: search the organisation's AWS Agent Registry, where apply publishes the MCP targets."""
+
+
+def _catalog_registries(paths: tuple[str, ...], names: tuple[str, ...]) -> tuple[list[str], str | None]:
+    """Registry ids to search: those named, else every agent registry the files declare; and the region."""
+    from reconciler.catalog.search import registry_ids
+
+    if names and not paths:
+        return registry_ids(names), None
+    registry = load_registry(_paths(paths))
+    declared = tuple(names) or tuple(d.name for d in registry.of_kind(AGENT_REGISTRY))
+    if not declared:
+        raise UserAbort("the registry declares no agentRegistries: name one with --registry")
+    return registry_ids(declared, registry.region), registry.region
+
+
+@catalog.command(name="search")
+@click.argument("query")
+@files_option
+@click.option("--registry", "names", multiple=True, metavar="NAME", help="Search this agent registry (repeatable; default: those the files declare).")
+@click.option("--limit", type=int, default=10, show_default=True, help="Records to show (the API's maxResults range).")
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True)
+@handled
+def catalog_search(query: str, paths: tuple[str, ...], names: tuple[str, ...], limit: int, fmt: str) -> None:
+    """Find a tool, whichever gateway serves it: per hit the matching tools, the gateway URL and the record's status."""
+    from reconciler.catalog.search import search
+    from reconciler.outputs.catalog import SEARCH_RENDERERS
+
+    ids, region = _catalog_registries(paths, names)
+    click.echo(SEARCH_RENDERERS[fmt](search(ids, query, limit, region)), nl=False)
+
+
+@catalog.command(name="serve")
+@files_option
+@click.option("--registry", "names", multiple=True, metavar="NAME", help="Serve this agent registry (repeatable; default: those the files declare).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8790, show_default=True)
+@handled
+def catalog_serve(paths: tuple[str, ...], names: tuple[str, ...], host: str, port: int) -> None:
+    """An MCP server with one tool, find_tools(query), so an agent can find which gateway to connect to."""
+    from reconciler.catalog.serve import serve
+
+    ids, region = _catalog_registries(paths, names)
+    serve(ids, host, port, region)
 
 
 @cli.command(name="force-unlock")

@@ -78,6 +78,11 @@ def test_apply_publishes_sync_refreshes_and_unpublishing_deletes(api: Any, clien
     assert refreshed["recordVersion"] != published["recordVersion"] and refreshed["status"] == "APPROVED"
     assert record(client, "tools.billing")["updatedAt"] == billing_before["updatedAt"]  # only the synchronized one
 
+    found = reconcile("catalog", "search", "cancel shipped")  # words of the new tool's description
+    assert found.exit_code == 0, found.output
+    assert "tools.orders [APPROVED]" in found.stdout and f"gateway: {gateway['gatewayUrl']}" in found.stdout
+    assert "tool orders___cancel_order: Cancel an order that has not shipped." in found.stdout
+
     (tmp_path / "gateways.yaml").write_text(registry_text(orders.https(), billing.https(), "        publish: false\n"))
     unpublish = reconcile("plan")
     assert "agent-registry/tools-catalog/record/tools.billing will be destroyed" in unpublish.stdout
