@@ -37,6 +37,7 @@ class DriftReport:
     region: str
     drifted: list[Drifted]
     unmanaged: list[str]  # addresses of top-level resources without any registry's tag
+    statuses: dict[str, str] = field(default_factory=dict)  # live statuses reviewers watch (records' approval)
 
     @property
     def has_drift(self) -> bool:
@@ -47,4 +48,4 @@ def drift_report(plan: Plan, live: dict[str, Live]) -> DriftReport:
     status = {CREATE: MISSING, DELETE: EXTRA}
     drifted = [Drifted(c.address, status.get(c.action, CHANGED), c.fields if c.action not in status else []) for c in plan.changes]
     unmanaged = sorted(a for a, r in live.items() if r.ref.parent is None and r.owner is None)
-    return DriftReport(plan.registry, plan.region, drifted, unmanaged)
+    return DriftReport(plan.registry, plan.region, drifted, unmanaged, dict(plan.statuses))

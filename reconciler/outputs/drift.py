@@ -37,8 +37,12 @@ def _unmanaged_lines(report: DriftReport) -> list[str]:
     return [f"Not owned by any registry ({len(report.unmanaged)}):", *(f"  {a}" for a in report.unmanaged)]
 
 
+def _status_lines(report: DriftReport) -> list[str]:
+    return ["Status:", *(f"  {a}: {status}" for a, status in report.statuses.items())] if report.statuses else []
+
+
 def render_drift_text(report: DriftReport) -> str:
-    lines = [_headline(report), *("  " + line for line in _body(report, "    ")), *_unmanaged_lines(report)]
+    lines = [_headline(report), *("  " + line for line in _body(report, "    ")), *_unmanaged_lines(report), *_status_lines(report)]
     return "\n".join(lines) + "\n"
 
 
@@ -48,6 +52,8 @@ def render_drift_markdown(report: DriftReport) -> str:
         lines += ["```", *_body(report, "  "), "```", ""]
     if report.unmanaged:
         lines += [f"**Not owned by any registry ({len(report.unmanaged)}):** " + ", ".join(f"`{a}`" for a in report.unmanaged), ""]
+    if report.statuses:
+        lines += ["```", *_status_lines(report), "```", ""]
     return "\n".join(lines)
 
 
@@ -68,6 +74,7 @@ def render_drift_json(report: DriftReport) -> str:
             for item in report.drifted
         ],
         "unmanaged": report.unmanaged,
+        "statuses": report.statuses,
     }
     return json.dumps(data, indent=2) + "\n"
 

@@ -65,6 +65,8 @@ def test_apply_publishes_sync_refreshes_and_unpublishing_deletes(api: Any, clien
         again = reconcile("plan", "--detailed-exitcode")
         assert again.exit_code == 0, again.output
         assert f"{CATALOG}/record/tools.orders: APPROVED" in again.stdout
+        drift = reconcile("drift", "--format", "json")
+        assert drift.exit_code == 0 and json.loads(drift.stdout)["statuses"][f"{CATALOG}/record/tools.orders"] == "APPROVED"
 
         billing_before = record(client, "tools.billing")
         ports = orders.port, billing.port
