@@ -31,8 +31,6 @@ from reconciler.errors import AwsError, ReconcilerError
 
 SEARCH_SERVICE = "bedrock-agentcore"  # the data plane: SearchRegistryRecords
 SEARCH_OPERATION = "SearchRegistryRecords"
-SIGV4 = "AWS_IAM"  # registries searched with SigV4; CUSTOM_JWT ones want a bearer token
-SEARCHABLE_STATUSES = frozenset({"READY", "UPDATING"})
 WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")  # snake_case and camelCase identifiers split into words
 # Words every description has: left in, "a tool for refunds" would mark every tool with an "a" or a "for".
 FUNCTION_WORDS = frozenset("a an and are as at be by for from how i in is it of on or the to with".split())
@@ -70,15 +68,9 @@ def limit_range() -> tuple[int, int]:
     return int(bounds["min"]), int(bounds["max"])
 
 
-def registry_ids(names: Sequence[str] = (), region: str | None = None) -> list[str]:
-    """The ids of the registries named (ListRegistries); with no name, every registry a SigV4 search can read."""
-    registries = Api(region=region).list_all("list_registries", "registries")
-    if not names:
-        found = [r["registryId"] for r in registries if r.get("authorizerType") == SIGV4 and r.get("status") in SEARCHABLE_STATUSES]
-        if not found:
-            raise ReconcilerError("no agent registry to search: none is READY with authorizerType AWS_IAM")
-        return found
-    by_name = {r["name"]: r["registryId"] for r in registries}
+def registry_ids(names: Sequence[str], region: str | None = None) -> list[str]:
+    """The ids of the agent registries with these names (ListRegistries), in the same order."""
+    by_name = {r["name"]: r["registryId"] for r in Api(region=region).list_all("list_registries", "registries")}
     unknown = [name for name in names if name not in by_name]
     if unknown:
         raise ReconcilerError(f"no agent registry named {', '.join(unknown)}")
