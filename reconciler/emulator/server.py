@@ -7,6 +7,7 @@ Besides the AWS API, the server answers GET /_emulator/stats with the call count
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from typing import Any, Callable, Iterable, Sequence
@@ -67,6 +68,8 @@ def serve(
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 
+    # Errors only: a line per request fills the pipe of a harness that reads the first line and stops reading.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     app = with_stats(DomainDispatcherApplication(create_backend_app))
     server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -357,6 +358,7 @@ def serve_emulator() -> Iterator[Callable[..., str]]:
         assert process.stdout is not None
         first = process.stdout.readline()
         assert "listening" in first, first
+        threading.Thread(target=process.stdout.read, daemon=True).start()  # keep its pipe from filling up
         return f"http://127.0.0.1:{port}"
 
     yield start
