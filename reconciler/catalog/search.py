@@ -14,7 +14,6 @@ first hit, then every second one, and so on.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -26,6 +25,7 @@ import botocore.exceptions
 import botocore.session
 from botocore.config import Config
 
+from reconciler.kinds.record import inline_document
 from reconciler.aws import MAX_ATTEMPTS, Api, call_client
 from reconciler.errors import AwsError, ReconcilerError
 
@@ -108,9 +108,9 @@ def _words(text: str) -> list[str]:
 
 def _hit(record: dict[str, Any], words: set[str]) -> Hit:
     mcp = (record.get("descriptors") or {}).get("mcp") or {}
-    remotes = _inline(mcp.get("server")).get("remotes")
+    remotes = inline_document(mcp.get("server")).get("remotes")
     url = remotes[0].get("url") if isinstance(remotes, list) and remotes and isinstance(remotes[0], dict) else None
-    tools = _inline(mcp.get("tools")).get("tools")
+    tools = inline_document(mcp.get("tools")).get("tools")
     matched = [
         MatchedTool(str(tool["name"]), str(tool.get("description") or ""))
         for tool in (tools if isinstance(tools, list) else [])
@@ -118,15 +118,6 @@ def _hit(record: dict[str, Any], words: set[str]) -> Hit:
     ]
     return Hit(record["name"], record["registryArn"].rsplit("/", 1)[-1], record.get("status", ""),
                record.get("version", ""), record.get("description", ""), url, matched)
-
-
-def _inline(block: Any) -> dict[str, Any]:
-    """A descriptor's inline JSON document; {} when absent or not a JSON object (a record someone else wrote)."""
-    try:
-        document = json.loads((block or {}).get("inlineContent") or "{}")
-    except ValueError:
-        return {}
-    return document if isinstance(document, dict) else {}
 
 
 def _search_client(region: str | None) -> Any:

@@ -62,9 +62,9 @@ class RecordKind(Kind):
                                    "recordVersion": body.get("recordVersion")}
         if isinstance(descriptors, dict):
             mcp = descriptors.get("mcp") or {}
-            server = _parsed(mcp.get("server"))
+            server = inline_document(mcp.get("server"))
             summary["url"] = next((r.get("url") for r in server.get("remotes") or []), None)
-            summary["tools"] = {t.get("name"): t.get("description", "") for t in _parsed(mcp.get("tools")).get("tools", [])}
+            summary["tools"] = {t.get("name"): t.get("description", "") for t in inline_document(mcp.get("tools")).get("tools", [])}
         else:
             summary["url"] = summary["tools"] = descriptors  # unknown until apply (or absent)
         return prune(summary)
@@ -84,7 +84,8 @@ def describe(target: Any) -> str:
     return text[:100]  # server.json's description limit
 
 
-def _parsed(block: Any) -> dict[str, Any]:
+def inline_document(block: Any) -> dict[str, Any]:
+    """A descriptor's inline JSON document; {} when absent or not a JSON object (a record someone else wrote)."""
     try:
         value = json.loads((block or {}).get("inlineContent") or "{}")
     except ValueError:
