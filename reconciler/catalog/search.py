@@ -25,9 +25,9 @@ import botocore.exceptions
 import botocore.session
 from botocore.config import Config
 
-from reconciler.kinds.record import inline_document
 from reconciler.aws import MAX_ATTEMPTS, Api, call_client
 from reconciler.errors import AwsError, ReconcilerError
+from reconciler.kinds.record import inline_document
 
 SEARCH_SERVICE = "bedrock-agentcore"  # the data plane: SearchRegistryRecords
 SEARCH_OPERATION = "SearchRegistryRecords"
