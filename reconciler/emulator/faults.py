@@ -130,13 +130,12 @@ class Rule:
     matched: int = 0  # matching calls seen
     fired: int = 0  # faults injected
 
-    def applies(self, operation: str, names: Sequence[str] = ()) -> bool:
+    def covers(self, operation: str) -> bool:
         own = KINDS[self.kind][0]
-        return (
-            (own == ALL or operation in own)
-            and any(fnmatchcase(operation, pattern) for pattern in self.operations)
-            and (self.name == "*" or any(fnmatchcase(name, self.name) for name in names))
-        )
+        return (own == ALL or operation in own) and any(fnmatchcase(operation, pattern) for pattern in self.operations)
+
+    def applies(self, operation: str, names: Sequence[str] = ()) -> bool:
+        return self.covers(operation) and (self.name == "*" or any(fnmatchcase(name, self.name) for name in names))
 
     def fires(self, rng: random.Random) -> bool:
         """Count a matching call; whether the fault happens to it (every Nth, with probability P, up to a limit)."""
@@ -421,8 +420,9 @@ class Injector:
 
     def _follow(self, response: Any, operation: str, answer: Answer) -> None:
         """Resource faults: how the resources this write answered with will end."""
-        for resource in written(response.backend, answer):
-            for rule in self._rules(*FATES, "slow"):
+        rules = [rule for rule in self._rules(*FATES, "slow") if rule.covers(operation)]
+        for resource in written(response.backend, answer) if rules else ():
+            for rule in rules:
                 if self._first(operation, [rule], names(resource)) is None:
                     continue
                 STATS.record(operation, rule.kind)
