@@ -1,0 +1,641 @@
+"""Resilience harness (issue 9): faults, `kill -9`, secrets and ownership, through the `reconcile` CLI as a process
+against `reconcile emulator` started with fault rules. tests/test_resilience.py runs each check at CI counts; this
+harness runs the same checks at larger counts and prints their figures.
+
+    python benchmarks/resilience.py                                  # 40 targets, 30 crash points
+    python benchmarks/resilience.py --targets 12 --crash-points 8    # the counts CI runs
+
+The checks:
+
+    faults     apply under throttling of every third call, 500s and 503s at a rate, lost answers to Create*
+               (the write happens, the answer is lost), IAM propagation refusals and busy conflicts: apply ends
+               exit 0 (at most one re-run), the next plan is empty, each declared resource exists exactly once
+    crashes    `kill -9` of apply after its Nth progress line plus a seeded delay, at points spread over a whole
+               apply; after each, the documented recovery (`force-unlock` of the lock a dead run leaves, then
+               apply) converges with no duplicate and an empty plan
+    secrets    `${env:}` secrets (an OAuth2 clientSecret and an apiKey, used for real by MCP servers) never appear
+               in any output of validate, plan (every format, --out, --checksum), apply (saved plan, rotation),
+               drift, import, sync, probe and verify, nor in any file written (the observed-state cache included),
+               nor in the errors of a file whose type errors hold secrets inside lists and maps
+    ownership  another registry's resources and hand-made ones are never written by plan/apply/drift/sync of this
+               registry (their Get descriptions and tags are unchanged), and declaring one of their names refuses
+
+Every run's stdout and stderr is checked for a Python traceback. Exit 1 when any check fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import gzip
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any, Callable, Iterator, Sequence
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import boto3  # noqa: E402
+from botocore.config import Config  # noqa: E402
+
+from benchmarks.harness import Emulator, Quotas, Run, run_cli  # noqa: E402
+from tests.helpers import ROLE, lambda_targets  # noqa: E402
+from tests.mcp_servers import RequireApiKey, RequireBearer, healthy, mcp_app, oauth_server, serving  # noqa: E402
+
+REGION = "us-east-1"
+DEADLINE = 240.0  # seconds any one CLI run may take
+READY_DELAY = 0.2  # seconds the emulator's resources stay CREATING/UPDATING
+POLL = ("--poll-interval", "0.1")
+# Declared in every registry: the account's quotas raised, so runs are not paced at 10 reads/s (the emulator then
+# enforces the same rates and the service's 5 target writes in flight per gateway).
+RATE = 1000.0
+CLIENT_ID = "resilience-client"
+PATIENT = Config(retries={"mode": "standard", "max_attempts": 10})  # the checks' own reads, through the faults
+
+
+# --- secrets ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Secrets:
+    """Distinctive values for the registry's `${env:}` secrets."""
+
+    client_secret: str = "rz-oauth-client-secret-7f3c91d2e8"
+    api_key: str = "rz-vendor-api-key-4b60aa15c3"
+
+    def environment(self) -> dict[str, str]:
+        return {"RESILIENCE_CLIENT_SECRET": self.client_secret, "RESILIENCE_API_KEY": self.api_key}
+
+    def rotated(self) -> Secrets:
+        return Secrets(self.client_secret + "-rotated-91", self.api_key + "-rotated-92")
+
+    def found_in(self, text: str) -> list[str]:
+        """Which secrets `text` holds, as they are or base64-encoded (as an HTTP Basic header carries one)."""
+        found = []
+        for label, value in (("clientSecret", self.client_secret), ("apiKey", self.api_key)):
+            forms = (value, base64.b64encode(value.encode()).decode(), base64.b64encode(f"{CLIENT_ID}:{value}".encode()).decode())
+            if any(form in text for form in forms):
+                found.append(label)
+        return found
+
+
+# --- registries -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Layout:
+    """One registry of the checks, with names of its own (checks share an emulator): a gateway with `targets` Lambda
+    targets, a rate limit and a rule, an OAuth2 and an API-key credential provider; optionally two MCP-server targets
+    that use the providers for real, and an S3 lock. A name given explicitly replaces the derived one."""
+
+    name: str
+    targets: int
+    lock_bucket: str | None = None
+    mcp: tuple[str, str] | None = None  # endpoints: (OAuth2-protected server, API-key-protected server)
+    discovery_url: str = "https://idp.example.com/.well-known/openid-configuration"
+    gateway_name: str = ""
+    oauth2_name: str = ""
+    api_key_name: str = ""
+
+    @property
+    def gateway(self) -> str:
+        return self.gateway_name or f"{self.name}-gw"
+
+    @property
+    def oauth2(self) -> str:
+        return self.oauth2_name or f"{self.name}-m2m"
+
+    @property
+    def api_key(self) -> str:
+        return self.api_key_name or f"{self.name}-key"
+
+    def yaml(self) -> str:
+        lock = f"lock: {{s3: {{bucket: {self.lock_bucket}}}}}\n" if self.lock_bucket else ""
+        return (
+            f"registry: {self.name}\nregion: {REGION}\nquotas: {{readsPerSecond: {RATE:g}, writesPerSecond: {RATE:g}}}\n{lock}"
+            f"credentialProviders:\n  {self.oauth2}:\n    oauth2:\n      credentialProviderVendor: CustomOauth2\n"
+            f"      oauth2ProviderConfigInput:\n        customOauth2ProviderConfig:\n"
+            f"          oauthDiscovery: {{discoveryUrl: \"{self.discovery_url}\"}}\n"
+            f"          clientId: {CLIENT_ID}\n          clientSecret: ${{env:RESILIENCE_CLIENT_SECRET}}\n"
+            f"  {self.api_key}:\n    apiKey:\n      apiKey: ${{env:RESILIENCE_API_KEY}}\n"
+            f"gateways:\n  {self.gateway}:\n    roleArn: {ROLE}\n    authorizerType: AWS_IAM\n"
+            "    rateLimits:\n      per-tool:\n        dimensionKeys: [toolName]\n"
+            "        entries: [{dimensions: {toolName: \"*\"}, requests: [{rate: 200, period: second}]}]\n"
+            "    rules:\n      10: {description: first, actions: [{routeToTarget: {staticRoute: {targetName: t0}}}]}\n"
+            f"    targets:\n{lambda_targets(self.targets)}{self._mcp_targets()}"
+        )
+
+    def _mcp_targets(self) -> str:
+        if self.mcp is None:
+            return ""
+        oauth = f"{{oauthCredentialProvider: {{provider: {self.oauth2}, scopes: [orders/read]}}}}"
+        key = f"{{apiKeyCredentialProvider: {{provider: {self.api_key}, credentialParameterName: x-api-key, credentialLocation: HEADER}}}}"
+        return "".join(
+            f"      {target}:\n        targetConfiguration: {{mcp: {{mcpServer: {{endpoint: \"{endpoint}\"}}}}}}\n"
+            f"        credentialProviderConfigurations: [{{credentialProviderType: {kind}, credentialProvider: {provider}}}]\n"
+            for target, endpoint, kind, provider in (("orders", self.mcp[0], "OAUTH", oauth), ("weather", self.mcp[1], "API_KEY", key))
+        )
+
+    def addresses(self) -> set[str]:
+        """What must exist exactly once once the registry is applied."""
+        gateway = f"gateway/{self.gateway}"
+        targets = [f"t{i}" for i in range(self.targets)] + (["orders", "weather"] if self.mcp else [])
+        return {gateway, f"{gateway}/rate-limit/per-tool", f"{gateway}/rule/10", f"oauth2-credential-provider/{self.oauth2}",
+                f"api-key-credential-provider/{self.api_key}", *(f"{gateway}/target/{t}" for t in targets)}
+
+    def folder(self, root: Path) -> Path:
+        """The registry written to a folder of its own under `root` (its working directory for the CLI)."""
+        folder = root / self.name
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "gateways.yaml").write_text(self.yaml())
+        return folder
+
+
+# --- the emulator and the CLI -------------------------------------------------------------------------------
+class FaultyEmulator(Emulator):
+    """The harness's emulator server, with fault rules beside its quotas."""
+
+    def __init__(self, faults: Sequence[str] = (), seed: int = 0):
+        super().__init__(Quotas(reads_per_second=RATE, writes_per_second=RATE, latency=0.0, ready_delay=READY_DELAY))
+        self.faults, self.seed = tuple(faults), seed
+
+    def quota_flags(self) -> list[str]:  # the flags the harness's Emulator starts the server with
+        return [*super().quota_flags(), "--fault-seed", str(self.seed), *(flag for rule in self.faults for flag in ("--fault", rule))]
+
+    def counters(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{self.url}/_emulator/stats", timeout=30) as answer:  # noqa: S310 - loopback
+            return json.load(answer)  # type: ignore[no-any-return]
+
+    def faults_injected(self) -> dict[str, int]:
+        """Faults by kind so far (and calls over the rate quotas, refused target writes), from the emulator's counters."""
+        injected: Counter[str] = Counter()
+        for operation in self.counters()["operations"].values():
+            injected.update(operation["faults"])
+            injected.update({"quota-throttled": operation["throttled"], "target-writes-refused": operation["refused"]})
+        return dict(sorted((kind, n) for kind, n in injected.items() if n))
+
+    def client(self, service: str = "bedrock-agentcore-control") -> Any:
+        return boto3.client(service, region_name=REGION, endpoint_url=self.url, aws_access_key_id="resilience",
+                            aws_secret_access_key="resilience", config=PATIENT)
+
+    def log_text(self) -> str:
+        return self._output()
+
+
+def label(run: Run) -> str:
+    return "reconcile " + " ".join(run.command[3:])
+
+
+class Bench:
+    """The CLI runs of one check against one emulator, each recorded (for the traceback and secret checks)."""
+
+    def __init__(self, emulator: FaultyEmulator, root: Path, secrets: Secrets):
+        self.emulator = emulator
+        self.root = root
+        self.cache = root / "cache"
+        # AWS_DEFAULT_REGION for `import`, which reads no registry file: botocore ignores the AWS_REGION the harness sets.
+        self.environment = emulator.environment(self.cache) | secrets.environment() | {
+            "AWS_DEFAULT_REGION": REGION, "RECONCILER_LOOPBACK_HTTP": "1"}
+        self.runs: list[Run] = []
+        self.lock = threading.Lock()
+
+    def cli(self, folder: Path, *arguments: str, env: dict[str, str] | None = None) -> Run:
+        run = run_cli(list(arguments), folder, self.environment | (env or {}), DEADLINE)
+        self._record(run)
+        return run
+
+    def apply(self, folder: Path, *arguments: str, env: dict[str, str] | None = None) -> Run:
+        return self.cli(folder, "apply", "--auto-approve", *POLL, *arguments, env=env)
+
+    def plan_is_empty(self, folder: Path) -> bool:
+        return self.cli(folder, "plan", "--detailed-exitcode").exit_code == 0
+
+    def killed_apply(self, folder: Path, after: int | str, delay: float) -> tuple[Run, bool]:
+        """`reconcile apply` sent SIGKILL `delay` seconds after its stderr's `after`th line (or first line holding the text
+        `after`); (run, whether it was still running then)."""
+        command = [sys.executable, "-m", "reconciler", "apply", "--auto-approve", *POLL]
+        with tempfile.TemporaryFile("w+") as out:
+            started = time.monotonic()
+            process = subprocess.Popen(command, cwd=folder, env=self.environment, stdout=out, stderr=subprocess.PIPE, text=True)
+            deadline = threading.Timer(DEADLINE, process.kill)
+            deadline.start()
+            try:
+                assert process.stderr is not None
+                lines = read_until(process.stderr, after)
+                time.sleep(delay)
+                alive = process.poll() is None
+                process.kill()
+                rest = process.stderr.read()
+                _, status, usage = os.wait4(process.pid, 0)
+                process.returncode = os.waitstatus_to_exitcode(status)
+            finally:
+                deadline.cancel()
+                process.stderr.close()  # type: ignore[union-attr]
+            out.seek(0)
+            run = Run(command, process.returncode, out.read(), "".join(lines) + rest, time.monotonic() - started,
+                      usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+        self._record(run)
+        return run, alive
+
+    def _record(self, run: Run) -> None:
+        with self.lock:
+            self.runs.append(run)
+
+    def parallel(self, calls: Sequence[Callable[[], Any]], workers: int = 4) -> list[Any]:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(lambda call: call(), calls))
+
+
+def read_until(stream: IO[str], after: int | str) -> list[str]:
+    """Lines of `stream` up to its `after`th line, or up to the first holding the text `after` (or its end)."""
+    lines: list[str] = []
+    while line := stream.readline():
+        lines.append(line)
+        if len(lines) == after or (isinstance(after, str) and after in line):
+            break
+    return lines
+
+
+@contextmanager
+def bench(root: Path, secrets: Secrets, faults: Sequence[str] = (), seed: int = 0) -> Iterator[Bench]:
+    """A Bench on an emulator of its own; an emulator that logged a traceback invalidates the check (AssertionError)."""
+    with FaultyEmulator(faults, seed) as emulator:
+        yield Bench(emulator, root, secrets)
+        log = emulator.log_text()
+        if "Traceback" in log:
+            raise AssertionError(f"the emulator failed: {log[log.index('Traceback'):][:2000]}")
+
+
+def tracebacks(runs: Sequence[Run]) -> list[str]:
+    return [label(run) for run in runs if "Traceback" in run.stdout + run.stderr]
+
+
+# --- what exists in the account ------------------------------------------------------------------------------
+def items(client: Any, operation: str, key: str, **params: Any) -> Iterator[dict[str, Any]]:
+    for page in client.get_paginator(operation).paginate(**params):
+        yield from page[key]
+
+
+def inventory(client: Any) -> Counter[str]:
+    """Every gateway, target, rate limit, rule and credential provider in the account, by address, counted."""
+    found: Counter[str] = Counter()
+    for operation, kind in (("list_oauth2_credential_providers", "oauth2"), ("list_api_key_credential_providers", "api-key")):
+        found.update(f"{kind}-credential-provider/{p['name']}" for p in items(client, operation, "credentialProviders"))
+    for gateway in items(client, "list_gateways", "items"):
+        address, ident = f"gateway/{gateway['name']}", {"gatewayIdentifier": gateway["gatewayId"]}
+        found[address] += 1
+        found.update(f"{address}/target/{t['name']}" for t in items(client, "list_gateway_targets", "items", **ident))
+        found.update(f"{address}/rate-limit/{r['rateLimitId']}" for r in items(client, "list_gateway_rate_limits", "rateLimits", **ident))
+        found.update(f"{address}/rule/{r['priority']}" for r in items(client, "list_gateway_rules", "gatewayRules", **ident))
+    return found
+
+
+@dataclass
+class Census:
+    """How the declared resources of one registry exist: more than once, or not at all."""
+
+    duplicates: dict[str, int] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, layout: Layout, found: Counter[str]) -> Census:
+        wanted = layout.addresses()
+        return cls({a: n for a, n in sorted(found.items()) if a in wanted and n > 1}, sorted(a for a in wanted if found[a] == 0))
+
+    @property
+    def exact(self) -> bool:
+        return not self.duplicates and not self.missing
+
+
+# --- 1. convergence under faults -------------------------------------------------------------------------------
+def fault_rules(lost_every: int, lost_limit: int) -> list[str]:
+    return [
+        "throttle:every=3",
+        "internal:rate=0.04",
+        "unavailable:rate=0.04",
+        f"lost:op=Create*,every={lost_every},limit={lost_limit},as=reset",
+        "iam-propagation:name=*/t1*,attempts=1",  # t1, t10..t19...: the gateway role is still propagating
+        "busy-conflict",
+    ]
+
+
+@dataclass
+class Convergence:
+    apply_exits: list[int]
+    first_failures: list[str]  # the `failed:` lines of the runs before the last
+    plan_exit: int
+    census: Census
+    faults: dict[str, int]
+    calls: int
+    runs: list[Run]
+
+
+def converge_under_faults(root: Path, targets: int, seed: int, secrets: Secrets, lost_every: int = 4, lost_limit: int = 4,
+                          rules: Sequence[str] | None = None) -> Convergence:
+    """Apply under the fault rules, once more if the first run fails; then a plan, and what exists."""
+    layout = Layout("faults", targets)
+    with bench(root, secrets, rules if rules is not None else fault_rules(lost_every, lost_limit), seed) as b:
+        folder = layout.folder(root)
+        applies = [b.apply(folder)]
+        if applies[0].exit_code != 0:
+            applies.append(b.apply(folder))
+        plan_exit = b.cli(folder, "plan", "--detailed-exitcode").exit_code
+        counters, faults = b.emulator.counters(), b.emulator.faults_injected()
+        census = Census.of(layout, inventory(b.emulator.client()))
+    failures = [line.strip() for run in applies[:-1] for line in run.stdout.splitlines() if line.startswith("  failed:")]
+    return Convergence([a.exit_code for a in applies], failures, plan_exit, census, faults, counters["calls"], b.runs)
+
+
+# --- 2. kill -9 and a re-run -------------------------------------------------------------------------------------
+BUSY = "crash-busy"  # its gateway takes long enough to create for a re-run to find it CREATING
+CRASH_FAULTS = (f"slow:op=CreateGateway,name={BUSY}-gw,seconds=4", "busy-conflict")
+LOCK_ID = re.compile(r"reconcile force-unlock ([0-9a-f-]+)")
+CRASH_BUCKET = "resilience-locks"
+
+
+@dataclass
+class CrashPoint:
+    kill: Kill
+    killed_running: bool  # False: the apply had finished before the kill
+    lock_left: bool
+    recovery_exits: list[int]  # apply (force-unlock, apply when a lock was left)
+    plan_exit: int
+    census: Census
+
+    @property
+    def converged(self) -> bool:
+        return self.recovery_exits[-1] == 0 and self.plan_exit == 0 and self.census.exact
+
+
+@dataclass
+class Crashes:
+    reference_lines: int  # stderr lines of an apply that is not killed
+    points: list[CrashPoint]
+    faults: dict[str, int]
+    runs: list[Run]
+
+    @property
+    def duplicates(self) -> dict[str, int]:
+        return {a: n for p in self.points for a, n in p.census.duplicates.items()}
+
+
+@dataclass(frozen=True)
+class Kill:
+    registry: str
+    after: int | str  # the progress line (its number, or a text in it) the kill follows
+    delay: float  # seconds after that line
+    locked: bool  # the registry holds an S3 lock (the killed apply leaves it behind)
+
+
+def kills(lines: int, count: int, lock_every: int, rng: random.Random) -> list[Kill]:
+    """A kill while the slow gateway of registry BUSY is CREATING (no lock: the re-run must start while it still is), and
+    `count` kills spread over an apply of `lines` stderr lines, each after line N and a random delay."""
+    spread = [Kill(f"crash-{i}", 1 + (i * (lines - 1)) // count, round(rng.uniform(0, 0.3), 3), i % lock_every == 0)
+              for i in range(count)]
+    return [Kill(BUSY, f"gateway/{BUSY}-gw: Creating...", 0.5, locked=False)] + spread  # its create call is made by then
+
+
+def crash_and_rerun(root: Path, targets: int, points: int, seed: int, secrets: Secrets, parallel: int = 4,
+                    lock_every: int = 2) -> Crashes:
+    """Apply `kill -9`ed at `points` points spread over a run and once while a gateway is CREATING, each followed by the
+    recovery, in registries of their own (`parallel` at once); every `lock_every`th registry holds the S3 lock that a
+    killed apply leaves behind."""
+    rng = random.Random(seed)
+    with bench(root, secrets, CRASH_FAULTS, seed) as b:
+        b.emulator.client("s3").create_bucket(Bucket=CRASH_BUCKET)
+        reference = Layout("crash-reference", targets, CRASH_BUCKET)
+        whole = b.apply(reference.folder(root))
+        if whole.exit_code != 0:
+            raise AssertionError(f"the reference apply failed: {whole.stdout}{whole.stderr}")
+        lines = len(whole.stderr.splitlines())
+
+        def crash(kill: Kill) -> CrashPoint:
+            layout = Layout(kill.registry, targets, CRASH_BUCKET if kill.locked else None)
+            folder = layout.folder(root)
+            _, alive = b.killed_apply(folder, kill.after, kill.delay)
+            recovery = [b.apply(folder)]
+            held = LOCK_ID.search(recovery[0].stderr)
+            if recovery[0].exit_code != 0 and held:
+                recovery.append(b.cli(folder, "force-unlock", held.group(1)))
+                recovery.append(b.apply(folder))
+            plan_exit = b.cli(folder, "plan", "--detailed-exitcode").exit_code
+            return CrashPoint(kill, alive, held is not None, [r.exit_code for r in recovery], plan_exit,
+                              Census.of(layout, inventory(b.emulator.client())))
+
+        chosen = kills(lines, points, lock_every, rng)
+        results = b.parallel([lambda kill=kill: crash(kill) for kill in chosen], parallel)
+        return Crashes(lines, results, b.emulator.faults_injected(), b.runs)
+
+
+# --- 3. secrets ----------------------------------------------------------------------------------------------------
+BAD_SECRETS = """\
+registry: leaky
+region: us-east-1
+credentialProviders:
+  m2m:
+    oauth2:
+      credentialProviderVendor: CustomOauth2
+      oauth2ProviderConfigInput:
+        customOauth2ProviderConfig:
+          oauthDiscovery: {discoveryUrl: "https://idp.example.com/.well-known/openid-configuration"}
+          clientId: client
+          clientSecret: {value: "${env:RESILIENCE_CLIENT_SECRET}"}
+  vendor:
+    apiKey:
+      apiKey: ["${env:RESILIENCE_API_KEY}", {nested: "${env:RESILIENCE_CLIENT_SECRET}"}]
+tags: {team: ["${env:RESILIENCE_CLIENT_SECRET}"]}
+gateways:
+  leaky:
+    roleArn: %s
+    authorizerType: AWS_IAM
+    description: {text: "${env:RESILIENCE_API_KEY}"}
+    targets:
+      fn:
+        targetConfiguration: {mcp: {lambda: {lambdaArn: ["${env:RESILIENCE_API_KEY}"], toolSchema: {inlinePayload: []}}}}
+""" % ROLE
+
+
+@dataclass
+class Secrecy:
+    leaks: list[str]  # "WHERE: SECRET"
+    bad_file: list[Run]  # validate and plan of the file whose type errors hold secrets
+    runs: list[Run]
+
+
+def leaks_in(runs: Sequence[Run], root: Path, secrets: Sequence[Secrets]) -> list[str]:
+    """Every output and every file under `root` (gzip files opened) that holds a secret."""
+    found = [f"{label(run)} {stream}: {which}" for run in runs for stream in ("stdout", "stderr")
+             for s in secrets for which in s.found_in(getattr(run, stream))]
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        text = (gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data).decode(errors="replace")
+        found += [f"{path.relative_to(root)}: {which}" for s in secrets for which in s.found_in(text)]
+    return found
+
+
+def secrets_never_shown(root: Path, targets: int, secrets: Secrets) -> Secrecy:
+    rotated = secrets.rotated()
+    with ExitStack() as stack:
+        authority = stack.enter_context(oauth_server({CLIENT_ID: secrets.client_secret}))
+        orders = stack.enter_context(serving(RequireBearer(mcp_app(healthy()), authority)))
+        weather = stack.enter_context(serving(RequireApiKey(mcp_app(healthy("weather")), "x-api-key", secrets.api_key)))
+        b = stack.enter_context(bench(root, secrets))
+        layout = Layout("secrets", targets, mcp=(orders.https(), weather.https()), discovery_url=authority.discovery_url)
+        folder = layout.folder(root)
+        b.parallel([lambda: b.cli(folder, "validate"), lambda: b.cli(folder, "plan", "--format", "json"),
+                    lambda: b.cli(folder, "plan", "--format", "markdown"),
+                    lambda: b.cli(folder, "plan", "--out", "plan.json", "--checksum")])  # text, with the saved plan
+        b.cli(folder, "apply", "plan.json", *POLL)
+        b.parallel([lambda f=f: b.cli(folder, "drift", "--format", f) for f in ("text", "json", "markdown")]
+                   + [lambda: b.cli(folder, "import", "--gateway", layout.gateway, "--credential-provider", layout.oauth2,
+                                    "--credential-provider", layout.api_key, "--out", "imported.yaml"),
+                      lambda: b.cli(folder, "sync", "--all", *POLL),
+                      lambda: b.cli(folder, "probe", "--format", "json"),
+                      lambda: b.cli(folder, "verify")])
+        b.apply(folder, env=rotated.environment())  # a rotated secret: its plan shows an update of the providers
+        bad = root / "bad"
+        bad.mkdir()
+        (bad / "gateways.yaml").write_text(BAD_SECRETS)
+        bad_runs = [b.cli(bad, "validate"), b.cli(bad, "plan")]
+    return Secrecy(leaks_in(b.runs, root, (secrets, rotated)), bad_runs, b.runs)
+
+
+# --- 4. ownership --------------------------------------------------------------------------------------------------
+@dataclass
+class Ownership:
+    changed: list[str]  # foreign resources whose description or tags differ afterwards
+    refusals: dict[str, Run]  # apply of a registry declaring a foreign name, by whose name
+    claimed: list[str]  # what those refused applies created all the same
+    runs: list[Run]
+
+
+def describe(client: Any, gateways: Sequence[str], providers: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """Full Get descriptions and tags of these gateways (with their targets) and (kind, name) credential providers."""
+    def plain(answer: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in answer.items() if k != "ResponseMetadata"}
+
+    def tags(arn: str) -> dict[str, str]:
+        return client.list_tags_for_resource(resourceArn=arn)["tags"]  # type: ignore[no-any-return]
+
+    seen: dict[str, Any] = {}
+    by_name = {g["name"]: g["gatewayId"] for g in items(client, "list_gateways", "items")}
+    for name in gateways:
+        gateway = plain(client.get_gateway(gatewayIdentifier=by_name[name]))
+        targets = {t["name"]: plain(client.get_gateway_target(gatewayIdentifier=by_name[name], targetId=t["targetId"]))
+                   for t in items(client, "list_gateway_targets", "items", gatewayIdentifier=by_name[name])}
+        seen[f"gateway/{name}"] = {"description": gateway, "tags": tags(gateway["gatewayArn"]), "targets": targets}
+    for kind, name in providers:
+        provider = plain(getattr(client, f"get_{kind}_credential_provider")(name=name))
+        seen[f"{kind}/{name}"] = {"description": provider, "tags": tags(provider["credentialProviderArn"])}
+    return seen
+
+
+def ready(read: Callable[[], dict[str, Any]]) -> None:
+    """Until the resource is READY (bounded: the emulator's transitions last READY_DELAY)."""
+    for _ in range(200):
+        if read()["status"] == "READY":
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"never READY: {read()}")
+
+
+def make_by_hand(client: Any) -> None:
+    """Resources nobody's registry owns: a gateway with a target, and two providers (one with a tag of its own)."""
+    gateway = client.create_gateway(name="handmade-gw", roleArn=ROLE, authorizerType="AWS_IAM")["gatewayId"]
+    ready(lambda: client.get_gateway(gatewayIdentifier=gateway))
+    target = client.create_gateway_target(gatewayIdentifier=gateway, name="legacy", targetConfiguration={"mcp": {"lambda": {
+        "lambdaArn": "arn:aws:lambda:us-east-1:123456789012:function:legacy", "toolSchema": {"inlinePayload": []}}}})["targetId"]
+    ready(lambda: client.get_gateway_target(gatewayIdentifier=gateway, targetId=target))
+    client.create_oauth2_credential_provider(name="handmade-m2m", credentialProviderVendor="CustomOauth2", oauth2ProviderConfigInput={
+        "customOauth2ProviderConfig": {"oauthDiscovery": {"discoveryUrl": "https://idp.example.com/.well-known/openid-configuration"},
+                                       "clientId": "legacy", "clientSecret": "legacy-secret"}})
+    client.create_api_key_credential_provider(name="handmade-key", apiKey="legacy-key", tags={"team": "legacy"})
+
+
+def foreign_untouched(root: Path, targets: int, secrets: Secrets) -> Ownership:
+    other, ours = Layout("other", 2), Layout("ours", targets)
+    foreign_gateways = ["handmade-gw", other.gateway]
+    foreign_providers = [("oauth2", "handmade-m2m"), ("api_key", "handmade-key"), ("oauth2", other.oauth2), ("api_key", other.api_key)]
+    with bench(root, secrets) as b:
+        client = b.emulator.client()
+        if b.apply(other.folder(root)).exit_code != 0:
+            raise AssertionError("the other registry did not apply")
+        make_by_hand(client)
+        before = describe(client, foreign_gateways, foreign_providers)
+        folder = ours.folder(root)
+        b.cli(folder, "plan")
+        b.apply(folder)
+        b.parallel([lambda f=f: b.cli(folder, "drift", "--format", f) for f in ("text", "json", "markdown")]
+                   + [lambda: b.cli(folder, "sync", "--all", *POLL), lambda: b.cli(folder, "plan", "--format", "json")])
+        (folder / "gateways.yaml").write_text(Layout("ours", max(targets - 1, 1)).yaml())  # a removal: apply deletes
+        b.apply(folder)
+        claims = [("gateway_name", "handmade-gw"), ("gateway_name", other.gateway), ("oauth2_name", "handmade-m2m"),
+                  ("api_key_name", other.api_key)]
+        refusals = {name: b.apply(Layout(f"claim-{i}", 1, **{member: name}).folder(root)) for i, (member, name) in enumerate(claims)}
+        after = describe(client, foreign_gateways, foreign_providers)
+        claimed = sorted(address for address in inventory(client) if "claim-" in address)
+    changed = sorted(name for name in before if before[name] != after[name])
+    return Ownership(changed, refusals, claimed, b.runs)
+
+
+# --- the harness ----------------------------------------------------------------------------------------------------
+def figures(convergence: Convergence, crashes: Crashes, secrecy: Secrecy, ownership: Ownership) -> dict[str, Any]:
+    runs = convergence.runs + crashes.runs + secrecy.runs + ownership.runs
+    return {
+        "runs": len(runs),
+        "faults": {"convergence": convergence.faults, "crashes": crashes.faults},
+        "convergence": {"apply_exits": convergence.apply_exits, "first_failures": convergence.first_failures,
+                        "plan_exit": convergence.plan_exit, "calls": convergence.calls, **asdict(convergence.census)},
+        "crash_points_tried": len(crashes.points),
+        "crash_points": [asdict(p) for p in crashes.points],
+        "crash_points_converged": sum(p.converged for p in crashes.points),
+        "duplicates_found": sum(len(c.duplicates) for c in [convergence.census] + [p.census for p in crashes.points]),
+        "secrets_found": secrecy.leaks,
+        "foreign_resources_changed": ownership.changed,
+        "foreign_claims_refused": {name: run.exit_code == 1 for name, run in ownership.refusals.items()},
+        "tracebacks_found": tracebacks(runs),
+    }
+
+
+def passed(found: dict[str, Any]) -> bool:
+    convergence = found["convergence"]
+    return (convergence["apply_exits"][-1] == 0 and convergence["plan_exit"] == 0 and not convergence["missing"]
+            and found["crash_points_converged"] == found["crash_points_tried"] and found["duplicates_found"] == 0
+            and not found["secrets_found"] and not found["foreign_resources_changed"]
+            and all(found["foreign_claims_refused"].values()) and not found["tracebacks_found"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--targets", type=int, default=40, help="Lambda targets per registry")
+    parser.add_argument("--crash-points", type=int, default=30)
+    parser.add_argument("--parallel", type=int, default=4, help="crash points run at once")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--out", type=Path, help="write the figures here as JSON")
+    args = parser.parse_args()
+    secrets = Secrets()
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        convergence = converge_under_faults(root / "faults", args.targets, args.seed, secrets)
+        crashes = crash_and_rerun(root / "crashes", args.targets, args.crash_points, args.seed, secrets, args.parallel)
+        secrecy = secrets_never_shown(root / "secrets", args.targets, secrets)
+        ownership = foreign_untouched(root / "ownership", args.targets, secrets)
+    found = figures(convergence, crashes, secrecy, ownership) | {"seconds": round(time.monotonic() - started, 1)}
+    text = json.dumps(found, indent=2, default=str)
+    print(text)
+    if args.out:
+        args.out.write_text(text)
+    sys.exit(0 if passed(found) else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""Resilience at the product level (issue 9): the `reconcile` CLI as a process against `reconcile emulator` started with
+fault rules, at CI counts. benchmarks/resilience.py holds the checks and runs them at larger counts.
+
+What must hold: apply converges under throttling, server errors, lost answers, IAM propagation and busy conflicts with
+no duplicate; `kill -9` at any point is followed by a re-run that converges with no duplicate; no `${env:}` secret in any
+output or file; resources of another registry or of nobody are never written; no run prints a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks.harness import Run, run_cli
+from benchmarks.resilience import (
+    DEADLINE,
+    Secrets,
+    bench,
+    converge_under_faults,
+    crash_and_rerun,
+    foreign_untouched,
+    label,
+    secrets_never_shown,
+    tracebacks,
+)
+
+SEED = 7
+TARGETS = 12
+SECRETS = Secrets()
+
+
+def only(runs: list[Run], *words: str) -> Run:
+    """The one run whose command has these words."""
+    found = [run for run in runs if all(word in run.command for word in words)]
+    assert len(found) == 1, [label(run) for run in found]
+    return found[0]
+
+
+def test_apply_converges_under_faults_with_no_duplicate(tmp_path: Path) -> None:
+    outcome = converge_under_faults(tmp_path, TARGETS, SEED, SECRETS)
+    print(json.dumps({"faults": outcome.faults, "calls": outcome.calls, "apply_exits": outcome.apply_exits}))
+    assert outcome.apply_exits == [0], outcome.runs[0].stdout[-2000:] + outcome.runs[0].stderr[-2000:]  # no re-run needed
+    assert outcome.plan_exit == 0  # the plan after it is empty
+    assert outcome.census.duplicates == {} and outcome.census.missing == []
+    # Every kind of fault the rules name was injected (busy conflicts need a write to a busy resource: apply waits for
+    # READY before writing children, so it meets none here; the crash check's re-runs do).
+    assert {"throttle", "internal", "unavailable", "lost", "iam-propagation"} <= outcome.faults.keys()
+    assert outcome.faults["lost"] == 4 and outcome.faults["iam-propagation"] == 3  # t1, t10, t11 refused once each
+    assert outcome.faults["throttle"] >= outcome.calls // 4  # every third call that reached the rule
+    assert tracebacks(outcome.runs) == []
+
+
+def test_kill_9_at_any_point_then_a_rerun_converges_with_no_duplicate(tmp_path: Path) -> None:
+    crashes = crash_and_rerun(tmp_path, targets=6, points=8, seed=SEED, secrets=SECRETS, lock_every=4)
+    print(json.dumps({"reference_lines": crashes.reference_lines, "faults": crashes.faults,
+                      "points": [(p.kill.after, p.kill.delay, p.killed_running, p.lock_left, p.recovery_exits) for p in crashes.points]}))
+    assert len(crashes.points) == 9 and all(p.killed_running for p in crashes.points)  # each kill landed mid-run
+    for point in crashes.points:
+        assert point.converged, point
+        assert point.recovery_exits == ([1, 0, 0] if point.kill.locked else [0])  # a lock left: force-unlock, then apply
+        assert point.lock_left == point.kill.locked
+    assert sum(p.kill.locked for p in crashes.points) == 2
+    assert crashes.duplicates == {}
+    # The re-run after the kill during the slow gateway's creation met it CREATING: its target creates were refused
+    # as busy, and retried.
+    assert crashes.faults.get("slow") == 1 and crashes.faults.get("busy-conflict", 0) >= 1
+    assert tracebacks(crashes.runs) == []
+
+
+def test_no_secret_in_any_output_or_file(tmp_path: Path) -> None:
+    secrecy = secrets_never_shown(tmp_path, targets=2, secrets=SECRETS)
+    assert secrecy.leaks == []
+    assert tracebacks(secrecy.runs) == []
+    failed = [f"{label(run)}: {run.stderr[-500:]}" for run in secrecy.runs if run.exit_code != 0 and run not in secrecy.bad_file]
+    assert failed == []  # the secrets were used for real: each command worked
+    assert "2 synchronized" in only(secrecy.runs, "sync").stdout  # tokens from the OAuth2 secret, the API key
+    rotated = only(secrecy.runs, "apply", "--auto-approve").stdout
+    assert "Plan: 0 to create, 2 to update" in rotated and "(sensitive) -> (sensitive)" in rotated
+    for run in secrecy.bad_file:  # secrets inside lists and maps where a string belongs: one line each, masked
+        assert run.exit_code == 1
+        problems = run.stderr.strip().splitlines()
+        assert len(problems) == 5 and all(line.startswith("gateways.yaml:") and "(sensitive value)" in line for line in problems)
+
+
+def test_resources_of_another_registry_or_of_nobody_are_never_written(tmp_path: Path) -> None:
+    ownership = foreign_untouched(tmp_path, targets=3, secrets=SECRETS)
+    assert ownership.changed == []  # Get descriptions and tags identical before and after
+    for name, run in ownership.refusals.items():
+        assert run.exit_code == 1 and f"named '{name}' already exists in the account" in run.stderr, run.stderr
+    assert ownership.claimed == []  # the refused applies wrote nothing
+    assert [run.exit_code for run in ownership.runs if run not in ownership.refusals.values()] == [0] * 9
+    assert tracebacks(ownership.runs) == []
+
+
+@pytest.mark.xfail(strict=True, reason="CreateOauth2/ApiKeyCredentialProvider take no clientToken: after a lost answer "
+                                       "botocore's retry gets ConflictException 'already exists' and the apply fails "
+                                       "(a re-run converges); kinds/providers.py should recognise its own write by its tags")
+def test_a_lost_answer_to_a_credential_provider_create_does_not_fail_the_apply(tmp_path: Path) -> None:
+    outcome = converge_under_faults(tmp_path, 1, SEED, SECRETS, rules=["lost:op=Create*CredentialProvider,limit=1,as=reset"])
+    assert outcome.faults == {"lost": 1} and outcome.census.duplicates == {} and outcome.plan_exit == 0
+    assert outcome.apply_exits == [0], outcome.first_failures
+
+
+@pytest.mark.xfail(strict=True, reason="botocore reads AWS_DEFAULT_REGION, not AWS_REGION: `reconcile import` (no "
+                                       "registry file) fails 'no AWS region: ... set AWS_REGION' with AWS_REGION set")
+def test_import_honours_aws_region(tmp_path: Path) -> None:
+    with bench(tmp_path, SECRETS) as b:
+        environment = {k: v for k, v in b.environment.items() if k != "AWS_DEFAULT_REGION"} | {"AWS_REGION": "us-east-1"}
+        imported = run_cli(["import"], tmp_path, environment, DEADLINE)
+    assert "no AWS region" not in imported.stderr
+    assert imported.exit_code == 0, imported.stderr
