@@ -57,7 +57,8 @@ def test_a_warm_read_gets_only_what_changed_and_a_hand_edit_still_shows(api, cli
     assert make_plan(registry, warm).empty
 
     gateway = client.list_gateways()["items"][0]["gatewayId"]
-    target = next(t for t in client.list_gateway_targets(gatewayIdentifier=gateway)["items"] if t["name"] == "t3")
+    listed = client.get_paginator("list_gateway_targets").paginate(gatewayIdentifier=gateway).search("items")
+    target = next(t for t in listed if t["name"] == "t3")
     current = client.get_gateway_target(gatewayIdentifier=gateway, targetId=target["targetId"])
     client.update_gateway_target(gatewayIdentifier=gateway, targetId=target["targetId"], name="t3", description="edited by hand",
                                  targetConfiguration=current["targetConfiguration"],

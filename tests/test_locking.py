@@ -89,7 +89,8 @@ def test_two_concurrent_applies_never_interleave(emulator_url: str, tmp_path: Pa
     command = [RECONCILE, "apply", "--auto-approve", "--poll-interval", "0.05"]
     processes = [subprocess.Popen(command, cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                  for _ in range(2)]
-    results = [(p.wait(timeout=120), *p.communicate()) for p in processes]
+    outputs = [p.communicate(timeout=120) for p in processes]  # reads the pipes while waiting: no full-pipe deadlock
+    results = [(p.returncode, *output) for p, output in zip(processes, outputs)]
     applied = [r for r in results if "Apply complete: 6 done" in r[1]]
     assert len(applied) == 1, results
     other = next(r for r in results if r is not applied[0])
