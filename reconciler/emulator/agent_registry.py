@@ -165,6 +165,17 @@ def _is_wrapper(shape: Shape) -> bool:
     return shape.type_name == "structure" and list(shape.members) == ["optionalValue"]
 
 
+def next_version(version: str | None) -> str:
+    """The version after an update: its trailing number plus one (`1` for none, `v2.0` -> `v2.1`, `abc` -> `abc.1`).
+
+    The model says only that the service increments it; how a free-text version is incremented is inferred.
+    """
+    match = re.fullmatch(r"(.*?)(\d+)", version or "")
+    if match is None:
+        return f"{version}.1" if version else "1"
+    return f"{match.group(1)}{int(match.group(2)) + 1}"
+
+
 def _patched(current: dict[str, Any], request: dict[str, Any], operation: str, create: str) -> dict[str, Any]:
     """An Update* PATCH applied to a resource's Create members.
 
@@ -472,7 +483,13 @@ class AgentRegistryBackend:
     def update_registry_record(self, request: dict[str, Any]) -> RegistryRecord:
         registry = self.get_registry(request["registryId"])
         record = registry.record(request["recordId"])
+        current = record.content.get("recordVersion")
+        given = request.pop("recordVersion", None)
+        if given is not None and given != current:
+            # The model: "for optimistic locking. If provided, it must match the current version of the record."
+            raise ConflictException(f"recordVersion {given} does not match the record's current version {current}")
         content = _patched(record.content, request, "UpdateRegistryRecord", "CreateRegistryRecord")
+        content["recordVersion"] = next_version(current)  # "The service automatically increments the version"
         registry.check_record(content, replacing=record)
         record.edit(content)
         return record

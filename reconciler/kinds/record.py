@@ -7,7 +7,9 @@ the target) is filled from live state by reconciler.catalog.publish; when the
 target or its gateway changes in the same run, it is known only after the
 synchronization, and apply fills it then. A record is compared by what a
 reviewer cares about: its description, URL, tool names and descriptions, and
-its version (a digest of the whole content).
+the version in its server.json (a digest of the whole content). Its
+`recordVersion` is that digest when created; an update does not send it (the
+API takes it as an optimistic lock there and increments it itself).
 """
 
 from __future__ import annotations
@@ -58,16 +60,20 @@ class RecordKind(Kind):
     def comparable(self, body: dict[str, Any]) -> dict[str, Any]:
         """What the plan compares and shows: description, URL, each tool's name and description, the version."""
         descriptors = body.get("descriptors")
-        summary: dict[str, Any] = {"description": body.get("description"), "descriptorType": body.get("descriptorType"),
-                                   "recordVersion": body.get("recordVersion")}
+        summary: dict[str, Any] = {"description": body.get("description"), "descriptorType": body.get("descriptorType")}
         if isinstance(descriptors, dict):
             mcp = descriptors.get("mcp") or {}
             server = inline_document(mcp.get("server"))
+            summary["version"] = server.get("version")  # the content digest: recordVersion is the service's after an update
             summary["url"] = next((r.get("url") for r in server.get("remotes") or []), None)
             summary["tools"] = {t.get("name"): t.get("description", "") for t in inline_document(mcp.get("tools")).get("tools", [])}
         else:
-            summary["url"] = summary["tools"] = descriptors  # unknown until apply (or absent)
+            summary["version"] = summary["url"] = summary["tools"] = descriptors  # unknown until apply (or absent)
         return prune(summary)
+
+    def update_request(self, ref: Ref, body: dict[str, Any]) -> dict[str, Any]:
+        """Without recordVersion: on update it is an optimistic lock the service increments itself (the model)."""
+        return {k: v for k, v in super().update_request(ref, body).items() if k != "recordVersion"}
 
     def unknown_until_applied(self, body: dict[str, Any]) -> dict[str, Any]:
         """The body when the target or its gateway changes in this run: the tools are known after synchronization."""

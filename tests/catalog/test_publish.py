@@ -77,7 +77,9 @@ def test_apply_publishes_sync_refreshes_and_unpublishing_deletes(api: Any, clien
         assert "Catalog refresh complete: 1 done" in synced.stdout
     refreshed = record(client, "tools.orders")
     assert tools_of(refreshed) == ["orders___cancel_order", "orders___get_order", "orders___list_orders"]
-    assert refreshed["recordVersion"] != published["recordVersion"] and refreshed["status"] == "APPROVED"
+    refreshed_server = json.loads(refreshed["descriptors"]["mcp"]["server"]["inlineContent"])
+    assert refreshed_server["version"] != server["version"] and refreshed["status"] == "APPROVED"
+    assert refreshed["recordVersion"] != published["recordVersion"]  # the service increments it on update
     assert record(client, "tools.billing")["updatedAt"] == billing_before["updatedAt"]  # only the synchronized one
 
     found = reconcile("catalog", "search", "cancel shipped")  # words of the new tool's description

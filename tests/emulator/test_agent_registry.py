@@ -251,7 +251,7 @@ def test_deprecation_is_terminal(client) -> None:
     record_id = new_record(client, registry_id, "weather")
     client.update_registry_record_status(registryId=registry_id, recordId=record_id, status="DEPRECATED", statusReason="retired")
     assert "a deprecated record cannot be edited" in error(
-        lambda: client.update_registry_record(registryId=registry_id, recordId=record_id, recordVersion="2"))
+        lambda: client.update_registry_record(registryId=registry_id, recordId=record_id, recordVersion="1"))
     assert f"Record {record_id} is DEPRECATED and cannot become APPROVED" in error(lambda: client.update_registry_record_status(
         registryId=registry_id, recordId=record_id, status="APPROVED", statusReason=""))
 
@@ -260,7 +260,7 @@ def test_an_edit_is_a_new_draft_while_the_approved_revision_stays_searchable(cli
     registry_id = new_registry(client, approvalConfiguration={"autoApproval": True})
     record_id = new_record(client, registry_id, "weather", ("get_forecast", "Forecast of rain"))
     client.submit_registry_record_for_approval(registryId=registry_id, recordId=record_id)
-    edited = client.update_registry_record(registryId=registry_id, recordId=record_id, recordVersion="2",
+    edited = client.update_registry_record(registryId=registry_id, recordId=record_id, recordVersion="1",  # the lock
                                            descriptors=patch(("get_forecast", "Forecast of rain"), ("get_tides", "Tide tables")))
     assert (edited["ResponseMetadata"]["HTTPStatusCode"], edited["status"]) == (202, "UPDATING")
     record = client.get_registry_record(registryId=registry_id, recordId=drafted(client, registry_id, record_id))
@@ -271,6 +271,16 @@ def test_an_edit_is_a_new_draft_while_the_approved_revision_stays_searchable(cli
     client.submit_registry_record_for_approval(registryId=registry_id, recordId=record_id)
     hits = search.search_registry_records(registryIds=[registry_id], searchQuery="tides")["registryRecords"]
     assert [(hit["name"], hit["version"], hit["status"]) for hit in hits] == [("weather", "2", "APPROVED")]
+
+
+def test_an_update_locks_on_the_current_version_and_the_service_increments_it(client) -> None:
+    registry_id = new_registry(client)
+    record_id = new_record(client, registry_id, "weather")
+    stale = error(lambda: client.update_registry_record(registryId=registry_id, recordId=record_id, recordVersion="7",
+                                                        description={"optionalValue": "x"}))
+    assert stale.startswith("ConflictException: ") and "current version 1" in stale
+    client.update_registry_record(registryId=registry_id, recordId=record_id, description={"optionalValue": "renamed"})
+    assert client.get_registry_record(registryId=registry_id, recordId=drafted(client, registry_id, record_id))["recordVersion"] == "2"
 
 
 @pytest.mark.parametrize("case", BAD_RECORDS, ids=lambda path: path.stem)
