@@ -10,9 +10,10 @@ The checks:
     faults     apply under throttling of every third call, 500s and 503s at a rate, lost answers to Create*
                (the write happens, the answer is lost), IAM propagation refusals and busy conflicts: apply ends
                exit 0 (at most one re-run), the next plan is empty, each declared resource exists exactly once
-    crashes    `kill -9` of apply after its Nth progress line plus a seeded delay, at points spread over a whole
-               apply; after each, the documented recovery (`force-unlock` of the lock a dead run leaves, then
-               apply) converges with no duplicate and an empty plan
+    crashes    `kill -9` of apply after its Nth progress line plus a seeded delay, at points spread over a first
+               apply (creates) and over the apply of the next revision (deletes, updates), and while a slow gateway
+               is CREATING; after each, the documented recovery (apply; `force-unlock` of the lock a dead run
+               leaves first) converges: each declared resource once, nothing removed left, an empty plan
     secrets    `${env:}` secrets (an OAuth2 clientSecret and an apiKey, used for real by MCP servers) never appear
                in any output of validate, plan (every format, --out, --checksum), apply (saved plan, rotation),
                drift, import, sync, probe and verify, nor in any file written (the observed-state cache included),
@@ -41,7 +42,7 @@ import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator, Sequence
 
@@ -50,7 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
 
-from benchmarks.harness import Emulator, Quotas, Run, run_cli  # noqa: E402
+from benchmarks.harness import REPO, Emulator, Quotas, Run, run_cli  # noqa: E402
 from tests.helpers import ROLE, lambda_targets  # noqa: E402
 from tests.mcp_servers import RequireApiKey, RequireBearer, healthy, mcp_app, oauth_server, serving  # noqa: E402
 
@@ -74,7 +75,7 @@ class Secrets:
     api_key: str = "rz-vendor-api-key-4b60aa15c3"
 
     def environment(self) -> dict[str, str]:
-        return {"RESILIENCE_CLIENT_SECRET": self.client_secret, "RESILIENCE_API_KEY": self.api_key}
+        return {"CLIENT_SECRET": self.client_secret, "VENDOR_KEY": self.api_key}
 
     def rotated(self) -> Secrets:
         return Secrets(self.client_secret + "-rotated-91", self.api_key + "-rotated-92")
@@ -104,6 +105,11 @@ class Layout:
     gateway_name: str = ""
     oauth2_name: str = ""
     api_key_name: str = ""
+    revision: int = 0  # > 0: the gateway and its rule say so (updates)
+
+    def changed(self) -> Layout:
+        """The next revision: half the targets removed (deletes), the gateway and its rule updated."""
+        return replace(self, targets=self.targets // 2, revision=self.revision + 1)
 
     @property
     def gateway(self) -> str:
@@ -121,15 +127,17 @@ class Layout:
         lock = f"lock: {{s3: {{bucket: {self.lock_bucket}}}}}\n" if self.lock_bucket else ""
         return (
             f"registry: {self.name}\nregion: {REGION}\nquotas: {{readsPerSecond: {RATE:g}, writesPerSecond: {RATE:g}}}\n{lock}"
+            "safety: {deletePercent: 60}\n"  # the next revision deletes half the targets
             f"credentialProviders:\n  {self.oauth2}:\n    oauth2:\n      credentialProviderVendor: CustomOauth2\n"
             f"      oauth2ProviderConfigInput:\n        customOauth2ProviderConfig:\n"
             f"          oauthDiscovery: {{discoveryUrl: \"{self.discovery_url}\"}}\n"
-            f"          clientId: {CLIENT_ID}\n          clientSecret: ${{env:RESILIENCE_CLIENT_SECRET}}\n"
-            f"  {self.api_key}:\n    apiKey:\n      apiKey: ${{env:RESILIENCE_API_KEY}}\n"
+            f"          clientId: {CLIENT_ID}\n          clientSecret: ${{env:CLIENT_SECRET}}\n"
+            f"  {self.api_key}:\n    apiKey:\n      apiKey: ${{env:VENDOR_KEY}}\n"
             f"gateways:\n  {self.gateway}:\n    roleArn: {ROLE}\n    authorizerType: AWS_IAM\n"
-            "    rateLimits:\n      per-tool:\n        dimensionKeys: [toolName]\n"
+            + (f"    description: revision {self.revision}\n" if self.revision else "")
+            + "    rateLimits:\n      per-tool:\n        dimensionKeys: [toolName]\n"
             "        entries: [{dimensions: {toolName: \"*\"}, requests: [{rate: 200, period: second}]}]\n"
-            "    rules:\n      10: {description: first, actions: [{routeToTarget: {staticRoute: {targetName: t0}}}]}\n"
+            f"    rules:\n      10: {{description: rule {self.revision}, actions: [{{routeToTarget: {{staticRoute: {{targetName: t0}}}}}}]}}\n"
             f"    targets:\n{lambda_targets(self.targets)}{self._mcp_targets()}"
         )
 
@@ -199,7 +207,6 @@ class Bench:
 
     def __init__(self, emulator: FaultyEmulator, root: Path, secrets: Secrets):
         self.emulator = emulator
-        self.root = root
         self.cache = root / "cache"
         # AWS_DEFAULT_REGION for `import`, which reads no registry file: botocore ignores the AWS_REGION the harness sets.
         self.environment = emulator.environment(self.cache) | secrets.environment() | {
@@ -214,9 +221,6 @@ class Bench:
 
     def apply(self, folder: Path, *arguments: str, env: dict[str, str] | None = None) -> Run:
         return self.cli(folder, "apply", "--auto-approve", *POLL, *arguments, env=env)
-
-    def plan_is_empty(self, folder: Path) -> bool:
-        return self.cli(folder, "plan", "--detailed-exitcode").exit_code == 0
 
     def killed_apply(self, folder: Path, after: int | str, delay: float) -> tuple[Run, bool]:
         """`reconcile apply` sent SIGKILL `delay` seconds after its stderr's `after`th line (or first line holding the text
@@ -300,19 +304,22 @@ def inventory(client: Any) -> Counter[str]:
 
 @dataclass
 class Census:
-    """How the declared resources of one registry exist: more than once, or not at all."""
+    """How the declared resources of one registry exist: more than once, or not at all; and what its gateway holds that
+    is not declared (removed, but still there)."""
 
     duplicates: dict[str, int] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
+    undeclared: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, layout: Layout, found: Counter[str]) -> Census:
-        wanted = layout.addresses()
-        return cls({a: n for a, n in sorted(found.items()) if a in wanted and n > 1}, sorted(a for a in wanted if found[a] == 0))
+        wanted, children = layout.addresses(), f"gateway/{layout.gateway}/"
+        return cls({a: n for a, n in sorted(found.items()) if a in wanted and n > 1}, sorted(a for a in wanted if found[a] == 0),
+                   sorted(a for a in found if a.startswith(children) and a not in wanted))
 
     @property
     def exact(self) -> bool:
-        return not self.duplicates and not self.missing
+        return not self.duplicates and not self.missing and not self.undeclared
 
 
 # --- 1. convergence under faults -------------------------------------------------------------------------------
@@ -359,6 +366,16 @@ BUSY = "crash-busy"  # its gateway takes long enough to create for a re-run to f
 CRASH_FAULTS = (f"slow:op=CreateGateway,name={BUSY}-gw,seconds=4", "busy-conflict")
 LOCK_ID = re.compile(r"reconcile force-unlock ([0-9a-f-]+)")
 CRASH_BUCKET = "resilience-locks"
+CREATING, CHANGING = "creating", "changing"  # the apply killed: the first one, or the one of the next revision
+
+
+@dataclass(frozen=True)
+class Kill:
+    registry: str
+    apply: str  # CREATING or CHANGING
+    after: int | str  # the progress line (its number, or a text in it) the kill follows
+    delay: float  # seconds after that line
+    locked: bool  # the registry holds an S3 lock (the killed apply leaves it behind)
 
 
 @dataclass
@@ -377,7 +394,7 @@ class CrashPoint:
 
 @dataclass
 class Crashes:
-    reference_lines: int  # stderr lines of an apply that is not killed
+    reference_lines: dict[str, int]  # stderr lines of each apply when it is not killed
     points: list[CrashPoint]
     faults: dict[str, int]
     runs: list[Run]
@@ -387,39 +404,43 @@ class Crashes:
         return {a: n for p in self.points for a, n in p.census.duplicates.items()}
 
 
-@dataclass(frozen=True)
-class Kill:
-    registry: str
-    after: int | str  # the progress line (its number, or a text in it) the kill follows
-    delay: float  # seconds after that line
-    locked: bool  # the registry holds an S3 lock (the killed apply leaves it behind)
-
-
-def kills(lines: int, count: int, lock_every: int, rng: random.Random) -> list[Kill]:
+def kills(lines: dict[str, int], count: int, lock_every: int, rng: random.Random) -> list[Kill]:
     """A kill while the slow gateway of registry BUSY is CREATING (no lock: the re-run must start while it still is), and
-    `count` kills spread over an apply of `lines` stderr lines, each after line N and a random delay."""
-    spread = [Kill(f"crash-{i}", 1 + (i * (lines - 1)) // count, round(rng.uniform(0, 0.3), 3), i % lock_every == 0)
-              for i in range(count)]
-    return [Kill(BUSY, f"gateway/{BUSY}-gw: Creating...", 0.5, locked=False)] + spread  # its create call is made by then
+    `count` kills, alternately of the creating and the changing apply, spread over its stderr lines: after line N and a
+    random delay."""
+    spread = []
+    for i in range(count):
+        apply, rank, per_apply = (CREATING, CHANGING)[i % 2], i // 2, (count + 1) // 2
+        spread.append(Kill(f"crash-{i}", apply, 1 + rank * (lines[apply] - 1) // per_apply, round(rng.uniform(0, 0.3), 3),
+                           rank % lock_every == 0))
+    return [Kill(BUSY, CREATING, f"gateway/{BUSY}-gw: Creating...", 0.5, locked=False)] + spread  # its create is made by then
 
 
 def crash_and_rerun(root: Path, targets: int, points: int, seed: int, secrets: Secrets, parallel: int = 4,
                     lock_every: int = 2) -> Crashes:
-    """Apply `kill -9`ed at `points` points spread over a run and once while a gateway is CREATING, each followed by the
-    recovery, in registries of their own (`parallel` at once); every `lock_every`th registry holds the S3 lock that a
-    killed apply leaves behind."""
-    rng = random.Random(seed)
+    """Apply `kill -9`ed at `points` points spread over a first apply (creates) and over the apply of the next revision
+    (deletes and updates), and once while a gateway is CREATING, each followed by the recovery, in registries of their
+    own (`parallel` at once); the registries of every `lock_every`th pair of points hold the S3 lock a killed apply
+    leaves behind."""
     with bench(root, secrets, CRASH_FAULTS, seed) as b:
         b.emulator.client("s3").create_bucket(Bucket=CRASH_BUCKET)
-        reference = Layout("crash-reference", targets, CRASH_BUCKET)
-        whole = b.apply(reference.folder(root))
-        if whole.exit_code != 0:
-            raise AssertionError(f"the reference apply failed: {whole.stdout}{whole.stderr}")
-        lines = len(whole.stderr.splitlines())
 
-        def crash(kill: Kill) -> CrashPoint:
+        def prepared(kill: Kill) -> tuple[Layout, Path]:
+            """The registry at the revision the killed apply applies (the first one applied before, when it changes)."""
             layout = Layout(kill.registry, targets, CRASH_BUCKET if kill.locked else None)
             folder = layout.folder(root)
+            if kill.apply == CHANGING:
+                succeeded(b.apply(folder))
+                layout = layout.changed()
+                layout.folder(root)
+            return layout, folder
+
+        def reference(apply: str) -> int:
+            layout, folder = prepared(Kill(f"crash-reference-{apply}", apply, 0, 0.0, locked=True))
+            return len(succeeded(b.apply(folder)).stderr.splitlines())
+
+        def crash(kill: Kill) -> CrashPoint:
+            layout, folder = prepared(kill)
             _, alive = b.killed_apply(folder, kill.after, kill.delay)
             recovery = [b.apply(folder)]
             held = LOCK_ID.search(recovery[0].stderr)
@@ -430,37 +451,21 @@ def crash_and_rerun(root: Path, targets: int, points: int, seed: int, secrets: S
             return CrashPoint(kill, alive, held is not None, [r.exit_code for r in recovery], plan_exit,
                               Census.of(layout, inventory(b.emulator.client())))
 
-        chosen = kills(lines, points, lock_every, rng)
+        lines = dict(zip((CREATING, CHANGING), b.parallel([lambda: reference(CREATING), lambda: reference(CHANGING)])))
+        chosen = kills(lines, points, lock_every, random.Random(seed))
         results = b.parallel([lambda kill=kill: crash(kill) for kill in chosen], parallel)
         return Crashes(lines, results, b.emulator.faults_injected(), b.runs)
 
 
+def succeeded(run: Run) -> Run:
+    """A run that had to succeed for the check to mean anything."""
+    if run.exit_code != 0:
+        raise AssertionError(f"{label(run)} failed: {run.stdout[-2000:]}{run.stderr[-2000:]}")
+    return run
+
+
 # --- 3. secrets ----------------------------------------------------------------------------------------------------
-BAD_SECRETS = """\
-registry: leaky
-region: us-east-1
-credentialProviders:
-  m2m:
-    oauth2:
-      credentialProviderVendor: CustomOauth2
-      oauth2ProviderConfigInput:
-        customOauth2ProviderConfig:
-          oauthDiscovery: {discoveryUrl: "https://idp.example.com/.well-known/openid-configuration"}
-          clientId: client
-          clientSecret: {value: "${env:RESILIENCE_CLIENT_SECRET}"}
-  vendor:
-    apiKey:
-      apiKey: ["${env:RESILIENCE_API_KEY}", {nested: "${env:RESILIENCE_CLIENT_SECRET}"}]
-tags: {team: ["${env:RESILIENCE_CLIENT_SECRET}"]}
-gateways:
-  leaky:
-    roleArn: %s
-    authorizerType: AWS_IAM
-    description: {text: "${env:RESILIENCE_API_KEY}"}
-    targets:
-      fn:
-        targetConfiguration: {mcp: {lambda: {lambdaArn: ["${env:RESILIENCE_API_KEY}"], toolSchema: {inlinePayload: []}}}}
-""" % ROLE
+SECRETS_MISPLACED = REPO / "tests" / "fixtures" / "secrets" / "in_lists_and_maps.yaml"
 
 
 @dataclass
@@ -501,10 +506,7 @@ def secrets_never_shown(root: Path, targets: int, secrets: Secrets) -> Secrecy:
                       lambda: b.cli(folder, "probe", "--format", "json"),
                       lambda: b.cli(folder, "verify")])
         b.apply(folder, env=rotated.environment())  # a rotated secret: its plan shows an update of the providers
-        bad = root / "bad"
-        bad.mkdir()
-        (bad / "gateways.yaml").write_text(BAD_SECRETS)
-        bad_runs = [b.cli(bad, "validate"), b.cli(bad, "plan")]
+        bad_runs = [b.cli(root, command, "-f", str(SECRETS_MISPLACED)) for command in ("validate", "plan")]
     return Secrecy(leaks_in(b.runs, root, (secrets, rotated)), bad_runs, b.runs)
 
 
@@ -566,8 +568,7 @@ def foreign_untouched(root: Path, targets: int, secrets: Secrets) -> Ownership:
     foreign_providers = [("oauth2", "handmade-m2m"), ("api_key", "handmade-key"), ("oauth2", other.oauth2), ("api_key", other.api_key)]
     with bench(root, secrets) as b:
         client = b.emulator.client()
-        if b.apply(other.folder(root)).exit_code != 0:
-            raise AssertionError("the other registry did not apply")
+        succeeded(b.apply(other.folder(root)))
         make_by_hand(client)
         before = describe(client, foreign_gateways, foreign_providers)
         folder = ours.folder(root)

@@ -9,13 +9,17 @@ output or file; resources of another registry or of nobody are never written; no
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from benchmarks.harness import Run, run_cli
 from benchmarks.resilience import (
+    CHANGING,
+    CREATING,
     DEADLINE,
+    SECRETS_MISPLACED,
     Secrets,
     bench,
     converge_under_faults,
@@ -55,8 +59,9 @@ def test_apply_converges_under_faults_with_no_duplicate(tmp_path: Path) -> None:
 def test_kill_9_at_any_point_then_a_rerun_converges_with_no_duplicate(tmp_path: Path) -> None:
     crashes = crash_and_rerun(tmp_path, targets=6, points=8, seed=SEED, secrets=SECRETS, lock_every=4)
     print(json.dumps({"reference_lines": crashes.reference_lines, "faults": crashes.faults,
-                      "points": [(p.kill.after, p.kill.delay, p.killed_running, p.lock_left, p.recovery_exits) for p in crashes.points]}))
+                      "points": [(p.kill.apply, p.kill.after, p.kill.delay, p.killed_running, p.lock_left, p.recovery_exits) for p in crashes.points]}))
     assert len(crashes.points) == 9 and all(p.killed_running for p in crashes.points)  # each kill landed mid-run
+    assert Counter(p.kill.apply for p in crashes.points) == {CREATING: 5, CHANGING: 4}
     for point in crashes.points:
         assert point.converged, point
         assert point.recovery_exits == ([1, 0, 0] if point.kill.locked else [0])  # a lock left: force-unlock, then apply
@@ -81,7 +86,8 @@ def test_no_secret_in_any_output_or_file(tmp_path: Path) -> None:
     for run in secrecy.bad_file:  # secrets inside lists and maps where a string belongs: one line each, masked
         assert run.exit_code == 1
         problems = run.stderr.strip().splitlines()
-        assert len(problems) == 5 and all(line.startswith("gateways.yaml:") and "(sensitive value)" in line for line in problems)
+        assert [line.split(": ")[0] for line in problems] == [f"{SECRETS_MISPLACED}:{n}" for n in (4, 13, 16, 21, 24)]
+        assert all("must be of type string" in line and "(sensitive value)" in line for line in problems)
 
 
 def test_resources_of_another_registry_or_of_nobody_are_never_written(tmp_path: Path) -> None:
