@@ -2,14 +2,14 @@
 against `reconcile emulator` started with fault rules. tests/test_resilience.py runs each check at CI counts; this
 harness runs the same checks at larger counts and prints their figures.
 
-    python benchmarks/resilience.py                                  # 40 targets, 30 crash points
-    python benchmarks/resilience.py --targets 12 --crash-points 8    # the counts CI runs
+    python benchmarks/resilience.py                          # 40 targets a registry, 30 crash points (about 5 minutes)
+    python benchmarks/resilience.py --targets 12 --crash-points 8 --out figures.json
 
 The checks:
 
-    faults     apply under throttling of every third call, 500s and 503s at a rate, lost answers to Create*
-               (the write happens, the answer is lost), IAM propagation refusals and busy conflicts: apply ends
-               exit 0 (at most one re-run), the next plan is empty, each declared resource exists exactly once
+    faults     apply under throttling of every third call, 500s, 503s and connection resets at a rate, lost answers
+               to Create* (the write happens, the answer is lost), IAM propagation refusals and busy conflicts:
+               apply ends exit 0 (at most one re-run), the next plan is empty, each declared resource exists once
     crashes    `kill -9` of apply after its Nth progress line plus a seeded delay, at points spread over a first
                apply (creates) and over the apply of the next revision (deletes, updates), and while a slow gateway
                is CREATING; after each, the documented recovery (apply; `force-unlock` of the lock a dead run
@@ -328,6 +328,7 @@ def fault_rules(lost_every: int, lost_limit: int) -> list[str]:
         "throttle:every=3",
         "internal:rate=0.04",
         "unavailable:rate=0.04",
+        "reset:rate=0.03",  # the connection is reset: nothing written, no answer
         f"lost:op=Create*,every={lost_every},limit={lost_limit},as=reset",
         "iam-propagation:name=*/t1*,attempts=1",  # t1, t10..t19...: the gateway role is still propagating
         "busy-conflict",

@@ -50,7 +50,7 @@ def test_apply_converges_under_faults_with_no_duplicate(tmp_path: Path) -> None:
     assert outcome.census.duplicates == {} and outcome.census.missing == []
     # Every kind of fault the rules name was injected (busy conflicts need a write to a busy resource: apply waits for
     # READY before writing children, so it meets none here; the crash check's re-runs do).
-    assert {"throttle", "internal", "unavailable", "lost", "iam-propagation"} <= outcome.faults.keys()
+    assert {"throttle", "internal", "unavailable", "reset", "lost", "iam-propagation"} <= outcome.faults.keys()
     assert outcome.faults["lost"] == 4 and outcome.faults["iam-propagation"] == 3  # t1, t10, t11 refused once each
     assert outcome.faults["throttle"] >= outcome.calls // 4  # every third call that reached the rule
     assert tracebacks(outcome.runs) == []
