@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import socket
+from contextlib import contextmanager
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -68,21 +70,26 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def emulator_url() -> Iterator[str]:
-    """`reconcile emulator` started as a real process on 127.0.0.1, as a new user would."""
+@contextmanager
+def running_emulator(*flags: str) -> Iterator[str]:
+    """`reconcile emulator FLAGS` as a real process on a free loopback port, as a new user starts it; its URL."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "emulator", "--port", str(port), "--delay", EMULATOR_DELAY],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = subprocess.Popen([sys.executable, "-m", "reconciler", "emulator", "--port", str(port), *flags],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert process.stdout is not None
         first = process.stdout.readline()  # blocks until the server listens (or the process dies)
         assert "listening" in first, first
+        # Keep reading what it prints: a pipe nobody drains fills up and freezes the server.
+        threading.Thread(target=process.stdout.read, daemon=True).start()
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def emulator_url() -> Iterator[str]:
+    """The emulator server shared by the end-to-end tests."""
+    with running_emulator("--delay", EMULATOR_DELAY) as url:
+        yield url

@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -24,7 +23,7 @@ from reconciler.apply import apply_plan
 from reconciler.interrupts import Cancellation
 from reconciler.outputs.mcp import render_sync_text
 from reconciler.sync import SyncSettings, Synchronizer, synchronize_declared
-from tests.conftest import FAST, REGION, free_port
+from tests.conftest import FAST, REGION, running_emulator
 from tests.helpers import SECRETS, converge, fleet, mcp_registry, plan_for, registry_from
 from tests.mcp_servers import healthy, mcp_app, serving
 
@@ -33,23 +32,10 @@ BUCKET = "interrupt-locks"
 DEADLINE = 60.0  # seconds any process here may take
 
 
-@contextmanager
-def emulator(*flags: str) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "reconciler", "emulator", "--port", str(port), *flags],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        assert process.stdout is not None and "listening" in process.stdout.readline()
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 @pytest.fixture
 def slow_emulator() -> Iterator[str]:
     """An emulator whose resources stay CREATING for a second and a half."""
-    with emulator("--delay", "1.5") as url:
+    with running_emulator("--delay", "1.5") as url:
         yield url
 
 
@@ -125,7 +111,7 @@ def test_sigterm_exits_1(registry: Path, slow_emulator: str) -> None:
 
 
 def test_a_second_interrupt_exits_at_once(tmp_path: Path) -> None:
-    with emulator("--latency", "2") as url:  # every call takes two seconds: the interrupt finds one in flight
+    with running_emulator("--latency", "2") as url:  # every call takes two seconds: the interrupt finds one in flight
         (tmp_path / "gateways.yaml").write_text(fleet(1))
         apply = start_apply(tmp_path, url)
         wait_for_line(apply, "gateway/fleet: Creating...")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
+import subprocess
+import sys
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from typing import Any, Callable, Iterator
 
 import boto3
@@ -19,7 +21,7 @@ from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutE
 from reconciler.emulator.faults import FAULTS_VARIABLE, install_faults, parse_faults, reset
 from reconciler.emulator.quotas import QUOTAS_VARIABLE, TokenBucket, parse_quotas, reset_stats, stats
 from reconciler.errors import ConfigError
-from tests.conftest import EMULATOR_DELAY, REGION, free_port
+from tests.conftest import EMULATOR_DELAY, REGION, free_port, running_emulator
 
 ROLE = "arn:aws:iam::123456789012:role/r"
 MCP = {"mcp": {"mcpServer": {"endpoint": "https://e.example.com/mcp"}}}
@@ -348,23 +350,8 @@ def test_the_emulator_command_refuses_a_bad_rule_in_one_line() -> None:
 @pytest.fixture
 def serve_emulator() -> Iterator[Callable[..., str]]:
     """`reconcile emulator` started with fault and quota flags, as a harness would; stopped after the test."""
-    processes: list[subprocess.Popen[str]] = []
-
-    def start(*flags: str) -> str:
-        port = free_port()
-        process = subprocess.Popen([sys.executable, "-m", "reconciler", "emulator", "--port", str(port), *flags],
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        processes.append(process)
-        assert process.stdout is not None
-        first = process.stdout.readline()
-        assert "listening" in first, first
-        threading.Thread(target=process.stdout.read, daemon=True).start()  # keep its pipe from filling up
-        return f"http://127.0.0.1:{port}"
-
-    yield start
-    for process in processes:
-        process.terminate()
-        process.wait(timeout=10)
+    with ExitStack() as servers:
+        yield lambda *flags: servers.enter_context(running_emulator(*flags))
 
 
 def counters(url: str, method: str = "GET") -> dict[str, Any]:
