@@ -21,7 +21,8 @@ from typing import Callable, Iterator
 
 from reconciler.aws import Api
 from reconciler.catalog.publish import Publisher
-from reconciler.errors import ReconcilerError, ResourceFailed
+from reconciler.desired import Desired
+from reconciler.errors import AwsError, ReconcilerError, ResourceFailed
 from reconciler.interrupts import Cancellation, Interrupted, run_all
 from reconciler.kinds import KINDS, ordered
 from reconciler.kinds.base import Kind, Ref
@@ -72,6 +73,7 @@ class ApplyResult:
         return "\n".join(lines)
 
 
+CONFLICT = "ConflictException"
 BATCH = "batch"  # creates and updates of one parent's resources in one call (BatchPutGatewayRateLimits)
 
 
@@ -181,7 +183,7 @@ class Executor:
         parent = self.refs.get(desired.parent_address) if desired.parent_address else None
         body = self._resolved(change)
         with self._announced(change, "Creating", "Creation") as extra:
-            ref = self._with_retries(change.address, lambda: kind.create(self.api, desired, body, change.tags, parent))
+            ref = self._with_retries(change.address, lambda: self._create_or_claim(kind, desired, body, change.tags, parent))
             with self.lock:
                 self.refs[change.address] = ref
             self._wait(kind, ref, "creating")
@@ -192,6 +194,25 @@ class Executor:
             self._after_write(kind, ref, change.address)
             self._remember_sync(change, body)
             extra["id"] = ref.ident
+
+    def _create_or_claim(self, kind: Kind, desired: Desired, body: dict, tags: dict[str, str], parent: Ref | None) -> Ref:
+        """Create; a create that conflicts with a resource carrying exactly the tags this run writes is this run's
+        own earlier attempt, whose answer was lost (kinds without a clientToken, such as credential providers)."""
+        try:
+            return kind.create(self.api, desired, body, tags, parent)
+        except AwsError as error:
+            own = self._own_earlier_write(kind, desired.address, tags, parent) if error.code == CONFLICT and kind.taggable else None
+            if own is None:
+                raise
+            self.progress(f"{desired.address}: created by an earlier attempt whose answer was lost; continuing with it")
+            return own
+
+    def _own_earlier_write(self, kind: Kind, address: str, tags: dict[str, str], parent: Ref | None) -> Ref | None:
+        ref = next((r for r in kind.list(self.api, parent) if r.address == address), None)
+        if ref is None:
+            return None
+        kind.describe(self.api, ref)  # its ARN, for its tags
+        return ref if ref.arn and kind.read_tags(self.api, ref) == tags else None
 
     def _put_batch(self, changes: list[Change]) -> None:
         """One upsert call for several resources of one parent, then each waited on."""

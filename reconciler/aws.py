@@ -22,6 +22,7 @@ test its retry handler applies, so both agree on what a throttle is.
 from __future__ import annotations
 
 import functools
+import os
 import threading
 import time
 import uuid
@@ -206,10 +207,16 @@ def call_client(client: Any, operation: str, **params: Any) -> dict[str, Any]:
         raise AwsError(f"{operation}: {error}", code=type(error).__name__, temporary=True) from None
 
 
+def default_region(region: str | None) -> str | None:
+    """The region asked for, else AWS_REGION (botocore itself reads only AWS_DEFAULT_REGION and profiles)."""
+    return region or os.environ.get("AWS_REGION") or None
+
+
 def _make_client(region: str | None) -> Any:
     """A client honouring the standard chain: profiles, AWS_REGION, AWS_ENDPOINT_URL(_BEDROCK_AGENTCORE_CONTROL)."""
     import boto3  # its import costs a tenth of a second; commands that call no AWS API (validate) skip it
 
+    region = default_region(region)
     session = boto3.session.Session(region_name=region) if region else boto3.session.Session()
     if not session.region_name:
         raise AwsError("no AWS region: set `region:` in the registry or AWS_REGION", code="NoRegion")

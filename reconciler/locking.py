@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 
 
-from reconciler.aws import call_client
+from reconciler.aws import call_client, default_region
 from reconciler.errors import AwsError, ReconcilerError
 
 HELD_CODES = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
@@ -56,7 +56,7 @@ class S3Lock:
         self.key = key
         import boto3  # only a run that takes the lock needs it
 
-        self.client = client or boto3.client("s3", region_name=region)
+        self.client = client or boto3.client("s3", region_name=default_region(region))
 
     @property
     def where(self) -> str:

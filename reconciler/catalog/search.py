@@ -25,7 +25,7 @@ import botocore.exceptions
 import botocore.session
 from botocore.config import Config
 
-from reconciler.aws import MAX_ATTEMPTS, Api, call_client
+from reconciler.aws import MAX_ATTEMPTS, Api, call_client, default_region
 from reconciler.errors import AwsError, ReconcilerError
 from reconciler.kinds.record import inline_document
 
@@ -123,7 +123,7 @@ def _hit(record: dict[str, Any], words: set[str]) -> Hit:
 def _search_client(region: str | None) -> Any:
     """The data plane's client: standard chain and AWS_ENDPOINT_URL(_BEDROCK_AGENTCORE), standard retries."""
     try:
-        return boto3.client(SEARCH_SERVICE, region_name=region, config=Config(retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS}))
+        return boto3.client(SEARCH_SERVICE, region_name=default_region(region), config=Config(retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS}))
     except botocore.exceptions.NoRegionError:
         raise AwsError("no AWS region: pass --region or set AWS_REGION", code="NoRegion") from None
     except botocore.exceptions.BotoCoreError as error:
