@@ -208,9 +208,7 @@ class Bench:
     def __init__(self, emulator: FaultyEmulator, root: Path, secrets: Secrets):
         self.emulator = emulator
         self.cache = root / "cache"
-        # AWS_DEFAULT_REGION for `import`, which reads no registry file: botocore ignores the AWS_REGION the harness sets.
-        self.environment = emulator.environment(self.cache) | secrets.environment() | {
-            "AWS_DEFAULT_REGION": REGION, "RECONCILER_LOOPBACK_HTTP": "1"}
+        self.environment = emulator.environment(self.cache) | secrets.environment() | {"RECONCILER_LOOPBACK_HTTP": "1"}
         self.runs: list[Run] = []
         self.lock = threading.Lock()
 
@@ -323,16 +321,24 @@ class Census:
 
 
 # --- 1. convergence under faults -------------------------------------------------------------------------------
-def fault_rules(lost_every: int, lost_limit: int) -> list[str]:
+def fault_rules(targets: int) -> list[str]:
+    """The faults apply must converge under; the first rule that fires answers a call."""
     return [
         "throttle:every=3",
         "internal:rate=0.04",
         "unavailable:rate=0.04",
         "reset:rate=0.03",  # the connection is reset: nothing written, no answer
-        f"lost:op=Create*,every={lost_every},limit={lost_limit},as=reset",
+        # One answer lost for each Create* that takes a clientToken, and one in four of the targets' (the writes happen).
+        # The credential providers' creates take none: see tests/test_resilience.py for what a lost one does.
+        *(f"lost:op={operation},limit=1,as=reset" for operation in ("CreateGateway", "CreateGatewayRateLimit", "CreateGatewayRule")),
+        f"lost:op=CreateGatewayTarget,every=4,limit={lost_targets(targets)},as=reset",
         "iam-propagation:name=*/t1*,attempts=1",  # t1, t10..t19...: the gateway role is still propagating
         "busy-conflict",
     ]
+
+
+def lost_targets(targets: int) -> int:
+    return max(1, targets // 4)
 
 
 @dataclass
@@ -342,15 +348,15 @@ class Convergence:
     plan_exit: int
     census: Census
     faults: dict[str, int]
+    lost: dict[str, int]  # lost answers by operation
     calls: int
     runs: list[Run]
 
 
-def converge_under_faults(root: Path, targets: int, seed: int, secrets: Secrets, lost_every: int = 4, lost_limit: int = 4,
-                          rules: Sequence[str] | None = None) -> Convergence:
-    """Apply under the fault rules, once more if the first run fails; then a plan, and what exists."""
+def converge_under_faults(root: Path, targets: int, seed: int, secrets: Secrets, rules: Sequence[str] | None = None) -> Convergence:
+    """Apply under the fault rules (default: fault_rules), once more if the first run fails; then a plan, and what exists."""
     layout = Layout("faults", targets)
-    with bench(root, secrets, rules if rules is not None else fault_rules(lost_every, lost_limit), seed) as b:
+    with bench(root, secrets, fault_rules(targets) if rules is None else rules, seed) as b:
         folder = layout.folder(root)
         applies = [b.apply(folder)]
         if applies[0].exit_code != 0:
@@ -359,7 +365,8 @@ def converge_under_faults(root: Path, targets: int, seed: int, secrets: Secrets,
         counters, faults = b.emulator.counters(), b.emulator.faults_injected()
         census = Census.of(layout, inventory(b.emulator.client()))
     failures = [line.strip() for run in applies[:-1] for line in run.stdout.splitlines() if line.startswith("  failed:")]
-    return Convergence([a.exit_code for a in applies], failures, plan_exit, census, faults, counters["calls"], b.runs)
+    lost = {op: o["faults"]["lost"] for op, o in counters["operations"].items() if "lost" in o["faults"]}
+    return Convergence([a.exit_code for a in applies], failures, plan_exit, census, faults, lost, counters["calls"], b.runs)
 
 
 # --- 2. kill -9 and a re-run -------------------------------------------------------------------------------------
@@ -595,7 +602,9 @@ def figures(convergence: Convergence, crashes: Crashes, secrecy: Secrecy, owners
         "runs": len(runs),
         "faults": {"convergence": convergence.faults, "crashes": crashes.faults},
         "convergence": {"apply_exits": convergence.apply_exits, "first_failures": convergence.first_failures,
-                        "plan_exit": convergence.plan_exit, "calls": convergence.calls, **asdict(convergence.census)},
+                        "plan_exit": convergence.plan_exit, "calls": convergence.calls, "lost": convergence.lost,
+                        **asdict(convergence.census)},
+        "crash_reference_lines": crashes.reference_lines,
         "crash_points_tried": len(crashes.points),
         "crash_points": [asdict(p) for p in crashes.points],
         "crash_points_converged": sum(p.converged for p in crashes.points),
