@@ -321,6 +321,10 @@ class Census:
 
 
 # --- 1. convergence under faults -------------------------------------------------------------------------------
+LOST_ONCE = ("CreateOauth2CredentialProvider", "CreateApiKeyCredentialProvider", "CreateGateway", "CreateGatewayRateLimit",
+             "CreateGatewayRule")
+
+
 def fault_rules(targets: int) -> list[str]:
     """The faults apply must converge under; the first rule that fires answers a call."""
     return [
@@ -328,9 +332,9 @@ def fault_rules(targets: int) -> list[str]:
         "internal:rate=0.04",
         "unavailable:rate=0.04",
         "reset:rate=0.03",  # the connection is reset: nothing written, no answer
-        # One answer lost for each Create* that takes a clientToken, and one in four of the targets' (the writes happen).
-        # The credential providers' creates take none: see tests/test_resilience.py for what a lost one does.
-        *(f"lost:op={operation},limit=1,as=reset" for operation in ("CreateGateway", "CreateGatewayRateLimit", "CreateGatewayRule")),
+        # One answer lost for each Create*, and one in four of the targets' (the writes happen). The providers' creates take
+        # no clientToken: their retry meets the provider the lost call made.
+        *(f"lost:op={operation},limit=1,as=reset" for operation in LOST_ONCE),
         f"lost:op=CreateGatewayTarget,every=4,limit={lost_targets(targets)},as=reset",
         "iam-propagation:name=*/t1*,attempts=1",  # t1, t10..t19...: the gateway role is still propagating
         "busy-conflict",
