@@ -484,6 +484,7 @@ SECRETS_MISPLACED = REPO / "tests" / "fixtures" / "secrets" / "in_lists_and_maps
 class Secrecy:
     leaks: list[str]  # "WHERE: SECRET"
     bad_file: list[Run]  # validate and plan of the file whose type errors hold secrets
+    refused: dict[str, Run]  # runs that must fail because the secrets were rotated
     runs: list[Run]
 
 
@@ -517,9 +518,14 @@ def secrets_never_shown(root: Path, targets: int, secrets: Secrets) -> Secrecy:
                       lambda: b.cli(folder, "sync", "--all", *POLL),
                       lambda: b.cli(folder, "probe", "--format", "json"),
                       lambda: b.cli(folder, "verify")])
-        b.apply(folder, env=rotated.environment())  # a rotated secret: its plan shows an update of the providers
+        b.cli(folder, "plan", "--out", "reviewed.json")  # nothing to change, reviewed with the secrets as they were
+        # The secrets rotated: the reviewed plan is stale, the servers refuse the new ones, apply updates the providers.
+        new = rotated.environment()
+        refused = dict(zip(("stale saved plan", "probe", "sync"), b.parallel([
+            lambda: b.cli(folder, "apply", "reviewed.json", *POLL, env=new), lambda: b.cli(folder, "probe", env=new),
+            lambda: b.apply(folder, env=new) and b.cli(folder, "sync", "--all", "--attempts", "1", *POLL, env=new)])))
         bad_runs = [b.cli(root, command, "-f", str(SECRETS_MISPLACED)) for command in ("validate", "plan")]
-    return Secrecy(leaks_in(b.runs, root, (secrets, rotated)), bad_runs, b.runs)
+    return Secrecy(leaks_in(b.runs, root, (secrets, rotated)), bad_runs, refused, b.runs)
 
 
 # --- 4. ownership --------------------------------------------------------------------------------------------------

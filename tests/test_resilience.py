@@ -36,11 +36,9 @@ TARGETS = 12
 SECRETS = Secrets()
 
 
-def only(runs: list[Run], *words: str) -> Run:
-    """The one run whose command has these words."""
-    found = [run for run in runs if all(word in run.command for word in words)]
-    assert len(found) == 1, [label(run) for run in found]
-    return found[0]
+def runs_of(runs: list[Run], *words: str) -> list[Run]:
+    """The runs whose command has these words, in the order they ran."""
+    return [run for run in runs if all(word in run.command for word in words)]
 
 
 def test_apply_converges_under_faults_with_no_duplicate(tmp_path: Path) -> None:
@@ -81,11 +79,17 @@ def test_no_secret_in_any_output_or_file(tmp_path: Path) -> None:
     secrecy = secrets_never_shown(tmp_path, targets=2, secrets=SECRETS)
     assert secrecy.leaks == []
     assert tracebacks(secrecy.runs) == []
-    failed = [f"{label(run)}: {run.stderr[-500:]}" for run in secrecy.runs if run.exit_code != 0 and run not in secrecy.bad_file]
+    expected = secrecy.bad_file + list(secrecy.refused.values())
+    failed = [f"{label(run)}: {run.stderr[-500:]}" for run in secrecy.runs if run.exit_code != 0 and run not in expected]
     assert failed == []  # the secrets were used for real: each command worked
-    assert "2 synchronized" in only(secrecy.runs, "sync").stdout  # tokens from the OAuth2 secret, the API key
-    rotated = only(secrecy.runs, "apply", "--auto-approve").stdout
+    assert "2 synchronized" in runs_of(secrecy.runs, "sync", "--all")[0].stdout  # tokens from the OAuth2 secret, the API key
+    [rotated] = [run.stdout for run in runs_of(secrecy.runs, "apply", "--auto-approve")]
     assert "Plan: 0 to create, 2 to update" in rotated and "(sensitive) -> (sensitive)" in rotated
+    # Failures that involve the secrets: a saved plan made stale by a rotation, servers refusing the rotated secrets.
+    assert {name: run.exit_code for name, run in secrecy.refused.items()} == {"stale saved plan": 1, "probe": 1, "sync": 1}
+    assert "stale plan" in secrecy.refused["stale saved plan"].stderr
+    assert secrecy.refused["probe"].stdout.count(": auth: ") == 2
+    assert secrecy.refused["sync"].stdout.count("SYNCHRONIZE_UNSUCCESSFUL") == 2
     for run in secrecy.bad_file:  # secrets inside lists and maps where a string belongs: one line each, masked
         assert run.exit_code == 1
         problems = run.stderr.strip().splitlines()
