@@ -121,13 +121,11 @@ class Api:
         reads_per_second: float = READS_PER_SECOND,
         writes_per_second: float = WRITES_PER_SECOND,
         client: Any = None,
-        read_rate: float | None = None,  # transitional old names: tests/conftest.py still passes them
-        write_rate: float | None = None,
     ):
         self.client = client or _make_client(region)
         self.region = self.client.meta.region_name
-        self.reads = Pacer(read_rate or reads_per_second)
-        self.writes = Pacer(write_rate or writes_per_second)
+        self.reads = Pacer(reads_per_second)
+        self.writes = Pacer(writes_per_second)
         self.calls: dict[str, int] = {}
         self.throttled: dict[str, int] = {}
         self.run_id = uuid.uuid4().hex

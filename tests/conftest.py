@@ -56,7 +56,7 @@ def emulator() -> Iterator[None]:
 
 @pytest.fixture
 def api(emulator: None) -> Api:
-    return Api(region=REGION, read_rate=1000, write_rate=1000)
+    return Api(region=REGION, reads_per_second=1000, writes_per_second=1000)
 
 
 @pytest.fixture
