@@ -126,6 +126,7 @@ class Api:
         self.region = self.client.meta.region_name
         self.reads = Pacer(reads_per_second)
         self.writes = Pacer(writes_per_second)
+        self._account: str | None = None
         self.calls: dict[str, int] = {}
         self.throttled: dict[str, int] = {}
         self.run_id = uuid.uuid4().hex
@@ -133,6 +134,21 @@ class Api:
         # First, before the signer: a request that waited in the pacer is signed when it leaves.
         self.client.meta.events.register_first(f"request-created.{SERVICE}", self._before_attempt)
         self.client.meta.events.register(f"needs-retry.{SERVICE}", self._after_attempt)
+
+    def account(self) -> str:
+        """The AWS account the credentials act in (STS GetCallerIdentity, once), else the endpoint's URL.
+
+        It keys the observed-state cache: two accounts planning the same registry never share entries.
+        """
+        if self._account is None:
+            import boto3
+
+            sts = boto3.client("sts", region_name=self.region)
+            try:
+                self._account = str(sts.get_caller_identity()["Account"])
+            except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError):
+                self._account = str(self.client.meta.endpoint_url)
+        return self._account
 
     def _pacer(self, operation: str) -> Pacer:
         return self.reads if is_read(operation) else self.writes
