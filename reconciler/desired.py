@@ -77,11 +77,13 @@ class Registry:
     safety: dict[str, Any] = field(default_factory=dict)  # registry-wide `safety:` (see safety.py)
     lock: dict[str, Any] = field(default_factory=dict)
     shown_name: str = ""  # the name as messages show it (masked when it came from `${env:}`)
+    whole: dict[str, Desired] | None = None  # under a scope (--target...): every declared resource, for parents' tags
 
     def of_kind(self, kind: str) -> list[Desired]:
         return self._by_kind.get(kind, [])
 
     def children(self, parent_address: str) -> list[Desired]:
+        """Every declared child, also those a scope left out: a parent's tags remember them all."""
         return self._by_parent.get(parent_address, [])
 
     @cached_property
@@ -90,7 +92,7 @@ class Registry:
 
     @cached_property
     def _by_parent(self) -> dict[str | None, list[Desired]]:
-        return _index(self.resources.values(), lambda d: d.parent_address)
+        return _index((self.whole or self.resources).values(), lambda d: d.parent_address)
 
     def mcp_server_targets(self, gateways: tuple[str, ...] = (), names: tuple[str, ...] = ()) -> list[Desired]:
         """MCP-server targets, all or those of `gateways` plus those named `GATEWAY/TARGET`; unknown names are an error."""

@@ -22,7 +22,7 @@ from typing import Any, Callable
 from reconciler.aws import Api
 from reconciler.errors import AwsError
 from reconciler.kinds import KINDS, children_of, roots
-from reconciler.kinds.base import NOT_FOUND, Kind, Live, Ref
+from reconciler.kinds.base import MANAGES_TAG, NOT_FOUND, Kind, Live, Ref
 from reconciler.observed import ObservedCache
 from reconciler.scope import Scope
 
@@ -71,6 +71,7 @@ class _Reader:
         self.wanted: Callable[[str], bool] = scope.includes if scope else (lambda addr: True)
         self.cache = cache
         self.refresh = refresh
+        self.declared_children = _child_kinds(declared)
         self.state = LiveState()
         self.lock = threading.Lock()
         self.submitted: list[Future[None]] = []
@@ -128,7 +129,14 @@ class _Reader:
         live = self._read(ref, ownership_only)
         if live is not None and (live.owner == self.registry or live.address in self.declared):
             for kind in children_of(ref.kind):
-                self._submit(self._list_children, kind, live.ref)
+                if self._manages(kind, live):
+                    self._submit(self._list_children, kind, live.ref)
+
+    def _manages(self, kind: Kind, parent: Live) -> bool:
+        """An opt-in kind is read under a parent only where the registry declares it, or its tag says it did."""
+        if not kind.opt_in:
+            return True
+        return kind.key in self.declared_children.get(parent.address, set()) or kind.key in parent.tags.get(MANAGES_TAG, "").split()
 
     def _list_children(self, kind: Kind, parent: Ref) -> None:
         try:
@@ -177,3 +185,13 @@ class _Reader:
                 "outputs": live.outputs,
             })
         return live
+
+
+def _child_kinds(declared: set[str]) -> dict[str, set[str]]:
+    """Parent address -> the kinds declared under it (`gateway/x/rule/10` -> {"gateway/x": {"rule"}})."""
+    found: dict[str, set[str]] = {}
+    for address in declared:
+        parts = address.split("/")
+        if len(parts) > 2:
+            found.setdefault("/".join(parts[:2]), set()).add(parts[2])
+    return found

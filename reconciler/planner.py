@@ -14,7 +14,7 @@ from reconciler.diff import ABSENT, FieldChange, diff_fields, leaves, mark_sensi
 from reconciler.errors import PlanError
 from reconciler.fingerprint import fingerprint
 from reconciler.kinds import KINDS, ordered
-from reconciler.kinds.base import FINGERPRINT_TAG, OWNER_TAG, Live
+from reconciler.kinds.base import FINGERPRINT_TAG, MANAGES_TAG, OWNER_TAG, Live
 from reconciler.live import LiveState
 from reconciler.plan import ADOPT, CREATE, DELETE, REPLACE, TAKEOVER, UPDATE, Change, Plan
 from reconciler.safety import prevent_destroy_errors, protection_tags, refusals, unprotectable
@@ -23,11 +23,17 @@ from reconciler.safety import prevent_destroy_errors, protection_tags, refusals,
 def wanted_tags(registry: Registry, desired: Desired) -> dict[str, str]:
     if not KINDS[desired.kind].taggable:
         return {}
-    tags = {**registry.tags, OWNER_TAG: registry.name, **protection_tags(registry, desired)}
+    tags = {**registry.tags, OWNER_TAG: registry.name, **protection_tags(registry, desired), **managed_children_tag(registry, desired)}
     secrets = KINDS[desired.kind].write_only_values(desired.body)
     if secrets:
         tags[FINGERPRINT_TAG] = fingerprint(secrets, registry.name, desired.address)
     return tags
+
+
+def managed_children_tag(registry: Registry, desired: Desired) -> dict[str, str]:
+    """The opt-in child kinds declared under this parent: the next plans list (and delete) only those."""
+    kinds = sorted({c.kind for c in registry.children(desired.address) if KINDS[c.kind].opt_in})
+    return {MANAGES_TAG: " ".join(kinds)} if kinds else {}
 
 
 def resolve_refs(value: Any, arns: dict[str, str]) -> Any:

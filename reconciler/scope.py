@@ -43,7 +43,7 @@ class Scope:
 
     def restrict(self, registry: Registry) -> Registry:
         kept = {a: d for a, d in registry.resources.items() if self.includes(a)}
-        return dataclasses.replace(registry, resources=kept)
+        return dataclasses.replace(registry, resources=kept, whole=registry.whole or registry.resources)
 
 
 def targeted(patterns: tuple[str, ...], registry: Registry) -> Scope | None:

@@ -47,6 +47,13 @@ def test_target_never_deletes_outside_its_scope(api, tmp_path: Path) -> None:
     assert [(c.address, c.action) for c in computed.plan.changes] == [("gateway/fleet/target/t2", "delete")]
 
 
+def test_a_partial_plan_keeps_the_tags_a_parent_holds_for_children_out_of_its_scope(api, tmp_path: Path) -> None:
+    protected = fleet(2).replace("      t1:\n", "      t1:\n        lifecycle: {preventDestroy: true}\n")
+    converge(api, registry_from(tmp_path, protected))
+    computed, _ = compute(api, tmp_path, targets=("gateway/fleet/target/t0",))
+    assert computed.plan.empty  # t1's protection tag on the gateway is not dropped because t1 is out of scope
+
+
 def test_changed_only_plans_what_the_pull_request_touches(api, tmp_path: Path) -> None:
     (tmp_path / "gateways.yaml").write_text(BASE + fleet(2).split("gateways:\n")[1])
     converge(api, registry_from(tmp_path))

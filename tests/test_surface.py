@@ -169,6 +169,18 @@ def test_rules_the_service_manages_are_never_touched(api: Api, client: Any, endp
         plan_for(api, clash)
 
 
+def test_kinds_a_registry_does_not_declare_on_a_gateway_are_neither_read_nor_deleted(api: Api, client: Any, endpoint: str,
+                                                                                      tmp_path: Path) -> None:
+    registry = registry_from(tmp_path, surface(endpoint, with_engine=False, with_children=False))
+    applied(api, registry)
+    gateway_id = client.list_gateways()["items"][0]["gatewayId"]
+    client.create_gateway_rule(gatewayIdentifier=gateway_id, priority=7, actions=[{"routeToTarget": {"staticRoute": {"targetName": "orders"}}}])
+    api.calls.clear()
+    assert plan_for(api, registry).empty  # the security team's rule stays
+    assert not {"ListGatewayRules", "ListGatewayRateLimits", "GetResourcePolicy"} & set(api.calls)
+    assert [r["priority"] for r in client.list_gateway_rules(gatewayIdentifier=gateway_id)["gatewayRules"]] == [7]
+
+
 def test_a_policy_naming_an_unknown_tool_fails_with_the_service_reasons(api: Api, endpoint: str, tmp_path: Path) -> None:
     unknown = 'permit(principal, action == AgentCore::Action::"orders___drop_tables", resource);'
     result = apply_plan(api, plan_for(api, registry_from(tmp_path, surface(endpoint, policy=unknown, with_children=False))), FAST)

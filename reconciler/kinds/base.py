@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from reconciler.desired import Desired
 
 OWNER_TAG = "agentcore-reconciler:registry"
+MANAGES_TAG = "agentcore-reconciler:manages"  # on a parent: the opt-in child kinds the registry manages under it
 FINGERPRINT_TAG = "agentcore-reconciler:secret-fingerprint"
 NOT_FOUND = "ResourceNotFoundException"
 SUPPLIED = frozenset({"name", "tags", "clientToken"})
@@ -133,6 +134,10 @@ class Kind(ABC):
     variant: ClassVar[str | None] = None  # `section.NAME.<variant>` when several kinds share a section
     singleton: ClassVar[bool] = False  # one per parent, declared as the parent's member `section`
     derived: ClassVar[bool] = False  # never declared: `derive()` makes its instances from other declarations
+    # Managed under a parent only where the registry declares one (or did: the parent's MANAGES_TAG says so).
+    # Elsewhere it is neither listed nor deleted: a rule the security team set by hand on a gateway whose files
+    # declare no rules stays, and a plan spends no List call per gateway on a feature the registry does not use.
+    opt_in: ClassVar[bool] = False
     reconciler_only: ClassVar[frozenset[str]] = frozenset()  # declared members never sent (besides lifecycle)
     optional_members: ClassVar[frozenset[str]] = frozenset()  # required by the API, but the registry may supply them otherwise
     spec_schema: ClassVar[dict[str, Any] | None] = None  # a declaration that is not request-shaped (a policy document)

@@ -12,6 +12,7 @@ class RateLimitKind(Kind):
     parent = "gateway"
     section = "rateLimits"
     taggable = False
+    opt_in = True
     create_operation, read_operation = "CreateGatewayRateLimit", "GetGatewayRateLimit"
     update_operation, delete_operation = "UpdateGatewayRateLimit", "DeleteGatewayRateLimit"
     list_operation = "ListGatewayRateLimits"

@@ -28,6 +28,7 @@ class ResourcePolicyKind(Kind):
     section = "resourcePolicy"
     singleton = True
     taggable = False
+    opt_in = True
     body_prefix = (POLICY,)
     spec_schema = {"type": "object", "minProperties": 1,
                    "description": "Reconciler: the gateway's resource-based policy document, sent as JSON and compared as JSON."}

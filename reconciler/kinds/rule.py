@@ -19,6 +19,7 @@ class RuleKind(Kind):
     parent = "gateway"
     section = "rules"
     taggable = False
+    opt_in = True
     create_operation, read_operation = "CreateGatewayRule", "GetGatewayRule"
     update_operation, delete_operation, list_operation = "UpdateGatewayRule", "DeleteGatewayRule", "ListGatewayRules"
     list_is_full = True
