@@ -252,9 +252,10 @@ class Bench:
         with self.lock:
             self.runs.append(run)
 
-    def parallel(self, calls: Sequence[Callable[[], Any]], workers: int = 4) -> list[Any]:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(lambda call: call(), calls))
+def parallel(calls: Sequence[Callable[[], Any]], workers: int = 4) -> list[Any]:
+    """What each call returns, the calls run `workers` at a time (CLI runs mostly wait: on the emulator, on each other)."""
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda call: call(), calls))
 
 
 def read_until(stream: IO[str], after: int | str) -> list[str]:
@@ -448,11 +449,11 @@ def kills(lines: dict[str, int], count: int, lock_every: int, rng: random.Random
     return [Kill(BUSY, CREATING, f"gateway/{BUSY}-gw: Creating...", 0.5, locked=False)] + spread  # its create is made by then
 
 
-def crash_and_rerun(root: Path, targets: int, points: int, seed: int, secrets: Secrets, parallel: int = 4,
+def crash_and_rerun(root: Path, targets: int, points: int, seed: int, secrets: Secrets, at_once: int = 4,
                     lock_every: int = 2) -> Crashes:
     """Apply `kill -9`ed at `points` points spread over a first apply (creates) and over the apply of the next revision
     (deletes and updates), and once while a gateway is CREATING, each followed by the recovery, in registries of their
-    own (`parallel` at once); the registries of every `lock_every`th pair of points hold the S3 lock a killed apply
+    own (`at_once` at a time); the registries of every `lock_every`th pair of points hold the S3 lock a killed apply
     leaves behind."""
     with bench(root, secrets, CRASH_FAULTS, seed) as b:
         b.emulator.client("s3").create_bucket(Bucket=CRASH_BUCKET)
@@ -483,9 +484,9 @@ def crash_and_rerun(root: Path, targets: int, points: int, seed: int, secrets: S
             return CrashPoint(kill, alive, held is not None, [r.exit_code for r in recovery], plan_exit,
                               Census.of(layout, inventory(b.emulator.client())))
 
-        lines = dict(zip((CREATING, CHANGING), b.parallel([lambda: reference(CREATING), lambda: reference(CHANGING)])))
+        lines = dict(zip((CREATING, CHANGING), parallel([lambda: reference(CREATING), lambda: reference(CHANGING)])))
         chosen = kills(lines, points, lock_every, random.Random(seed))
-        results = b.parallel([lambda kill=kill: crash(kill) for kill in chosen], parallel)
+        results = parallel([lambda kill=kill: crash(kill) for kill in chosen], at_once)
         return Crashes(lines, results, b.emulator.faults_injected(), b.runs)
 
 
@@ -537,11 +538,11 @@ def secrets_never_shown(root: Path, targets: int, secrets: Secrets) -> Secrecy:
         b = stack.enter_context(bench(root, secrets))
         layout = Layout("secrets", targets, mcp=(orders.https(), weather.https()), discovery_url=authority.discovery_url)
         folder = layout.folder(root)
-        b.parallel([lambda: b.cli(folder, "validate"), lambda: b.cli(folder, "plan", "--format", "json"),
+        parallel([lambda: b.cli(folder, "validate"), lambda: b.cli(folder, "plan", "--format", "json"),
                     lambda: b.cli(folder, "plan", "--format", "markdown"),
                     lambda: b.cli(folder, "plan", "--out", "plan.json", "--checksum")])  # text, with the saved plan
         b.cli(folder, "apply", "plan.json", *POLL)
-        b.parallel([lambda f=f: b.cli(folder, "drift", "--format", f) for f in ("text", "json", "markdown")]
+        parallel([lambda f=f: b.cli(folder, "drift", "--format", f) for f in ("text", "json", "markdown")]
                    + [lambda: b.cli(folder, "import", "--gateway", layout.gateway, "--credential-provider", layout.oauth2,
                                     "--credential-provider", layout.api_key, "--out", "imported.yaml"),
                       lambda: b.cli(folder, "sync", "--all", *POLL),
@@ -555,7 +556,7 @@ def secrets_never_shown(root: Path, targets: int, secrets: Secrets) -> Secrecy:
             b.apply(folder, env=new)  # its plan updates both providers
             return b.cli(folder, "sync", "--all", "--attempts", "1", *POLL, env=new)
 
-        *failing, validated, planned = b.parallel([
+        *failing, validated, planned = parallel([
             lambda: b.cli(folder, "apply", "reviewed.json", *POLL, env=new), lambda: b.cli(folder, "probe", env=new), rotate_then_sync,
             lambda: b.cli(root, "validate", "-f", str(SECRETS_MISPLACED)), lambda: b.cli(root, "plan", "-f", str(SECRETS_MISPLACED))])
     refused = dict(zip(("stale saved plan", "probe", "sync"), failing))
@@ -635,14 +636,14 @@ def foreign_untouched(root: Path, targets: int, secrets: Secrets) -> Ownership:
         folder = ours.folder(root)
         b.cli(folder, "plan")
         b.apply(folder)
-        b.parallel([lambda f=f: b.cli(folder, "drift", "--format", f) for f in ("text", "json", "markdown")]
+        parallel([lambda f=f: b.cli(folder, "drift", "--format", f) for f in ("text", "json", "markdown")]
                    + [lambda: b.cli(folder, "sync", "--all", *POLL), lambda: b.cli(folder, "plan", "--format", "json")])
         ours.changed().folder(root)  # deletes and updates next to the foreign resources
         b.apply(folder)
         claims = [("gateway_name", "handmade-gw"), ("gateway_name", other.gateway), ("oauth2_name", "handmade-m2m"),
                   ("api_key_name", other.api_key)]
         claiming = [Layout(f"claim-{i}", 1, **{member: name}).folder(root) for i, (member, name) in enumerate(claims)]
-        refusals = dict(zip((name for _, name in claims), b.parallel([lambda f=f: b.apply(f) for f in claiming])))
+        refusals = dict(zip((name for _, name in claims), parallel([lambda f=f: b.apply(f) for f in claiming])))
         after = describe(client, foreign_gateways, foreign_providers)
         claimed = sorted(address for address in inventory(client) if "claim-" in address)
     changed = sorted(name for name in before if before[name] != after[name])
@@ -672,7 +673,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--targets", type=int, default=40, help="Lambda targets per registry")
     parser.add_argument("--crash-points", type=int, default=30)
-    parser.add_argument("--parallel", type=int, default=4, help="crash points run at once")
+    parser.add_argument("--at-once", type=int, default=4, help="crash points run at a time")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, help="write the figures here as JSON")
     args = parser.parse_args()
@@ -681,7 +682,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         convergence = converge_under_faults(root / "faults", args.targets, args.seed, secrets)
-        crashes = crash_and_rerun(root / "crashes", args.targets, args.crash_points, args.seed, secrets, args.parallel)
+        crashes = crash_and_rerun(root / "crashes", args.targets, args.crash_points, args.seed, secrets, args.at_once)
         secrecy = secrets_never_shown(root / "secrets", args.targets, secrets)
         ownership = foreign_untouched(root / "ownership", args.targets, secrets)
     found = figures(convergence, crashes, secrecy, ownership) | {"seconds": round(time.monotonic() - started, 1)}
