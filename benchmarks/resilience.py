@@ -504,6 +504,7 @@ SECRETS_MISPLACED = REPO / "tests" / "fixtures" / "secrets" / "in_lists_and_maps
 @dataclass
 class Secrecy:
     leaks: list[str]  # "WHERE: SECRET"
+    files: list[str]  # the files written, searched for secrets (relative to the check's folder)
     bad_file: list[Run]  # validate and plan of the file whose type errors hold secrets
     refused: dict[str, Run]  # runs that must fail because the secrets were rotated
     runs: list[Run]
@@ -516,11 +517,15 @@ class Secrecy:
                    if not line.startswith(f"{SECRETS_MISPLACED}:") or "(sensitive value)" not in line])
 
 
+def written(root: Path) -> list[Path]:
+    return sorted(path for path in root.rglob("*") if path.is_file())
+
+
 def leaks_in(runs: Sequence[Run], root: Path, secrets: Sequence[Secrets]) -> list[str]:
     """Every output and every file under `root` (gzip files opened) that holds a secret."""
     found = [f"{label(run)} {stream}: {which}" for run in runs for stream in ("stdout", "stderr")
              for s in secrets for which in s.found_in(getattr(run, stream))]
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    for path in written(root):
         data = path.read_bytes()
         text = (gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data).decode(errors="replace")
         found += [f"{path.relative_to(root)}: {which}" for s in secrets for which in s.found_in(text)]
@@ -560,7 +565,8 @@ def secrets_never_shown(root: Path, targets: int, secrets: Secrets) -> Secrecy:
             lambda: b.cli(folder, "apply", "reviewed.json", *POLL, env=new), lambda: b.cli(folder, "probe", env=new), rotate_then_sync,
             lambda: b.cli(root, "validate", "-f", str(SECRETS_MISPLACED)), lambda: b.cli(root, "plan", "-f", str(SECRETS_MISPLACED))])
     refused = dict(zip(("stale saved plan", "probe", "sync"), failing))
-    return Secrecy(leaks_in(b.runs, root, (secrets, rotated)), [validated, planned], refused, b.runs)
+    files = [str(path.relative_to(root)) for path in written(root)]
+    return Secrecy(leaks_in(b.runs, root, (secrets, rotated)), files, [validated, planned], refused, b.runs)
 
 
 # --- 4. ownership --------------------------------------------------------------------------------------------------

@@ -72,6 +72,9 @@ def test_kill_9_at_any_point_then_a_rerun_converges_with_no_duplicate(tmp_path: 
 def test_no_secret_in_any_output_or_file(tmp_path: Path) -> None:
     secrecy = secrets_never_shown(tmp_path, targets=2, secrets=SECRETS)
     assert secrecy.leaks == []
+    # Searched: the saved plans, the imported YAML and the observed-state cache (gzip, opened), beside every output.
+    assert {"secrets/plan.json", "secrets/reviewed.json", "secrets/imported.yaml"} <= set(secrecy.files)
+    assert any(name.startswith("cache/") and name.endswith(".json.gz") for name in secrecy.files), secrecy.files
     assert secrecy.problems() == []  # every command worked (the secrets were used for real) but those that must fail
     assert "2 synchronized" in runs_of(secrecy.runs, "sync", "--all")[0].stdout  # tokens from the OAuth2 secret, the API key
     [rotated] = [run.stdout for run in runs_of(secrecy.runs, "apply", "--auto-approve")]
