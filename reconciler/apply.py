@@ -25,7 +25,7 @@ from reconciler.desired import Desired
 from reconciler.errors import AwsError, ReconcilerError, ResourceFailed
 from reconciler.interrupts import Cancellation, Interrupted, run_all
 from reconciler.kinds import KINDS, ordered
-from reconciler.kinds.base import Kind, Ref
+from reconciler.kinds.base import NOT_FOUND, Kind, Ref
 from reconciler.kinds.target import TargetKind, is_synchronizable
 from reconciler.plan import CREATE, DELETE, REPLACE, UPDATE, Change, Plan
 from reconciler.planner import resolve_refs
@@ -250,10 +250,18 @@ class Executor:
         assert change.live is not None
         ref = change.live.ref
         with self._announced(change, "Destroying", "Destruction"):
-            self._with_retries(change.address, lambda: kind.delete(self.api, ref))
+            self._with_retries(change.address, lambda: self._delete_once(kind, ref))
             self._wait(kind, ref, "destroying", gone=True)
             with self.lock:
                 self.refs.pop(change.address, None)
+
+    def _delete_once(self, kind: Kind, ref: Ref) -> None:
+        """A delete that finds nothing to delete has done its work (an earlier attempt's answer was lost)."""
+        try:
+            kind.delete(self.api, ref)
+        except AwsError as error:
+            if error.code != NOT_FOUND:
+                raise
 
     def _resolved(self, change: Change) -> dict:
         """The body to send: ARNs of what this run created filled in, a derived body (a record) made now."""

@@ -114,9 +114,6 @@ def test_import_honours_aws_region(tmp_path: Path) -> None:
     assert imported.exit_code == 0, imported.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="a DeleteGatewayTarget whose answer was lost is retried by botocore after the target "
-                                       "is gone: ResourceNotFoundException fails the apply (a re-run converges); a delete "
-                                       "that finds nothing to delete has done its work")
 def test_a_lost_answer_to_a_delete_does_not_fail_the_apply(tmp_path: Path) -> None:
     layout = Layout("deletes", 2)
     # The server holds the answer a second, past the target's DELETING, then drops it: the retry finds it gone.
