@@ -122,7 +122,8 @@ def _describe(error: jsonschema.ValidationError, path: Path_, source: SourceMap)
         bound = "at least" if keyword == "minimum" else "at most"
         return path, f"{value} must be {bound} {error.validator_value}"
     if keyword == "type":
-        return path, f"must be of type {error.validator_value}, not {type(instance).__name__} ({value})"
+        shown_value = value if value == SENSITIVE else f"({value})"  # the marker has its own brackets
+        return path, f"must be of type {error.validator_value}, not {type(instance).__name__} {shown_value}"
     if keyword == "oneOf":
         options = [r for branch in error.validator_value for r in branch.get("required", [])]
         return path, f"needs exactly one of: {', '.join(options)}"
