@@ -83,14 +83,14 @@ def test_a_value_holding_a_secret_at_any_depth_is_not_shown(tmp_path: Path, valu
     (line,) = caught.value.lines()
     assert "hunter2" not in line
     kind = "list" if value.startswith("[") else "dict"
-    assert line == f"{file}:5: credentialProviders.k.apiKey.apiKey: must be of type string, not {kind} ((sensitive value))"
+    assert line == f"{file}:5: credentialProviders.k.apiKey.apiKey: must be of type string, not {kind} (sensitive value)"
 
 
 def test_a_secret_inside_a_verify_block_mapping_is_not_shown(tmp_path: Path) -> None:
     file = tmp_path / "s.yaml"
     file.write_text("registry: r\ngateways:\n  gw:\n    roleArn: arn:aws:iam::123456789012:role/r\n    authorizerType: NONE\n"
                     "    verify:\n      clientSecret: {value: '${env:S}'}\n")
-    with pytest.raises(ConfigError, match=r"verify.clientSecret: must be of type string, not dict \(\(sensitive value\)\)$") as caught:
+    with pytest.raises(ConfigError, match=r"verify.clientSecret: must be of type string, not dict \(sensitive value\)$") as caught:
         load_registry([str(file)], environ={"S": "hunter2-secret"})
     assert "hunter2" not in str(caught.value)
 
