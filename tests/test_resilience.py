@@ -12,7 +12,6 @@ import json
 from collections import Counter
 from pathlib import Path
 
-import pytest
 
 from benchmarks.harness import Run, run_cli
 from benchmarks.resilience import (

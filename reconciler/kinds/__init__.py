@@ -36,10 +36,6 @@ def unregister(key: str) -> None:
     KINDS.pop(key, None)
 
 
-def kind_of(key: str) -> Kind:
-    return KINDS[key]
-
-
 def ordered() -> list[Kind]:
     """Every kind in creation order."""
     return sorted(KINDS.values(), key=lambda k: (k.order, k.key))
