@@ -313,6 +313,7 @@ class Executor:
         self.result.failed += [(addr, f"synchronization: {why}") for addr, why in outcome.failed]
         self.result.pending += outcome.pending
         self.result.interrupted += outcome.interrupted
+        self.result.in_flight += outcome.in_flight
         self.result.not_attempted += outcome.not_attempted
 
 

@@ -264,7 +264,7 @@ def sync(paths: tuple[str, ...], gateways: tuple[str, ...], targets: tuple[str, 
         click.echo(published.report("Catalog refresh"))
     if not result.ok or (published is not None and not published.ok):
         _exit(cancellation.exit_code if cancellation.cancelled else EXIT_ERROR,
-              abandoned=any("outcome unknown" in why for _, why in result.interrupted))
+              abandoned=bool(result.in_flight))
 
 
 @cli.command(name="probe")

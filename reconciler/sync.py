@@ -57,11 +57,12 @@ class SyncResult:
     pending: list[tuple[str, str]] = field(default_factory=list)  # (address, *_PENDING_AUTH status)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (address, why it cannot be synchronized)
     interrupted: list[tuple[str, str]] = field(default_factory=list)
+    in_flight: list[str] = field(default_factory=list)  # still running when the interrupt's grace period ended
     not_attempted: list[str] = field(default_factory=list)  # left out after an interrupt
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.interrupted and not self.not_attempted
+        return not (self.failed or self.interrupted or self.in_flight or self.not_attempted)
 
 
 class Synchronizer:
@@ -82,7 +83,7 @@ class Synchronizer:
 
     def run(self, refs: list[Ref], workers: int = 8, grace: float = 30.0) -> SyncResult:
         running, never = run_all(self._guarded, sorted(refs, key=lambda r: r.address), workers, self.cancellation, grace)
-        self.result.interrupted += [(r.address, "in flight when interrupted (outcome unknown)") for r in running]
+        self.result.in_flight += [r.address for r in running]
         self.result.not_attempted += [r.address for r in never]
         return self.result
 

@@ -69,11 +69,13 @@ def render_sync_text(result: SyncResult) -> str:
     lines += [f"  pending authorization: {addr} is {status}" for addr, status in result.pending]
     lines += [f"  failed: {addr}: {why}" for addr, why in result.failed]
     lines += [f"  interrupted: {addr}: {why}" for addr, why in result.interrupted]
+    lines += [f"  in flight when interrupted (outcome unknown): {addr}" for addr in result.in_flight]
     lines += [f"  not attempted: {addr}" for addr in result.not_attempted]
-    outcome = "interrupted" if result.interrupted or result.not_attempted else "complete" if result.ok else "failed"
+    stopped = len(result.interrupted) + len(result.in_flight)
+    outcome = "interrupted" if stopped or result.not_attempted else "complete" if result.ok else "failed"
     head = (f"Sync {outcome}: {len(result.synchronized)} synchronized, {len(result.failed)} failed, "
             f"{len(result.pending)} pending authorization, {len(result.skipped)} skipped"
-            + (f", {len(result.interrupted)} interrupted, {len(result.not_attempted)} not attempted." if outcome == "interrupted" else "."))
+            + (f", {stopped} interrupted, {len(result.not_attempted)} not attempted." if outcome == "interrupted" else "."))
     return "\n".join([head, *lines]) + "\n"
 
 
