@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from reconciler.kinds.agent_registry import AgentRegistryKind
 from reconciler.kinds.api_key_provider import ApiKeyProviderKind
 from reconciler.kinds.base import Kind
@@ -47,7 +49,13 @@ def roots() -> list[Kind]:
 
 def references() -> dict[str, Kind]:
     """API shape name -> the kind a declaration may name there instead of an ARN."""
-    return {k.reference.shape: k for k in KINDS.values() if k.reference}
+    return _references(tuple(KINDS))
+
+
+@lru_cache(maxsize=4)
+def _references(kinds: tuple[str, ...]) -> dict[str, Kind]:
+    """Cached per set of kinds: every declaration of a large registry asks."""
+    return {KINDS[k].reference.shape: KINDS[k] for k in kinds if KINDS[k].reference}  # type: ignore[union-attr]
 
 
 def children_of(key: str, declared_only: bool = False) -> list[Kind]:
