@@ -17,6 +17,11 @@ environment variable RECONCILER_EMULATOR_QUOTAS holding comma-separated KEY=VALU
 A call over its rate gets ThrottlingException (HTTP 429, "Rate exceeded") and does nothing. The
 value is read on every call; a new value starts from full buckets and zeroed counters.
 
+The same quotas as JSON, with the same keys ({"reads": 50, "writes": 5, "latency": 0.05,
+"target-writes": 5}; a key left out or null is no quota): `quotas_from_json()` reads them and
+`Quotas.as_json()` writes them; `reconcile emulator` serves them as GET/PUT /_emulator/quotas, so a
+harness can change an account's quotas while the server runs.
+
 `stats()` returns the counters (calls, throttled, refused and injected faults, in total and per
 operation) and `reset_stats()` zeroes them; `reconcile emulator` serves the same as
 GET /_emulator/stats (DELETE /_emulator/stats zeroes them and returns the last counts).
@@ -24,6 +29,7 @@ GET /_emulator/stats (DELETE /_emulator/stats zeroes them and returns the last c
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import Counter, defaultdict
@@ -60,6 +66,11 @@ class Quotas:
         """The RECONCILER_EMULATOR_QUOTAS value that means these quotas."""
         return ",".join(f"{_key(f.name)}={getattr(self, f.name)}" for f in fields(self) if getattr(self, f.name) is not None)
 
+    def as_json(self) -> dict[str, Any]:
+        """The quotas in force by key, null for none; `target-writes` is the limit that applies."""
+        values = {_key(f.name): getattr(self, f.name) for f in fields(self)}
+        return values | {"target-writes": self.target_write_limit}
+
 
 def _key(field_name: str) -> str:
     return field_name.replace("_", "-")
@@ -73,17 +84,34 @@ def parse_quotas(spec: str) -> Quotas:
     values: dict[str, Any] = {}
     for item in filter(None, (part.strip() for part in spec.split(","))):
         key, _, text = item.partition("=")
-        key = key.strip()
-        if key not in PARSERS:
-            raise _problem(item, f"unknown quota '{key}' (known: {', '.join(PARSERS)})")
-        try:
-            value = PARSERS[key](text.strip())
-        except ValueError:
-            raise _problem(item, "not a number") from None
-        if value < 0:
-            raise _problem(item, "cannot be negative")
-        values[key.replace("-", "_")] = value
+        name, value = _quota(item, key.strip(), text.strip())
+        values[name] = value
     return Quotas(**values)
+
+
+def quotas_from_json(document: Any) -> Quotas:
+    """Quotas from a decoded JSON object of the same keys (a number each, or null for none); a mistake is one
+    ConfigError line."""
+    if not isinstance(document, dict):
+        raise ConfigError([(None, f"quotas: expected a JSON object of {', '.join(PARSERS)}, got {type(document).__name__}")])
+    numbers = {key: value for key, value in document.items() if value is not None}
+    for key, value in numbers.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _problem(f"{key}={json.dumps(value)}", "not a number")
+    return Quotas(**dict(_quota(f"{key}={value}", key, str(value)) for key, value in numbers.items()))
+
+
+def _quota(item: str, key: str, text: str) -> tuple[str, Any]:
+    """The Quotas field and value of one KEY=VALUE `item`."""
+    if key not in PARSERS:
+        raise _problem(item, f"unknown quota '{key}' (known: {', '.join(PARSERS)})")
+    try:
+        value = PARSERS[key](text)
+    except ValueError:
+        raise _problem(item, "not a number") from None
+    if value < 0:
+        raise _problem(item, "cannot be negative")
+    return key.replace("-", "_"), value
 
 
 def _problem(item: str, message: str) -> ConfigError:

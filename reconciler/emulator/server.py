@@ -1,7 +1,14 @@
 """`reconcile emulator`: moto's HTTP server with the emulator backend, fault injection and quotas, on loopback.
 
-Besides the AWS API, the server answers GET /_emulator/stats with the call counters of
-`reconciler.emulator.quotas.stats()` as JSON; DELETE /_emulator/stats zeroes them and returns the last counts.
+Besides the AWS API, the server answers two emulator-only paths, in JSON:
+
+    GET /_emulator/stats     the call counters of `reconciler.emulator.quotas.stats()`
+    DELETE /_emulator/stats  zeroes them and returns the last counts
+    GET /_emulator/quotas    the quotas in force ({"reads": R, "writes": W, "latency": S, "target-writes": N})
+    PUT /_emulator/quotas    replaces them with the body's (same keys; left out or null: no quota) and returns
+                             them; a change starts from full buckets and zeroed counters
+
+Another method is 405; a body that is not valid quotas is 400 with one line saying why.
 """
 
 from __future__ import annotations
@@ -16,30 +23,65 @@ from reconciler.emulator import all_backends
 from reconciler.emulator.dataplane import DataPlane
 from reconciler.emulator.faults import FAULTS_VARIABLE, fault_spec, injector, install_faults
 from reconciler.emulator.models import DELAY_VARIABLE
-from reconciler.emulator.quotas import QUOTAS_VARIABLE, Quotas, reset_stats, stats
+from reconciler.emulator.quotas import QUOTAS_VARIABLE, Quotas, quotas_from_json, reset_stats, stats
+from reconciler.errors import ConfigError
 from reconciler.mcp.endpoints import LOOPBACK_HTTP_SETTING
 
 DEFAULT_PORT = 4566
 STATS_PATH = "/_emulator/stats"
+QUOTAS_PATH = "/_emulator/quotas"
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+Handler = Callable[[bytes], Any]  # the request body -> what to answer, as JSON
 
 
-def with_stats(app: WsgiApp) -> WsgiApp:
-    """The emulator-only counters endpoint in front of the AWS API."""
+def active_quotas(_: bytes = b"") -> dict[str, Any]:
+    return injector().quotas.as_json()
+
+
+def replace_quotas(body: bytes) -> dict[str, Any]:
+    """The body's quotas in force from now on (the setting every call reads, as the command's flags set it)."""
+    try:
+        document = json.loads(body or b"null")
+    except ValueError as error:
+        raise ConfigError([(None, f"quotas: the body is not JSON ({error})")]) from None
+    os.environ[QUOTAS_VARIABLE] = quotas_from_json(document).spec()
+    return active_quotas()  # takes effect now, not at the next call: counters read after this answer are the new ones'
+
+
+ENDPOINTS: dict[str, dict[str, Handler]] = {
+    STATS_PATH: {"GET": lambda _: stats(), "DELETE": lambda _: reset_stats()},
+    QUOTAS_PATH: {"GET": active_quotas, "PUT": replace_quotas},
+}
+
+
+def with_emulator_endpoints(app: WsgiApp) -> WsgiApp:
+    """The emulator-only paths (counters, quotas) in front of the AWS API."""
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") != STATS_PATH:
+        handlers = ENDPOINTS.get(environ.get("PATH_INFO", ""))
+        if handlers is None:
             return app(environ, start_response)
-        answers = {"GET": stats, "DELETE": reset_stats}
-        method = environ.get("REQUEST_METHOD", "")
-        if method not in answers:
-            start_response("405 Method Not Allowed", [("Allow", ", ".join(answers)), ("Content-Length", "0")])
+        handler = handlers.get(environ.get("REQUEST_METHOD", ""))
+        if handler is None:
+            start_response("405 Method Not Allowed", [("Allow", ", ".join(handlers)), ("Content-Length", "0")])
             return [b""]
-        body = json.dumps(answers[method]()).encode()
-        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-        return [body]
+        try:
+            answer = json.dumps(handler(_body(environ))).encode()
+        except ConfigError as error:
+            return _respond(start_response, "400 Bad Request", "text/plain; charset=utf-8", f"{error}\n".encode())
+        return _respond(start_response, "200 OK", "application/json", answer)
 
     return application
+
+
+def _body(environ: dict[str, Any]) -> bytes:
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    return environ["wsgi.input"].read(length) if length else b""
+
+
+def _respond(start_response: Callable[..., Any], status: str, content_type: str, body: bytes) -> list[bytes]:
+    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+    return [body]
 
 
 def serve(
@@ -70,7 +112,7 @@ def serve(
 
     # Errors only: a line per request fills the pipe of a harness that reads the first line and stops reading.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    app = with_stats(DomainDispatcherApplication(create_backend_app))
+    app = with_emulator_endpoints(DomainDispatcherApplication(create_backend_app))
     server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"AgentCore emulator listening on http://{host}:{port}", flush=True)
@@ -79,7 +121,7 @@ def serve(
     for variable in (FAULTS_VARIABLE, QUOTAS_VARIABLE):
         if os.environ.get(variable):
             print(f"  {variable}={os.environ[variable]}", flush=True)
-    print(f"  call counters: http://{host}:{port}{STATS_PATH}", flush=True)
+    print(f"  call counters: http://{host}:{port}{STATS_PATH}, quotas (GET, PUT): http://{host}:{port}{QUOTAS_PATH}", flush=True)
     print(f"  export AWS_ENDPOINT_URL=http://{host}:{port} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test", flush=True)
     try:
         threading.Event().wait()
