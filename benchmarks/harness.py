@@ -41,6 +41,14 @@ class Quotas:
         """The least time those calls can take within the quotas (reads and writes are separate budgets)."""
         return max(reads / self.reads_per_second, writes / self.writes_per_second)
 
+    @property
+    def rates(self) -> str:
+        return f"{self.reads_per_second:g} r/s, {self.writes_per_second:g} w/s"
+
+    def emulated(self) -> dict[str, float]:
+        """These quotas as the emulator's /_emulator/quotas takes them (the target-write limit stays the service's)."""
+        return {"reads": self.reads_per_second, "writes": self.writes_per_second, "latency": self.latency}
+
 
 @dataclass
 class Calls:
@@ -118,6 +126,12 @@ class Emulator:
     def quota_flags(self) -> list[str]:
         return ["--reads-per-second", str(self.quotas.reads_per_second), "--writes-per-second", str(self.quotas.writes_per_second),
                 "--latency", str(self.quotas.latency)]
+
+    def set_quotas(self, quotas: Quotas) -> None:
+        """The account's rates and latency are now these (the emulator restarts its buckets and zeroes its counters)."""
+        request = urllib.request.Request(f"{self.url}/_emulator/quotas", data=json.dumps(quotas.emulated()).encode(), method="PUT")
+        with urllib.request.urlopen(request, timeout=30):  # noqa: S310 - loopback
+            pass
 
     def calls(self) -> Calls:
         """The emulator's counters so far: calls by operation, and those it throttled or refused."""

@@ -1,8 +1,10 @@
 """A central registry of N targets laid out as an organisation keeps it: a git repository, one file per team.
 
-`platform.yaml` declares the gateways (100 targets each at most, the service's
-quota); each team file adds `TARGETS_PER_TEAM` targets under one of them. At
-10,000 targets that is 100 gateways in 1,001 files, the layout of issue 8.
+`platform.yaml` declares the gateways (100 targets each by default, the service's
+quota; fewer with `Layout(targets, per_gateway)`); each team file adds
+`TARGETS_PER_TEAM` targets under one of them. At 10,000 targets that is 100
+gateways in 1,001 files, the layout of issue 8; `Layout(200, 50)` is its
+"4 x 50 targets".
 """
 
 from __future__ import annotations
@@ -23,10 +25,30 @@ GIT = ["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost", "-c",
 @dataclass(frozen=True)
 class Layout:
     targets: int
+    per_gateway: int = TARGETS_PER_GATEWAY  # a multiple of TARGETS_PER_TEAM: a team's file names one gateway
+
+    def __post_init__(self) -> None:
+        if self.targets < 1 or not TARGETS_PER_TEAM <= self.per_gateway <= TARGETS_PER_GATEWAY or self.per_gateway % TARGETS_PER_TEAM:
+            raise ValueError(f"'{self.label}': at least 1 target, and {TARGETS_PER_TEAM} to {TARGETS_PER_GATEWAY} targets per gateway, "
+                             f"a multiple of {TARGETS_PER_TEAM}: a team's targets share one gateway")
+
+    @classmethod
+    def parse(cls, text: str) -> Layout:
+        """`1000` (in gateways of 100) or `200:50` (targets:per gateway)."""
+        targets, _, per_gateway = text.strip().partition(":")
+        try:
+            numbers = int(targets), int(per_gateway or TARGETS_PER_GATEWAY)
+        except ValueError:
+            raise ValueError(f"'{text}': not a number of targets") from None
+        return cls(*numbers)
+
+    @property
+    def label(self) -> str:
+        return f"{self.targets}" if self.per_gateway == TARGETS_PER_GATEWAY else f"{self.targets}:{self.per_gateway}"
 
     @property
     def gateways(self) -> int:
-        return max(1, math.ceil(self.targets / TARGETS_PER_GATEWAY))
+        return max(1, math.ceil(self.targets / self.per_gateway))
 
     @property
     def teams(self) -> int:
@@ -37,7 +59,7 @@ class Layout:
         return self.gateways + self.targets
 
     def gateway_of(self, team: int) -> str:
-        return gateway_name(team * TARGETS_PER_TEAM // TARGETS_PER_GATEWAY)
+        return gateway_name(team * TARGETS_PER_TEAM // self.per_gateway)
 
     def team_targets(self, team: int) -> range:
         return range(team * TARGETS_PER_TEAM, min(self.targets, (team + 1) * TARGETS_PER_TEAM))
@@ -82,6 +104,12 @@ def write_registry(folder: Path, layout: Layout, quotas: Quotas) -> None:
         team_file(folder, team).write_text(team_text(layout, team))
     for step in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "registry"]):
         subprocess.run([*GIT, *step], cwd=folder, check=True)
+
+
+def declare_quotas(folder: Path, layout: Layout, quotas: Quotas) -> None:
+    """The registry now declares these quotas (the platform team's commit after AWS changed them)."""
+    (folder / "platform.yaml").write_text(platform_text(layout, quotas))
+    subprocess.run([*GIT, "commit", "-q", "-m", "quotas", "platform.yaml"], cwd=folder, check=True)
 
 
 def edit_team(folder: Path, layout: Layout, team: int) -> str:

@@ -1,0 +1,195 @@
+"""Memory harness (not a test): what planning holds per resource, beyond the resources' descriptions themselves.
+
+    python benchmarks/memory.py --sizes 1000,5000            # about two minutes per 1,000 targets
+    python benchmarks/memory.py --sizes 10,20 --out /tmp/mem   # a check that it all runs (CI)
+
+`reconcile emulator` (a process of its own, so its memory is not counted) is
+filled by `reconcile apply` with registries of the given sizes (the layout of
+benchmarks/scale.py: gateways of 100 targets, teams of 10), at rates that do
+not slow it down. Then, in this process, the product's plan path runs under
+tracemalloc as `reconcile plan` runs it (Manager.compute: the files loaded, the
+desired model, the live read through the observed-state cache, the planner),
+twice per size: cold (an empty cache: every description is read) and warm (the
+cache the cold plan left). A plan with any change is a wrong outcome (exit 1).
+
+Per plan: the peak of traced bytes (what Python allocated at its height) and
+what is still held once the plan is made. Between the smallest and the largest
+size, (peak - peak) / resources added is what one more resource costs; beside
+it, the average size of one resource's description (the JSON bytes of its Get
+answer, ResponseMetadata left out) and their difference: the memory per
+resource beyond the description (issue 8's goal: under 2 KB). The allocation
+sites that grew most between the two sizes say where it goes. Results go to
+OUT/memory.json (OUT defaults to benchmarks/results/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import sys
+import tempfile
+import tracemalloc
+from pathlib import Path
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import boto3  # noqa: E402
+
+from benchmarks.harness import REPO, Emulator, Quotas, run_cli  # noqa: E402
+from benchmarks.workload import Layout, write_registry  # noqa: E402
+from reconciler.manager import Computed, Manager, PlanRequest  # noqa: E402
+
+UNLIMITED = Quotas(reads_per_second=100_000, writes_per_second=100_000, latency=0.0, ready_delay=0.05)
+SITES = 12  # allocation sites reported
+SAMPLE = 100  # targets whose Get answers are measured (those of the first gateway)
+
+
+class WrongOutcome(Exception):
+    """A plan of an applied registry showed changes."""
+
+
+def main() -> None:
+    args = parse_arguments()
+    args.out.mkdir(parents=True, exist_ok=True)
+    try:
+        results = measure(args.sizes, Path(tempfile.mkdtemp(prefix="memory-")))
+    except WrongOutcome as error:
+        sys.exit(f"WRONG OUTCOME: {error}")
+    (args.out / "memory.json").write_text(json.dumps(results, indent=2) + "\n")
+    print_results(results)
+    print(f"\nresults: {args.out / 'memory.json'}")
+
+
+def parse_arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=lambda text: sorted(int(size) for size in text.split(",")), default=[1000, 5000],
+                        help="targets per registry, comma-separated (at least two: the cost per resource is their difference)")
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
+    args = parser.parse_args()
+    if len(args.sizes) < 2:
+        parser.error("--sizes needs at least two sizes")
+    return args
+
+
+def measure(sizes: list[int], work: Path) -> dict[str, Any]:
+    """Each size applied to one emulator in turn (a larger registry adds to the smaller one), then planned twice."""
+    measured: list[dict[str, Any]] = []
+    snapshots: dict[str, list[tracemalloc.Snapshot]] = {"cold": [], "warm": []}
+    with Emulator(UNLIMITED) as emulator, pointed_at(emulator, work / "unused-cache"):
+        for targets in sizes:
+            layout, folder = Layout(targets), work / f"registry-{targets}"
+            write_registry(folder, layout, UNLIMITED)
+            applied = run_cli(["apply", "--auto-approve", "-f", "."], folder, emulator.environment(work / "apply-cache"), 3600)
+            if applied.exit_code != 0:
+                raise WrongOutcome(f"the apply of {targets} targets exited {applied.exit_code}: {applied.stderr.strip()[-2000:]}")
+            if not measured:
+                plan(folder, work / "warm-up")  # imports, botocore's service model: once, before anything is traced
+            row: dict[str, Any] = {"targets": targets, "resources": layout.resources, "apply_s": round(applied.wall, 1)}
+            for state in ("cold", "warm"):  # the warm plan reads through the cache the cold one wrote
+                row[state], snapshot = traced(lambda: plan(folder, work / f"cache-{targets}"))
+                snapshots[state].append(snapshot)
+            measured.append(row)
+            print(f"{targets:,} targets: applied in {applied.wall:.0f} s; peak {row['cold']['peak_mb']} MB cold, "
+                  f"{row['warm']['peak_mb']} MB warm", flush=True)
+        description = description_bytes(emulator, Layout(sizes[-1]))
+    return {"sizes": measured, "description_bytes": description,
+            "per_resource": {state: per_resource(measured, state, description, snapshots[state]) for state in ("cold", "warm")}}
+
+
+@contextmanager
+def pointed_at(emulator: Emulator, cache_dir: Path) -> Iterator[None]:
+    """This process's AWS settings are a user's pointed at the emulator (for the plans run in-process)."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(emulator.environment(cache_dir))
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def plan(folder: Path, cache_dir: Path) -> Computed:
+    """What `reconcile plan -f FOLDER` computes; an applied registry must plan no change."""
+    computed = Manager(progress=lambda _: None).compute(PlanRequest(paths=[str(folder)], cache_dir=str(cache_dir)))
+    if not computed.plan.empty:
+        shown = [change.address for change in computed.plan.changes[:5]]
+        raise WrongOutcome(f"{folder.name}: the plan shows {len(computed.plan.changes)} change(s), e.g. {shown}")
+    return computed
+
+
+def traced(run: Callable[[], Computed]) -> tuple[dict[str, Any], tracemalloc.Snapshot]:
+    """The peak of bytes allocated while `run` runs, what its result still holds, and a snapshot of that."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        computed = run()
+        held, peak = tracemalloc.get_traced_memory()
+        snapshot = tracemalloc.take_snapshot()
+    finally:
+        tracemalloc.stop()
+    figures = {"peak_bytes": peak, "held_bytes": held, "peak_mb": round(peak / 2**20, 1), "held_mb": round(held / 2**20, 1),
+               "live_resources": len(computed.live.resources), "from_cache": computed.live.from_cache}
+    return figures, snapshot
+
+
+def description_bytes(emulator: Emulator, layout: Layout) -> dict[str, Any]:
+    """The average JSON size of a resource's Get answer: every gateway's, and the targets' of the first gateway."""
+    client = boto3.client("bedrock-agentcore-control", endpoint_url=emulator.url, region_name="us-east-1",
+                          aws_access_key_id="bench", aws_secret_access_key="bench")
+    gateways = [g["gatewayId"] for page in client.get_paginator("list_gateways").paginate() for g in page["items"]]
+    first = client.list_gateway_targets(gatewayIdentifier=gateways[0], maxResults=SAMPLE)["items"]
+    gateway = _average(client.get_gateway(gatewayIdentifier=g) for g in gateways)
+    target = _average(client.get_gateway_target(gatewayIdentifier=gateways[0], targetId=t["targetId"]) for t in first)
+    per_resource = (gateway * layout.gateways + target * layout.targets) / layout.resources
+    return {"gateway": round(gateway), "target": round(target), "per_resource": round(per_resource)}
+
+
+def _average(answers: Iterator[dict[str, Any]]) -> float:
+    sizes = [len(json.dumps({k: v for k, v in answer.items() if k != "ResponseMetadata"}, default=str, separators=(",", ":")))
+             for answer in answers]
+    return sum(sizes) / len(sizes)
+
+
+def per_resource(sizes: list[dict[str, Any]], state: str, description: dict[str, Any],
+                 snapshots: list[tracemalloc.Snapshot]) -> dict[str, Any]:
+    """What one more resource costs a plan (largest size against the smallest), and where it is held."""
+    small, large = sizes[0], sizes[-1]
+    added = large["resources"] - small["resources"]
+    peak = (large[state]["peak_bytes"] - small[state]["peak_bytes"]) / added
+    held = (large[state]["held_bytes"] - small[state]["held_bytes"]) / added
+    grown = sorted(snapshots[-1].compare_to(snapshots[0], "lineno"), key=lambda stat: stat.size_diff, reverse=True)[:SITES]
+    return {"peak_bytes": round(peak), "held_bytes": round(held), "beyond_description_bytes": round(peak - description["per_resource"]),
+            "sites": [{"site": _site(stat.traceback), "bytes_per_resource": round(stat.size_diff / added),
+                       "blocks_per_resource": round(stat.count_diff / added, 2)} for stat in grown]}
+
+
+def _site(traceback: tracemalloc.Traceback) -> str:
+    frame = traceback[0]
+    path = Path(frame.filename)
+    shown = path.relative_to(REPO) if path.is_relative_to(REPO) else Path(*path.parts[-2:])
+    return f"{shown}:{frame.lineno}"
+
+
+def print_results(results: dict[str, Any]) -> None:
+    description = results["description_bytes"]
+    print(f"\n{'targets':>8}{'resources':>11}{'apply s':>9}{'cold peak MB':>14}{'cold held MB':>14}{'warm peak MB':>14}{'warm held MB':>14}")
+    for row in results["sizes"]:
+        print(f"{row['targets']:>8,}{row['resources']:>11,}{row['apply_s']:>9.0f}{row['cold']['peak_mb']:>14.1f}"
+              f"{row['cold']['held_mb']:>14.1f}{row['warm']['peak_mb']:>14.1f}{row['warm']['held_mb']:>14.1f}")
+    print(f"\none resource's description (its Get answer as JSON): {description['per_resource']} bytes on average "
+          f"(gateway {description['gateway']}, target {description['target']})")
+    for state, cost in results["per_resource"].items():
+        print(f"\n{state} plan, per added resource: peak {cost['peak_bytes']:,} bytes, held after the plan {cost['held_bytes']:,} bytes; "
+              f"beyond the description: {cost['beyond_description_bytes']:,} bytes (goal: under 2,048)")
+        print("  where the held memory grew (bytes and blocks per resource, by allocation site):")
+        for site in cost["sites"]:
+            print(f"    {site['bytes_per_resource']:>7,} B {site['blocks_per_resource']:>6.2f}  {site['site']}")
+
+
+if __name__ == "__main__":
+    main()
