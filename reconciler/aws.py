@@ -38,6 +38,8 @@ from reconciler.quotas import READS_PER_SECOND, WRITES_PER_SECOND
 
 READ_PREFIXES = ("Get", "List")
 MAX_ATTEMPTS = 8
+TAGGING_SERVICE = "resourcegroupstaggingapi"
+TAGGING_PAGE = 100  # GetResources' largest ResourcesPerPage (documented; the model gives no maximum)
 
 # Error codes worth another try later: the service is busy or eventually consistent.
 TEMPORARY_CODES = frozenset(
@@ -131,9 +133,15 @@ class Api:
         self.throttled: dict[str, int] = {}
         self.run_id = uuid.uuid4().hex
         self.lock = threading.Lock()
+        self._tagging: Any = None
+        self._pace(self.client)
+
+    def _pace(self, client: Any) -> None:
+        """Every attempt of `client` waits for its quota's pacer and reports how it went."""
+        service = client.meta.service_model.service_id.hyphenize()
         # First, before the signer: a request that waited in the pacer is signed when it leaves.
-        self.client.meta.events.register_first(f"request-created.{SERVICE}", self._before_attempt)
-        self.client.meta.events.register(f"needs-retry.{SERVICE}", self._after_attempt)
+        client.meta.events.register_first(f"request-created.{service}", self._before_attempt)
+        client.meta.events.register(f"needs-retry.{service}", self._after_attempt)
 
     def account(self) -> str:
         """The AWS account the credentials act in (STS GetCallerIdentity, once), else the endpoint's URL.
@@ -176,6 +184,23 @@ class Api:
     def call(self, operation: str, **params: Any) -> dict[str, Any]:
         """Call `operation` (snake_case method name); failures become AwsError."""
         return call_client(self.client, operation, **params)
+
+    def tagged(self, key: str, value: str, service: str) -> dict[str, dict[str, str]]:
+        """ARN -> tags of every `service` resource in the region tagged `key`=`value`: the Resource Groups Tagging
+        API's GetResources, paced as a read, in its largest pages."""
+        if self._tagging is None:
+            self._tagging = _make_client(self.region, TAGGING_SERVICE)
+            self._pace(self._tagging)
+        found: dict[str, dict[str, str]] = {}
+        token = ""
+        while True:
+            page = call_client(self._tagging, "get_resources", TagFilters=[{"Key": key, "Values": [value]}],
+                               ResourceTypeFilters=[service], ResourcesPerPage=TAGGING_PAGE, PaginationToken=token)
+            for item in page.get("ResourceTagMappingList", []):
+                found[item["ResourceARN"]] = {tag["Key"]: tag["Value"] for tag in item.get("Tags", [])}
+            token = page.get("PaginationToken", "")
+            if not token:
+                return found
 
     def list_all(self, operation: str, items_key: str, **params: Any) -> list[dict[str, Any]]:
         """Every item of a paginated List call, always following nextToken, in the largest pages the API allows.
@@ -226,8 +251,8 @@ def default_region(region: str | None) -> str | None:
     return region or os.environ.get("AWS_REGION") or None
 
 
-def _make_client(region: str | None) -> Any:
-    """A client honouring the standard chain: profiles, AWS_REGION, AWS_ENDPOINT_URL(_BEDROCK_AGENTCORE_CONTROL)."""
+def _make_client(region: str | None, service: str = SERVICE) -> Any:
+    """A client honouring the standard chain: profiles, AWS_REGION, AWS_ENDPOINT_URL(_<SERVICE>)."""
     import boto3  # its import costs a tenth of a second; commands that call no AWS API (validate) skip it
 
     region = default_region(region)
@@ -236,6 +261,6 @@ def _make_client(region: str | None) -> Any:
         raise AwsError("no AWS region: set `region:` in the registry or AWS_REGION", code="NoRegion")
     config = Config(retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS}, max_pool_connections=32)
     try:
-        return session.client(SERVICE, config=config)
+        return session.client(service, config=config)
     except botocore.exceptions.BotoCoreError as error:
         raise AwsError(f"cannot create the AWS client: {error}", code=type(error).__name__) from None

@@ -8,8 +8,11 @@ finishes. The Api's pacer keeps the whole under the Get/List quota.
 
 With an observed-state cache, a resource whose List stamp (`updatedAt`) has
 not moved since it was last read in full is taken from the cache: no Get.
-Tags (ownership, secret fingerprints) are always read; the cache never
-vouches for what a List does not show.
+Tags (ownership, secret fingerprints) are always read, never cached: from the
+ownership index (`reconciler.ownership`: one query for all of them, which also
+spares the List of a kind the registry neither declares nor owns), or per
+resource where the index cannot vouch. The cache never vouches for what a List
+does not show.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from reconciler.errors import AwsError
 from reconciler.kinds import KINDS, children_of, roots
 from reconciler.kinds.base import MANAGES_TAG, NOT_FOUND, Kind, Live, Ref
 from reconciler.observed import ObservedCache
+from reconciler.ownership import FALLBACK_NOTE, OwnershipIndex, load_index
 from reconciler.scope import Scope
 
 DEFAULT_READ_WORKERS = 8
@@ -33,6 +37,7 @@ DEFAULT_READ_WORKERS = 8
 class LiveState:
     resources: dict[str, Live] = field(default_factory=dict)
     from_cache: int = 0  # descriptions the observed-state cache vouched for (no Get)
+    notes: list[str] = field(default_factory=list)  # what the user should know about how it was read
 
     def managed_by(self, registry: str, adopted: set[str] | None = None) -> dict[str, Live]:
         """Resources owned by `registry` (or being adopted by it); children belong to their managed parent."""
@@ -57,9 +62,14 @@ def read_live(
 
     Children are read for the parents `registry` owns and for the declared ones (they may be adopted). With
     a scope, only the resources it includes are read (listing stays complete). With `refresh`, everything is
-    read in full and the cache only learns from it.
+    read in full, tags per resource, and the cache only learns from it.
     """
-    return _Reader(api, registry, declared, scope, cache, refresh).run(workers)
+    reader = _Reader(api, registry, declared, scope, cache, refresh)
+    if not refresh:
+        reader.index = load_index(api, registry)
+        if reader.index is None:
+            reader.state.notes.append(FALLBACK_NOTE)
+    return reader.run(workers)
 
 
 class _Reader:
@@ -72,6 +82,7 @@ class _Reader:
         self.cache = cache
         self.refresh = refresh
         self.declared_children = _child_kinds(declared)
+        self.index: OwnershipIndex | None = None
         self.state = LiveState()
         self.lock = threading.Lock()
         self.submitted: list[Future[None]] = []
@@ -79,7 +90,7 @@ class _Reader:
     def run(self, workers: int) -> LiveState:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             self.pool = pool
-            for kind in roots():
+            for kind in self._root_kinds_to_list():
                 self._submit(self._list_roots, kind)
             self._drain()
         return self.state
@@ -105,9 +116,22 @@ class _Reader:
                         other.cancel()
                     raise future.exception()  # type: ignore[misc]
 
+    def _root_kinds_to_list(self) -> list[Kind]:
+        """All top-level kinds; with the ownership index, only those declared, owned, or whose ARNs it cannot tell."""
+        owned = self.index.kinds() if self.index is not None else None
+        if owned is None:
+            return roots()
+        declared = {address.split("/", 1)[0] for address in self.declared}
+        return [k for k in roots() if k.key in declared or k.key in owned or k.arn_resource_pattern is None]
+
     # --- the steps ---------------------------------------------------------------------
     def _list_roots(self, kind: Kind) -> None:
         refs = [ref for ref in kind.list(self.api) if self.wanted(ref.address)]
+        if self.index is not None:
+            for ref in refs:
+                ref.arn = ref.arn or self.index.arn_of(kind, ref.ident)
+            # Undeclared and not in the index: not ours, and nothing to read.
+            refs = [r for r in refs if r.address in self.declared or self.index.tags(r.arn) is not None]
         full = [r for r in refs if r.address in self.declared]
         rest = [r for r in refs if r.address not in self.declared]
         if any(r.arn is None for r in rest):
@@ -173,12 +197,20 @@ class _Reader:
         ref.arn = ref.arn or entry.get("arn")
         with self.lock:
             self.state.from_cache += 1
-        tags = kind.read_tags(self.api, ref) if kind.taggable and ref.arn else {}
+        tags = self._indexed_tags(ref)
+        if tags is None:
+            tags = kind.read_tags(self.api, ref) if kind.taggable and ref.arn else {}
         return Live(ref, entry["body"], tags, entry.get("status"), list(entry.get("reasons", [])), entry.get("foreign"),
                     dict(entry.get("outputs", {})))
 
+    def _indexed_tags(self, ref: Ref) -> dict[str, str] | None:
+        """A declared resource's tags from the index (undeclared ones are confirmed by a read of their own)."""
+        if self.index is None or ref.address not in self.declared:
+            return None
+        return self.index.tags(ref.arn)
+
     def _read_in_full(self, kind: Kind, ref: Ref) -> Live:
-        live = kind.read(self.api, ref)
+        live = kind.read(self.api, ref, self._indexed_tags(ref))
         if self.cache is not None and ref.summary is None:
             self.cache.store(kind.key, ref.ident, ref.stamp, {
                 "body": live.body, "status": live.status, "reasons": live.status_reasons, "foreign": live.foreign, "arn": ref.arn,

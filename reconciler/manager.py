@@ -88,6 +88,8 @@ class Manager:
         cache = self._cache(registry, api, request)
         live = read_live(api, registry.name, set(registry.resources), scope, cache=cache, refresh=request.refresh)
         cache.save(prune=scope is None)
+        for note in live.notes:
+            self.progress(note)
         if registry.of_kind(RECORD):
             Publisher(api, registry, self.progress).fill(live)
         plan = make_plan(registry, live, request.adopt, request.force)

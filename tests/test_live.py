@@ -1,5 +1,5 @@
-"""Reading live state: declared resources in full, every other gateway and provider only for its owner tag;
-what the observed-state cache vouches for (an unmoved List stamp) without a Get."""
+"""Reading live state: declared resources in full, others only for ownership (from the ownership index, or, with
+`refresh`, one owner-tag read each); what the observed-state cache vouches for (an unmoved List stamp) without a Get."""
 
 from __future__ import annotations
 
@@ -15,13 +15,26 @@ from tests.conftest import REGION
 from tests.helpers import ROLE, SECRETS, actions, converge, fleet, registry_from
 
 
-def test_undeclared_gateways_cost_one_tag_read_each(api, client, tmp_path: Path) -> None:
+def test_other_teams_gateways_cost_nothing_with_the_ownership_index(api, client, tmp_path: Path) -> None:
     registry = registry_from(tmp_path)
     converge(api, registry)
     for i in range(12):
         client.create_gateway(name=f"team-{i}", roleArn=ROLE, authorizerType="AWS_IAM")
     api.calls.clear()
     state = read_live(api, registry.name, set(registry.resources))
+    assert api.calls["GetResources"] == 1 and "ListTagsForResource" not in api.calls  # all tags in one answer
+    assert api.calls["GetGateway"] == 1 and "gateway/team-3" not in state.resources
+    assert state.resources["gateway/main"].owner == registry.name
+    assert state.resources["gateway/main"].body["description"] == "Main gateway"
+
+
+def test_with_refresh_undeclared_gateways_cost_one_tag_read_each(api, client, tmp_path: Path) -> None:
+    registry = registry_from(tmp_path)
+    converge(api, registry)
+    for i in range(12):
+        client.create_gateway(name=f"team-{i}", roleArn=ROLE, authorizerType="AWS_IAM")
+    api.calls.clear()
+    state = read_live(api, registry.name, set(registry.resources), refresh=True)
     assert api.calls["GetGateway"] == 1  # the declared gateway only: the others' ARNs come from its ARN
     assert api.calls["ListTagsForResource"] == 1 + 12 + 2  # every gateway, plus the two providers
     team = state.resources["gateway/team-3"]
@@ -33,7 +46,7 @@ def test_without_any_declared_gateway_one_is_read_to_learn_the_arn_shape(api, cl
     for i in range(3):
         client.create_gateway(name=f"team-{i}", roleArn=ROLE, authorizerType="AWS_IAM")
     api.calls.clear()
-    state = read_live(api, "nobody", set())
+    state = read_live(api, "nobody", set(), refresh=True)
     assert api.calls["GetGateway"] == 1 and len(state.resources) == 3
     arns = {client.get_gateway(gatewayIdentifier=r.ref.ident)["gatewayArn"] for r in state.resources.values()}
     assert arns == {r.ref.arn for r in state.resources.values()}

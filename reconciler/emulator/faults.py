@@ -15,6 +15,7 @@ Call faults: the call fails and changes nothing (the first rule that fires answe
     throttle             ThrottlingException, HTTP 429
     internal             InternalServerException, HTTP 500
     unavailable          ServiceUnavailableException, HTTP 503
+    denied               AccessDeniedException, HTTP 403 (credentials whose policy lacks the action)
     reset                the connection is reset: no HTTP answer
     timeout              no answer: the server holds the connection `seconds` (default 65, past botocore's
                          60 s read timeout), then resets it; in-process botocore's ReadTimeoutError at once
@@ -86,6 +87,7 @@ CALL_ERRORS = {
     "throttle": ("ThrottlingException", "Rate exceeded"),
     "internal": ("InternalServerException", "An internal error occurred. Try your request again."),
     "unavailable": ("ServiceUnavailableException", "Service Unavailable"),
+    "denied": ("AccessDeniedException", "User is not authorized to perform this action"),  # a policy without it
 }
 UNMODELLED_ERROR_STATUS = {"ServiceUnavailableException": 503}  # sent by AWS's front end, in no service model
 DROPS = ("reset", "timeout")
@@ -225,14 +227,14 @@ def error_status(code: str) -> int:
 
 
 def error_answer(response: Any, code: str, message: str) -> Answer:
-    """A rest-json error exactly as the service sends it."""
+    """An error as the service sends it: the code in the header (rest-json) and in `__type` (JSON 1.1, the tagging API)."""
     headers = {
         **response.response_headers,
         "x-amzn-errortype": code,
         "x-amzn-requestid": str(uuid.uuid4()),
         "content-type": "application/json",
     }
-    return error_status(code), headers, json.dumps({"message": message})
+    return error_status(code), headers, json.dumps({"__type": code, "message": message})
 
 
 def drop(response: Any, how: str, hold: float) -> NoReturn:
@@ -460,16 +462,23 @@ def reset() -> None:
 
 
 def install_faults() -> None:
-    """Pass every bedrock-agentcore-control call of the emulator through the injector (idempotent).
+    """Pass every bedrock-agentcore-control call of the emulator, and the tagging API's, through the injector (idempotent).
 
     Works for `moto.mock_aws` and `reconcile emulator` alike: it wraps the emulator's response
     class, which both dispatch to. With RECONCILER_EMULATOR_FAULTS and RECONCILER_EMULATOR_QUOTAS
     unset it only counts calls.
     """
     install()
+    from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResponse
+
     from reconciler.emulator.responses import EmulatorResponse
 
-    original = EmulatorResponse.call_action
+    for responses in (EmulatorResponse, ResourceGroupsTaggingAPIResponse):
+        _pass_through_injector(responses)
+
+
+def _pass_through_injector(responses: type) -> None:
+    original = responses.call_action  # type: ignore[attr-defined]
     if getattr(original, "injects_faults", False):
         return
 
@@ -477,4 +486,4 @@ def install_faults() -> None:
         return injector().handle(self, lambda: original(self))
 
     call_action.injects_faults = True  # type: ignore[attr-defined]
-    EmulatorResponse.call_action = call_action  # type: ignore[method-assign]
+    responses.call_action = call_action  # type: ignore[attr-defined]

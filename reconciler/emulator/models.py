@@ -57,6 +57,7 @@ from reconciler.emulator.policies import PolicyBackend
 from reconciler.emulator.rate_limits import RateLimitBackend
 from reconciler.emulator.resource_policies import ResourcePolicyBackend
 from reconciler.emulator.rules import RuleBackend
+from reconciler.emulator.tagging import TaggedResources
 from reconciler.emulator.tools import mcp_server_of
 from reconciler.mcp.client import AUTH, McpFailure
 
@@ -369,7 +370,7 @@ class ApiKeyProvider(CredentialProvider):
 
 
 class EmulatorBackend(IdempotentBackend, PolicyBackend, RateLimitBackend, RuleBackend, ResourcePolicyBackend,
-                      AgentRegistryBackend, BedrockAgentCoreControlBackend):
+                      AgentRegistryBackend, BedrockAgentCoreControlBackend, TaggedResources):
     """moto's backend with the behaviours the reconciler depends on made real."""
 
     def __init__(self, region_name: str, account_id: str):

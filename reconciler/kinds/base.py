@@ -14,6 +14,7 @@ this folder and one line in `kinds/__init__.py`.
 from __future__ import annotations
 
 import copy
+import re
 from abc import ABC
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -318,9 +319,11 @@ class Kind(ABC):
             ref.arn = raw.get(self.arn_member, ref.arn)
         return raw
 
-    def read(self, api: Api, ref: Ref) -> Live:
+    def read(self, api: Api, ref: Ref, tags: dict[str, str] | None = None) -> Live:
+        """The resource in full; `tags` when the caller knows them already (else they are read)."""
         raw = ref.summary if ref.summary is not None else self.describe(api, ref)
-        tags = self.read_tags(api, ref) if self.taggable and ref.arn else {}
+        if tags is None:
+            tags = self.read_tags(api, ref) if self.taggable and ref.arn else {}
         outputs = {k: raw[k] for k in self.kept_outputs if k in raw}
         return Live(ref, self.normalize(raw), tags, raw.get("status"), _reasons(raw), self.foreign_reason(raw), outputs)
 
@@ -331,6 +334,20 @@ class Kind(ABC):
     def read_ownership(self, api: Api, ref: Ref) -> Live:
         """Only the tags (who owns it): enough for a resource the registry does not declare."""
         return Live(ref=ref, body={}, tags=self.read_tags(api, ref) if self.taggable and ref.arn else {})
+
+    @cached_property
+    def arn_resource_pattern(self) -> re.Pattern[str] | None:
+        """What the resource part of this kind's ARNs looks like (after `arn:partition:service:region:account:`),
+        from the model's pattern for the ARN member; None where the model gives none."""
+        member = self.read_shape.members.get(self.arn_member) if self.arn_member else None
+        pattern = member.metadata.get("pattern") if member is not None else None
+        parts = _arn_fields(pattern) if pattern else []
+        return re.compile(parts[5]) if len(parts) == 6 else None
+
+    def owns_arn(self, arn: str) -> bool:
+        """Whether `arn` names a resource of this kind."""
+        parts = arn.split(":", 5)
+        return self.arn_resource_pattern is not None and len(parts) == 6 and bool(self.arn_resource_pattern.fullmatch(parts[5]))
 
     def sibling_arn(self, sibling: str, ref: Ref) -> str | None:
         """Hook: `ref`'s ARN built from another resource's ARN of this kind, when listing does not return ARNs."""
@@ -467,3 +484,21 @@ def _drop(body: dict[str, Any], path: Path_) -> None:
         node = node[part]
     if isinstance(node, dict):
         node.pop(path[-1], None)
+
+
+def _arn_fields(pattern: str) -> list[str]:
+    """An ARN pattern split at its field colons, not at those inside a class or a group (`aws(-[^:]+)?`)."""
+    fields, depth, start, escaped = [], 0, 0, False
+    for index, char in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in "[(":
+            depth += 1
+        elif char in "])":
+            depth -= 1
+        elif char == ":" and depth == 0 and len(fields) < 5:
+            fields.append(pattern[start:index])
+            start = index + 1
+    return [*fields, pattern[start:]]

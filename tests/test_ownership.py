@@ -1,0 +1,91 @@
+"""The ownership index: one GetResources for all the registry's tags, which kinds need no List at all, and the
+rules that keep an eventually consistent index harmless (a lagging answer is modelled by a snapshot taken earlier)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler import live as live_module
+from reconciler.emulator.faults import FAULTS_VARIABLE, install_faults, reset
+from reconciler.kinds import API_KEY, GATEWAY, KINDS
+from reconciler.kinds.base import OWNER_TAG
+from reconciler.live import read_live
+from reconciler.ownership import FALLBACK_NOTE, OwnershipIndex, load_index
+from reconciler.planner import make_plan
+from tests.helpers import actions, converge, fleet, registry_from
+from tests.test_live import cache_for
+
+EMPTY = "registry: test-registry\nregion: us-east-1\n"
+API_KEY_PROVIDER = "credentialProviders:\n  key:\n    apiKey:\n      apiKey: ${env:VENDOR_KEY}\n"
+
+
+def test_a_warm_read_of_a_gateway_registry_costs_the_index_and_the_lists_it_uses(api, tmp_path: Path) -> None:
+    registry = registry_from(tmp_path, fleet(12))
+    converge(api, registry)
+    cache = cache_for(registry, tmp_path / "cache")
+    read_live(api, registry.name, set(registry.resources), cache=cache)
+    cache.save()
+    api.calls.clear()
+    warm = read_live(api, registry.name, set(registry.resources), cache=cache_for(registry, tmp_path / "cache"))
+    # No List of credential providers, policy engines or registries: the files declare none and the index shows none.
+    assert api.calls == {"GetResources": 1, "ListGateways": 1, "ListGatewayTargets": 1}
+    assert make_plan(registry, warm).empty
+
+
+def test_a_kind_the_registry_still_owns_is_listed_after_its_last_declaration_goes(api, tmp_path: Path) -> None:
+    converge(api, registry_from(tmp_path, fleet(1, head=API_KEY_PROVIDER)))
+    registry = registry_from(tmp_path, fleet(1))
+    plan = make_plan(registry, read_live(api, registry.name, set(registry.resources)))
+    assert actions(plan) == {KINDS[API_KEY].address("key"): "delete"}
+
+
+def test_a_declared_resource_the_index_does_not_show_yet_is_read_directly(api, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    registry = registry_from(tmp_path, fleet(2))
+    converge(api, registry)
+    monkeypatch.setattr(live_module, "load_index", lambda api, registry: OwnershipIndex({}))  # created moments ago
+    api.calls.clear()
+    state = read_live(api, registry.name, set(registry.resources))
+    assert api.calls["ListTagsForResource"] == 1 and state.resources["gateway/fleet"].owner == registry.name
+    assert make_plan(registry, state).empty
+
+
+def test_a_stale_index_never_makes_a_disowned_resource_a_deletion(api, client, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    converge(api, registry_from(tmp_path, fleet(2)))
+    stale = load_index(api, "test-registry")  # still shows the gateway as the registry's
+    gateway_arn = next(iter(stale.tags_by_arn))
+    client.untag_resource(resourceArn=gateway_arn, tagKeys=[OWNER_TAG])  # handed over to someone else
+    registry = registry_from(tmp_path, EMPTY)
+    monkeypatch.setattr(live_module, "load_index", lambda api, registry: stale)
+    api.calls.clear()
+    state = read_live(api, registry.name, set(registry.resources))
+    assert api.calls["ListTagsForResource"] == 1  # the direct read that overrules the index
+    assert make_plan(registry, state).empty
+
+
+def test_without_permission_for_get_resources_ownership_is_read_per_resource(api, tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    registry = registry_from(tmp_path, fleet(2, head=API_KEY_PROVIDER))
+    converge(api, registry)
+    install_faults()
+    monkeypatch.setenv(FAULTS_VARIABLE, "denied:op=GetResources")
+    reset()
+    api.calls.clear()
+    state = read_live(api, registry.name, set(registry.resources))
+    assert state.notes == [FALLBACK_NOTE] and api.calls["GetResources"] == 1
+    assert api.calls["ListTagsForResource"] == 2  # the gateway's and the provider's
+    assert make_plan(registry, state).empty
+
+
+def test_the_index_names_kinds_by_their_arns_and_gives_up_on_an_arn_it_cannot_place() -> None:
+    gateway_arn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:gateway/fleet-abcde12345"
+    provider_arn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:token-vault/default/apikeycredentialprovider/key"
+    index = OwnershipIndex({gateway_arn: {OWNER_TAG: "r"}, provider_arn: {OWNER_TAG: "r"}})
+    assert index.kinds() == {GATEWAY, API_KEY}
+    assert index.arn_of(KINDS[GATEWAY], "fleet-abcde12345") == gateway_arn
+    assert index.arn_of(KINDS[API_KEY], "fleet-abcde12345") is None
+    unknown = OwnershipIndex({**index.tags_by_arn, "arn:aws:bedrock-agentcore:us-east-1:123456789012:memory/m-1": {}})
+    assert unknown.kinds() is None  # then every kind is listed
