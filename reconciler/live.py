@@ -64,12 +64,7 @@ def read_live(
     a scope, only the resources it includes are read (listing stays complete). With `refresh`, everything is
     read in full, tags per resource, and the cache only learns from it.
     """
-    reader = _Reader(api, registry, declared, scope, cache, refresh)
-    if not refresh:
-        reader.index = load_index(api, registry)
-        if reader.index is None:
-            reader.state.notes.append(FALLBACK_NOTE)
-    return reader.run(workers)
+    return _Reader(api, registry, declared, scope, cache, refresh).run(workers)
 
 
 class _Reader:
@@ -83,6 +78,8 @@ class _Reader:
         self.refresh = refresh
         self.declared_children = _child_kinds(declared)
         self.index: OwnershipIndex | None = None
+        self.index_loaded: Future[None] | None = None
+        self.listed: set[str] = set()  # the top-level kinds whose List has been submitted
         self.state = LiveState()
         self.lock = threading.Lock()
         self.submitted: list[Future[None]] = []
@@ -90,15 +87,22 @@ class _Reader:
     def run(self, workers: int) -> LiveState:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             self.pool = pool
-            for kind in self._root_kinds_to_list():
-                self._submit(self._list_roots, kind)
+            if self.refresh:
+                self._list_kinds(roots())
+            else:
+                # The declared kinds are listed while the index loads; it then tells which others to list.
+                self.index_loaded = self._submit(self._load_index)
+                declared = {address.split("/", 1)[0] for address in self.declared}
+                self._list_kinds([k for k in roots() if k.key in declared or k.arn_resource_pattern is None])
             self._drain()
         return self.state
 
-    def _submit(self, work: Callable[..., None], *args: Any) -> None:
+    def _submit(self, work: Callable[..., None], *args: Any) -> Future[None]:
         future = self.pool.submit(work, *args)
         with self.lock:
             self.submitted.append(future)
+        return future
+
 
     def _drain(self) -> None:
         """Until no work is left; the first failure cancels what has not started and is raised."""
@@ -116,17 +120,26 @@ class _Reader:
                         other.cancel()
                     raise future.exception()  # type: ignore[misc]
 
-    def _root_kinds_to_list(self) -> list[Kind]:
-        """All top-level kinds; with the ownership index, only those declared, owned, or whose ARNs it cannot tell."""
-        owned = self.index.kinds() if self.index is not None else None
-        if owned is None:
-            return roots()
-        declared = {address.split("/", 1)[0] for address in self.declared}
-        return [k for k in roots() if k.key in declared or k.key in owned or k.arn_resource_pattern is None]
+    def _list_kinds(self, kinds: list[Kind]) -> None:
+        with self.lock:
+            kinds = [k for k in kinds if k.key not in self.listed]
+            self.listed.update(k.key for k in kinds)
+        for kind in kinds:
+            self._submit(self._list_roots, kind)
 
     # --- the steps ---------------------------------------------------------------------
+    def _load_index(self) -> None:
+        """The ownership index, then the Lists of the kinds it shows the registry owns (all of them without it)."""
+        self.index = load_index(self.api, self.registry)
+        owned = self.index.kinds() if self.index is not None else None
+        if self.index is None:
+            self.state.notes.append(FALLBACK_NOTE)
+        self._list_kinds(roots() if owned is None else [k for k in roots() if k.key in owned])
+
     def _list_roots(self, kind: Kind) -> None:
         refs = [ref for ref in kind.list(self.api) if self.wanted(ref.address)]
+        if self.index_loaded is not None:
+            self.index_loaded.result()  # started first: it holds no worker another task waits for
         if self.index is not None:
             for ref in refs:
                 ref.arn = ref.arn or self.index.arn_of(kind, ref.ident)
