@@ -38,6 +38,7 @@ class LiveState:
     resources: dict[str, Live] = field(default_factory=dict)
     from_cache: int = 0  # descriptions the observed-state cache vouched for (no Get)
     notes: list[str] = field(default_factory=list)  # what the user should know about how it was read
+    indexed: set[str] = field(default_factory=set)  # resources whose tags came from the ownership index
 
     def managed_by(self, registry: str, adopted: set[str] | None = None) -> dict[str, Live]:
         """Resources owned by `registry` (or being adopted by it); children belong to their managed parent."""
@@ -220,7 +221,11 @@ class _Reader:
         """A declared resource's tags from the index (undeclared ones are confirmed by a read of their own)."""
         if self.index is None or ref.address not in self.declared:
             return None
-        return self.index.tags(ref.arn)
+        tags = self.index.tags(ref.arn)
+        if tags is not None:
+            with self.lock:
+                self.state.indexed.add(ref.address)
+        return tags
 
     def _read_in_full(self, kind: Kind, ref: Ref) -> Live:
         live = kind.read(self.api, ref, self._indexed_tags(ref))
@@ -230,6 +235,24 @@ class _Reader:
                 "outputs": live.outputs,
             })
         return live
+
+
+def top_level(address: str) -> str:
+    """The address of the top-level resource `address` is or belongs to (`gateway/a/target/b` -> `gateway/a`)."""
+    return "/".join(address.split("/")[:2])
+
+
+def confirm_ownership(api: Api, state: LiveState, addresses: set[str]) -> bool:
+    """Read again the tags the ownership index gave for these resources (it may lag), before a plan writes to them
+    or under them; True if any differed (the plan must then be made again)."""
+    changed = False
+    for address in sorted(addresses & state.indexed):
+        live = state.resources[address]
+        tags = KINDS[live.ref.kind].read_tags(api, live.ref)
+        state.indexed.discard(address)
+        changed = changed or tags != live.tags
+        live.tags = tags
+    return changed
 
 
 def _child_kinds(declared: set[str]) -> dict[str, set[str]]:

@@ -15,7 +15,7 @@ from reconciler.aws import Api
 from reconciler.desired import Registry, load_registry
 from reconciler.catalog.publish import Publisher
 from reconciler.kinds import KINDS, RECORD
-from reconciler.live import LiveState, read_live
+from reconciler.live import LiveState, confirm_ownership, read_live, top_level
 from reconciler.observed import ObservedCache
 from reconciler.plan import Plan
 from reconciler.planner import make_plan
@@ -93,6 +93,8 @@ class Manager:
         if registry.of_kind(RECORD):
             Publisher(api, registry, self.progress).fill(live)
         plan = make_plan(registry, live, request.adopt, request.force)
+        if confirm_ownership(api, live, {top_level(change.address) for change in plan.changes}):
+            plan = make_plan(registry, live, request.adopt, request.force)
         plan.region = plan.region or api.region
         cached = f" ({live.from_cache} unchanged since the last read, from the cache)" if live.from_cache else ""
         self.progress(f"Read {len(live.resources)} live resources in {time.monotonic() - started:.1f}s{cached}.")

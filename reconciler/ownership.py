@@ -11,6 +11,8 @@ answer is harmless (the live read applies these rules):
 
 - a declared resource the index does not show is read directly: it may be
   new, or someone else's;
+- a resource the plan would write to, or under, is confirmed directly, and
+  the plan made again if its tags differ (the manager does this);
 - an undeclared resource the index shows as ours is confirmed directly before
   it can be planned for deletion (the tag may have been removed);
 - an undeclared resource the index does not show is not ours; one created

@@ -11,7 +11,9 @@ from reconciler import live as live_module
 from reconciler.emulator.faults import FAULTS_VARIABLE, install_faults, reset
 from reconciler.kinds import API_KEY, GATEWAY, KINDS
 from reconciler.kinds.base import OWNER_TAG
+from reconciler.errors import PlanError
 from reconciler.live import read_live
+from reconciler.manager import Manager, PlanRequest
 from reconciler.ownership import FALLBACK_NOTE, OwnershipIndex, load_index
 from reconciler.planner import make_plan
 from tests.helpers import actions, converge, fleet, registry_from
@@ -89,3 +91,14 @@ def test_the_index_names_kinds_by_their_arns_and_gives_up_on_an_arn_it_cannot_pl
     assert index.arn_of(KINDS[API_KEY], "fleet-abcde12345") is None
     unknown = OwnershipIndex({**index.tags_by_arn, "arn:aws:bedrock-agentcore:us-east-1:123456789012:memory/m-1": {}})
     assert unknown.kinds() is None  # then every kind is listed
+
+
+def test_a_plan_confirms_the_ownership_of_what_it_would_write(api, client, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    converge(api, registry_from(tmp_path, fleet(2)))
+    stale = load_index(api, "test-registry")
+    client.untag_resource(resourceArn=next(iter(stale.tags_by_arn)), tagKeys=[OWNER_TAG])  # handed over to someone else
+    monkeypatch.setattr(live_module, "load_index", lambda api, registry: stale)
+    registry = registry_from(tmp_path, fleet(3))  # a third target: a write under the gateway
+    with pytest.raises(PlanError, match="gateway/fleet: a gateway named 'fleet' already exists .* is not managed by any registry"):
+        Manager(lambda line: None).compute(PlanRequest([str(tmp_path)]), registry, api)  # refused, not planned on a stale answer
