@@ -306,7 +306,8 @@ class Executor:
         refs = [self.refs[addr] for addr in sorted(self.written_targets) if addr not in pending]
         synchronizer = Synchronizer(self.api, self.settings.polling, self.settings.retrying, self.settings.sync,
                                     self.progress, slots=self.slots, cancellation=self.cancellation)
-        outcome = synchronizer.run(refs, self.settings.workers, self.settings.grace)
+        # Each was waited on until READY (those pending a user's authorization are left out above).
+        outcome = synchronizer.run(refs, [ref.address for ref in refs], self.settings.workers, self.settings.grace)
         if self.publisher is not None:
             self.publisher.forget_listings()  # the gateways list the synchronized tools now
         self.result.synchronized += outcome.synchronized

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from reconciler.aws import Api
 from reconciler.desired import Desired, Registry
@@ -81,7 +82,10 @@ class Synchronizer:
         self.result = SyncResult()
         self.lock = threading.Lock()
 
-    def run(self, refs: list[Ref], workers: int = 8, grace: float = 30.0) -> SyncResult:
+    def run(self, refs: list[Ref], settled: Iterable[str] = (), workers: int = 8, grace: float = 30.0) -> SyncResult:
+        """Synchronize `refs`. Those in `settled` the caller has just seen settled and not waiting for a user's
+        authorization; the others' status is read first (a *_PENDING_AUTH target cannot be synchronized)."""
+        self.settled = set(settled)
         running, never = run_all(self._guarded, sorted(refs, key=lambda r: r.address), workers, self.cancellation, grace)
         self.result.in_flight += [r.address for r in running]
         self.result.not_attempted += [r.address for r in never]
@@ -97,7 +101,7 @@ class Synchronizer:
             self._fail(ref, str(error))
 
     def _synchronize(self, ref: Ref) -> None:
-        current = self.kind.status(self.api, ref)
+        current = None if ref.address in self.settled else self.kind.status(self.api, ref)
         if current is not None and current.status in self.kind.pending_statuses:
             self._pending(ref, current.status)
             return
@@ -145,7 +149,8 @@ def synchronize_declared(synchronizer: Synchronizer, registry: Registry, chosen:
     wanted = [t.address for t in chosen if is_synchronizable(t.body)]
     scope = Scope(tuple(wanted)).with_dependencies(registry)
     live = read_live(synchronizer.api, registry.name, set(registry.resources), scope).managed_by(registry.name)
-    result = synchronizer.run([live[a].ref for a in wanted if a in live])
+    found = [a for a in wanted if a in live]
+    result = synchronizer.run([live[a].ref for a in found], [a for a in found if live[a].status in synchronizer.kind.ready_statuses])
     result.failed += [(a, "not in AWS (or not managed by this registry): apply first") for a in wanted if a not in live]
     result.skipped += [(t.address, "static mcpToolSchema: the gateway does not list its tools from the server")
                        for t in chosen if not is_synchronizable(t.body)]

@@ -46,6 +46,11 @@ def settle(api: Api, kind: Kind, ref: Ref, polling: Polling, progress: Progress,
     started = last_report = time.monotonic()
     interval = polling.initial
     settled = kind.ready_statuses | kind.failed_statuses | kind.pending_statuses
+    # Right after a write the resource is still in progress (seconds to minutes): a poll at once would only spend
+    # a read of the account's quota to learn that. A kind without a status settles with the write itself.
+    if kind.has_status:
+        cancellation.sleep(interval, f"waiting for {ref.address} ({verb}; the call was made)")
+        interval = min(interval * 1.5, polling.maximum)
     while True:
         status = kind.status(api, ref)
         if status is None:

@@ -336,6 +336,11 @@ class Kind(ABC):
         return Live(ref=ref, body={}, tags=self.read_tags(api, ref) if self.taggable and ref.arn else {})
 
     @cached_property
+    def has_status(self) -> bool:
+        """Whether its reads show a status (a write then takes a while to settle)."""
+        return "status" in self.read_shape.members
+
+    @cached_property
     def arn_resource_pattern(self) -> re.Pattern[str] | None:
         """What the resource part of this kind's ARNs looks like (after `arn:partition:service:region:account:`),
         from the model's pattern for the ARN member; None where the model gives none."""
