@@ -29,7 +29,7 @@ from reconciler.kinds.base import NOT_FOUND, Kind, Ref
 from reconciler.kinds.target import TargetKind, is_synchronizable
 from reconciler.plan import CREATE, DELETE, REPLACE, UPDATE, Change, Plan
 from reconciler.planner import resolve_refs
-from reconciler.slots import WriteSlots
+from reconciler.slots import MAX_WORKERS, WriteSlots, spread
 from reconciler.sync import SyncSettings, Synchronizer
 from reconciler.waiting import Polling, Progress, Retrying, failure_text, settle, with_retries
 
@@ -39,7 +39,7 @@ class ApplySettings:
     polling: Polling = field(default_factory=Polling)
     retrying: Retrying = field(default_factory=Retrying)  # temporary failures (IAM propagation, throttling) per call
     sync: SyncSettings = field(default_factory=SyncSettings)
-    workers: int = 8
+    workers: int = MAX_WORKERS  # at most; a phase uses as many as its parents' write slots can keep busy
     grace: float = 30.0  # seconds an interrupted run waits for the calls in flight
 
 
@@ -133,7 +133,9 @@ class Executor:
             if phase.synchronize:
                 self._synchronize()
             elif phase.steps:
-                running, never = run_all(self._run_step, phase.steps, self.settings.workers, self.cancellation, self.settings.grace)
+                steps, workers = spread(KINDS[phase.steps[0].change.kind], phase.steps, lambda s: s.change.parent_address,
+                                        self.settings.workers)
+                running, never = run_all(self._run_step, steps, workers, self.cancellation, self.settings.grace)
                 self.result.in_flight += [c.address for s in running for c in s.changes]
                 self.result.not_attempted += [c.address for s in never for c in s.changes]
             self.result.cancelled = self.cancellation.cancelled

@@ -24,7 +24,7 @@ from reconciler.kinds.base import Ref
 from reconciler.kinds.target import TargetKind, is_synchronizable
 from reconciler.live import read_live
 from reconciler.scope import Scope
-from reconciler.slots import WriteSlots
+from reconciler.slots import MAX_WORKERS, WriteSlots, spread
 from reconciler.waiting import Polling, Progress, Retrying, failure_text, settle, with_retries
 
 UNSUCCESSFUL = "SYNCHRONIZE_UNSUCCESSFUL"
@@ -82,11 +82,13 @@ class Synchronizer:
         self.result = SyncResult()
         self.lock = threading.Lock()
 
-    def run(self, refs: list[Ref], settled: Iterable[str] = (), workers: int = 8, grace: float = 30.0) -> SyncResult:
+    def run(self, refs: list[Ref], settled: Iterable[str] = (), workers: int = MAX_WORKERS, grace: float = 30.0) -> SyncResult:
         """Synchronize `refs`. Those in `settled` the caller has just seen settled and not waiting for a user's
         authorization; the others' status is read first (a *_PENDING_AUTH target cannot be synchronized)."""
         self.settled = set(settled)
-        running, never = run_all(self._guarded, sorted(refs, key=lambda r: r.address), workers, self.cancellation, grace)
+        ordered, useful = spread(self.kind, sorted(refs, key=lambda r: r.address), lambda r: r.parent.address if r.parent else None,
+                                 workers)
+        running, never = run_all(self._guarded, ordered, useful, self.cancellation, grace)
         self.result.in_flight += [r.address for r in running]
         self.result.not_attempted += [r.address for r in never]
         return self.result
