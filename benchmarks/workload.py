@@ -9,10 +9,12 @@ gateways in 1,001 files, the layout of issue 8; `Layout(200, 50)` is its
 
 from __future__ import annotations
 
+import json
 import math
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from benchmarks.harness import Quotas
 
@@ -88,11 +90,18 @@ def platform_text(layout: Layout, quotas: Quotas) -> str:
     return "\n".join(lines) + "\n"
 
 
+def target_body(team: int, target: int, description: str = "tools") -> dict[str, Any]:
+    """A team's target as its file declares it (CreateGatewayTarget's members)."""
+    return {"description": f"team {team} {description}",
+            "targetConfiguration": {"mcp": {"mcpServer": {"endpoint": f"https://team{team}.example.com/mcp/{target}"}}}}
+
+
 def team_text(layout: Layout, team: int, description: str = "tools") -> str:
     lines = [f"# team {team}", "gateways:", f"  {layout.gateway_of(team)}:", "    targets:"]
     for t in layout.team_targets(team):
-        lines += [f"      {target_name(t)}:", f"        description: team {team} {description}",
-                  f"        targetConfiguration: {{mcp: {{mcpServer: {{endpoint: 'https://team{team}.example.com/mcp/{t}'}}}}}}"]
+        body = target_body(team, t, description)
+        lines += [f"      {target_name(t)}:", f"        description: {body['description']}",
+                  f"        targetConfiguration: {json.dumps(body['targetConfiguration'])}"]  # JSON is YAML's flow style
     return "\n".join(lines) + "\n"
 
 
