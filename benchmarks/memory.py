@@ -17,8 +17,9 @@ cache the cold plan left). A plan with any change is a wrong outcome (exit 1).
 Per plan: the peak of traced bytes (what Python allocated at its height) and
 what is still held once the plan is made. Between the smallest and the largest
 size, (peak - peak) / resources added is what one more resource costs; beside
-it, the average size of one resource's description (the JSON bytes of its Get
-answer, ResponseMetadata left out) and their difference: the memory per
+it, the average size of one resource's description (its Get answer,
+ResponseMetadata left out: as JSON text, and as the Python objects a client
+holds once it parsed it) and the difference from the latter: the memory per
 resource beyond the description (issue 8's goal: under 2 KB). The allocation
 sites that grew most between the two sizes say where it goes. Results go to
 OUT/memory.json (OUT defaults to benchmarks/results/).
@@ -185,14 +186,32 @@ def description_bytes(emulator: Emulator, layout: Layout) -> dict[str, Any]:
     first = client.list_gateway_targets(gatewayIdentifier=gateways[0], maxResults=SAMPLE)["items"]
     gateway = _average(client.get_gateway(gatewayIdentifier=g) for g in gateways)
     target = _average(client.get_gateway_target(gatewayIdentifier=gateways[0], targetId=t["targetId"]) for t in first)
-    per_resource = (gateway * layout.gateways + target * layout.targets) / layout.resources
-    return {"gateway": round(gateway), "target": round(target), "per_resource": round(per_resource)}
+    found = {}
+    for form in ("json", "python"):
+        per_resource = (gateway[form] * layout.gateways + target[form] * layout.targets) / layout.resources
+        found[form] = {"gateway": round(gateway[form]), "target": round(target[form]), "per_resource": round(per_resource)}
+    return found
 
 
-def _average(answers: Iterator[dict[str, Any]]) -> float:
-    sizes = [len(json.dumps({k: v for k, v in answer.items() if k != "ResponseMetadata"}, default=str, separators=(",", ":")))
+def _average(answers: Iterator[dict[str, Any]]) -> dict[str, float]:
+    """The mean size of the answers: as JSON text, and as the Python objects a client holds once it parsed them."""
+    texts = [json.dumps({k: v for k, v in answer.items() if k != "ResponseMetadata"}, default=str, separators=(",", ":"))
              for answer in answers]
-    return sum(sizes) / len(sizes)
+    return {"json": sum(map(len, texts)) / len(texts), "python": sum(map(_python_bytes, texts)) / len(texts)}
+
+
+def _python_bytes(text: str) -> int:
+    """What holding one parsed description costs: the traced growth of decoding its JSON and keeping the result."""
+    tracing = tracemalloc.is_tracing()
+    if not tracing:
+        tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    held = json.loads(text)
+    size = tracemalloc.get_traced_memory()[0] - before
+    if not tracing:
+        tracemalloc.stop()
+    del held
+    return size
 
 
 def per_resource(sizes: list[dict[str, Any]], state: str, description: dict[str, Any],
@@ -203,7 +222,7 @@ def per_resource(sizes: list[dict[str, Any]], state: str, description: dict[str,
     peak = (large[state]["peak_bytes"] - small[state]["peak_bytes"]) / added
     held = (large[state]["held_bytes"] - small[state]["held_bytes"]) / added
     grown = sorted(snapshots[-1].compare_to(snapshots[0], "lineno"), key=lambda stat: stat.size_diff, reverse=True)[:SITES]
-    return {"peak_bytes": round(peak), "held_bytes": round(held), "beyond_description_bytes": round(peak - description["per_resource"]),
+    return {"peak_bytes": round(peak), "held_bytes": round(held), "beyond_description_bytes": round(peak - description["python"]["per_resource"]),
             "sites": [{"site": _site(stat.traceback), "bytes_per_resource": round(stat.size_diff / added),
                        "blocks_per_resource": round(stat.count_diff / added, 2)} for stat in grown]}
 
@@ -221,8 +240,9 @@ def print_results(results: dict[str, Any]) -> None:
     for row in results["sizes"]:
         print(f"{row['targets']:>8,}{row['resources']:>11,}{row['fill_s']:>9.0f}{row['cold']['peak_mb']:>14.1f}"
               f"{row['cold']['held_mb']:>14.1f}{row['warm']['peak_mb']:>14.1f}{row['warm']['held_mb']:>14.1f}")
-    print(f"\none resource's description (its Get answer as JSON): {description['per_resource']} bytes on average "
-          f"(gateway {description['gateway']}, target {description['target']})")
+    for form, held_as in (("json", "as JSON text"), ("python", "as the parsed objects a plan holds")):
+        print(f"one resource's description (its Get answer) {held_as}: {description[form]['per_resource']} bytes on average "
+              f"(gateway {description[form]['gateway']}, target {description[form]['target']})")
     for state, cost in results["per_resource"].items():
         print(f"\n{state} plan, per added resource: peak {cost['peak_bytes']:,} bytes, held after the plan {cost['held_bytes']:,} bytes; "
               f"beyond the description: {cost['beyond_description_bytes']:,} bytes (goal: under 2,048)")
