@@ -33,7 +33,10 @@ class ArnRef:
         return KINDS[self.kind].address(self.name)
 
 
-@dataclass
+NO_SECRETS: frozenset[Path_] = frozenset()
+
+
+@dataclass(slots=True)  # one per declared resource: no per-instance __dict__
 class Desired:
     kind: str
     name: str
@@ -42,7 +45,7 @@ class Desired:
     path: Path_ = ()  # where the declaration is in the merged document
     location: Location | None = None
     parent_address: str | None = None
-    secret_paths: set[Path_] = field(default_factory=set)  # body paths whose values came from ${env:}
+    secret_paths: frozenset[Path_] = NO_SECRETS  # body paths whose values came from ${env:}
     lifecycle: dict[str, Any] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)  # the kind's reconciler-only members (expectTools, verify...)
 
@@ -236,7 +239,7 @@ class _RegistryBuilder:
         if name_problem:
             self.problem(path, name_problem)
         prefix = kind.body_prefix
-        secret = {prefix + p for p in self.doc.source.secrets_under(path)}
+        secret = frozenset(prefix + p for p in self.doc.source.secrets_under(path)) or NO_SECRETS  # shared when empty
         extras = {k: spec[k] for k in kind.reconciler_only if isinstance(spec, dict) and k in spec}
         return Desired(
             kind=kind.key,

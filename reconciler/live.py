@@ -184,8 +184,14 @@ class _Reader:
                 return
             raise
         for ref in refs:
-            if self.wanted(ref.address):
+            if not self.wanted(ref.address):
+                continue
+            # What the cache vouches for is taken here and now: a future per target would cost more than the read.
+            cached = None if kind.taggable else self._cached(kind, ref)
+            if cached is None:
                 self._submit(self._read, ref, False)
+            else:
+                self._record(cached)
 
     def _read(self, ref: Ref, ownership_only: bool) -> Live | None:
         """The resource's configuration (or, for ownership, only its tags); None if it vanished since it was listed."""
@@ -199,9 +205,12 @@ class _Reader:
             if error.code == NOT_FOUND:
                 return None
             raise
+        self._record(live)
+        return live
+
+    def _record(self, live: Live) -> None:
         with self.lock:
             self.state.resources[live.address] = live
-        return live
 
     def _cached(self, kind: Kind, ref: Ref) -> Live | None:
         usable = self.cache is not None and not self.refresh and ref.summary is None

@@ -82,7 +82,7 @@ class Derived:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)  # one per live resource: no per-instance __dict__
 class Ref:
     """Enough to address a live resource in API calls."""
 
@@ -100,7 +100,7 @@ class Ref:
         return self.parent.ident if self.parent else None
 
 
-@dataclass
+@dataclass(slots=True)
 class Live:
     ref: Ref
     body: dict[str, Any]  # projected onto the declared shape, comparable with Desired.body
@@ -264,9 +264,12 @@ class Kind(ABC):
         return {".".join(map(str, p)): v for p in sorted(self.write_only) if (v := _get(body, p)) is not None}
 
     def body_from(self, spec: Any, children: frozenset[str]) -> dict[str, Any]:
-        """The request-shaped body of a declaration: reconciler-only members and child sections left out."""
+        """The request-shaped body of a declaration: reconciler-only members and child sections left out.
+
+        Its values are the loaded document's own (no copy: a registry of 10,000 targets would hold every
+        declaration twice); nothing writes into a desired body's nested values."""
         skip = self.reconciler_only | children | {"lifecycle"}
-        return {k: copy.deepcopy(v) for k, v in spec.items() if k not in skip}
+        return {k: v for k, v in spec.items() if k not in skip}
 
     def check(self, desired: Desired, spec: Any, document: dict[str, Any], context: Context) -> list[tuple[Path_, str]]:
         """Hook: the kind's own rules beyond the schema, as (path below the declaration, message).
