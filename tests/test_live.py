@@ -8,19 +8,25 @@ from pathlib import Path
 
 from reconciler.desired import Registry
 from reconciler.kinds import KINDS
-from reconciler.live import read_live
+from reconciler.live import LiveState, read_live
 from reconciler.observed import ObservedCache
 from reconciler.planner import make_plan
 from tests.conftest import REGION
 from tests.helpers import ROLE, SECRETS, actions, converge, fleet, registry_from
 
 
-def test_other_teams_gateways_cost_nothing_with_the_ownership_index(api, client, tmp_path: Path) -> None:
+def among_other_teams(api, client, tmp_path: Path) -> Registry:  # type: ignore[no-untyped-def]
+    """The base registry applied, in an account where 12 gateways of other teams exist; the call counts zeroed."""
     registry = registry_from(tmp_path)
     converge(api, registry)
     for i in range(12):
         client.create_gateway(name=f"team-{i}", roleArn=ROLE, authorizerType="AWS_IAM")
     api.calls.clear()
+    return registry
+
+
+def test_other_teams_gateways_cost_nothing_with_the_ownership_index(api, client, tmp_path: Path) -> None:
+    registry = among_other_teams(api, client, tmp_path)
     state = read_live(api, registry.name, set(registry.resources))
     assert api.calls["GetResources"] == 1 and "ListTagsForResource" not in api.calls  # all tags in one answer
     assert api.calls["GetGateway"] == 1 and "gateway/team-3" not in state.resources
@@ -29,11 +35,7 @@ def test_other_teams_gateways_cost_nothing_with_the_ownership_index(api, client,
 
 
 def test_with_refresh_undeclared_gateways_cost_one_tag_read_each(api, client, tmp_path: Path) -> None:
-    registry = registry_from(tmp_path)
-    converge(api, registry)
-    for i in range(12):
-        client.create_gateway(name=f"team-{i}", roleArn=ROLE, authorizerType="AWS_IAM")
-    api.calls.clear()
+    registry = among_other_teams(api, client, tmp_path)
     state = read_live(api, registry.name, set(registry.resources), refresh=True)
     assert api.calls["GetGateway"] == 1  # the declared gateway only: the others' ARNs come from its ARN
     assert api.calls["ListTagsForResource"] == 1 + 12 + 2  # every gateway, plus the two providers
@@ -57,15 +59,19 @@ def cache_for(registry: Registry, cache_dir: Path) -> ObservedCache:
     return ObservedCache.open(registry.name, REGION, "in-process", cache_dir, secrets=secrets, warn=lambda line: None)
 
 
-def test_a_warm_read_gets_only_what_changed_and_a_hand_edit_still_shows(api, client, tmp_path: Path) -> None:
-    registry = registry_from(tmp_path, fleet(12))
+def warm_read(api, tmp_path: Path, registry: Registry) -> LiveState:  # type: ignore[no-untyped-def]
+    """`registry` applied and read once into a cache; then read again through it, the call counts zeroed before."""
     converge(api, registry)
     cold_cache = cache_for(registry, tmp_path / "cache")
     read_live(api, registry.name, set(registry.resources), cache=cold_cache)
     cold_cache.save()
-
     api.calls.clear()
-    warm = read_live(api, registry.name, set(registry.resources), cache=cache_for(registry, tmp_path / "cache"))
+    return read_live(api, registry.name, set(registry.resources), cache=cache_for(registry, tmp_path / "cache"))
+
+
+def test_a_warm_read_gets_only_what_changed_and_a_hand_edit_still_shows(api, client, tmp_path: Path) -> None:
+    registry = registry_from(tmp_path, fleet(12))
+    warm = warm_read(api, tmp_path, registry)
     assert warm.from_cache == 13 and "GetGatewayTarget" not in api.calls and "GetGateway" not in api.calls
     assert make_plan(registry, warm).empty
 

@@ -17,7 +17,7 @@ from reconciler.manager import Manager, PlanRequest
 from reconciler.ownership import FALLBACK_NOTE, OwnershipIndex, load_index
 from reconciler.planner import make_plan
 from tests.helpers import actions, converge, fleet, registry_from
-from tests.test_live import cache_for
+from tests.test_live import warm_read
 
 EMPTY = "registry: test-registry\nregion: us-east-1\n"
 API_KEY_PROVIDER = "credentialProviders:\n  key:\n    apiKey:\n      apiKey: ${env:VENDOR_KEY}\n"
@@ -25,12 +25,7 @@ API_KEY_PROVIDER = "credentialProviders:\n  key:\n    apiKey:\n      apiKey: ${e
 
 def test_a_warm_read_of_a_gateway_registry_costs_the_index_and_the_lists_it_uses(api, tmp_path: Path) -> None:
     registry = registry_from(tmp_path, fleet(12))
-    converge(api, registry)
-    cache = cache_for(registry, tmp_path / "cache")
-    read_live(api, registry.name, set(registry.resources), cache=cache)
-    cache.save()
-    api.calls.clear()
-    warm = read_live(api, registry.name, set(registry.resources), cache=cache_for(registry, tmp_path / "cache"))
+    warm = warm_read(api, tmp_path, registry)
     # No List of credential providers, policy engines or registries: the files declare none and the index shows none.
     assert api.calls == {"GetResources": 1, "ListGateways": 1, "ListGatewayTargets": 1}
     assert make_plan(registry, warm).empty
