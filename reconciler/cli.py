@@ -444,7 +444,7 @@ def emulator(host: str, port: int, delay: float | None, faults: tuple[str, ...],
 
     \b
     Fault rules (--fault RULE, or RECONCILER_EMULATOR_FAULTS="seed=N; RULE; RULE"), RULE = KIND[:KEY=VALUE,...]:
-      throttle (429), internal (500), unavailable (503), reset, timeout: the call fails, nothing is written
+      throttle (429), internal (500), unavailable (503), denied (403), reset, timeout: the call fails, nothing is written
       lost: the call is carried out, its answer lost (as=timeout|reset)
       create-failed, update-unsuccessful, sync-unsuccessful: the resource ends failed, with statusReasons
       slow: the transition lasts `seconds`; iam-propagation: CreateGatewayTarget refused `attempts` times
@@ -454,6 +454,8 @@ def emulator(host: str, port: int, delay: float | None, faults: tuple[str, ...],
     Quotas (the flags, or RECONCILER_EMULATOR_QUOTAS="reads=R,writes=W,latency=S,target-writes=N"):
       a call over its rate gets ThrottlingException; the 6th target write in flight on a gateway, ConflictException.
     Counters of calls, throttles and faults: GET /_emulator/stats (DELETE zeroes them).
+    The quotas while it runs: GET /_emulator/quotas, and PUT a JSON object of the same keys to replace them.
+    The Resource Groups Tagging API's GetResources answers for the emulator's resources too.
     """
     try:
         from reconciler.emulator.quotas import Quotas
