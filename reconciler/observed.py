@@ -109,7 +109,10 @@ class ObservedCache:
         scope = {"registry": registry, "region": region, "account": account_or_endpoint}
         path = cache_root(cache_dir) / _file_name(scope)
         warn = _once(warn)
-        return cls(path, scope, secrets, _read(path, scope, warn), warn)
+        entries = _read(path, scope, warn)
+        cache = cls(path, scope, secrets, entries or {}, warn)
+        cache.changed = entries is None  # an ignored file is replaced by the next save: its warning is said once
+        return cache
 
     def lookup(self, kind: str, ident: str, stamp: Stamp) -> dict[str, Any] | None:
         """The stored description when its stamp is exactly `stamp`, else None (read it in full)."""
@@ -179,18 +182,19 @@ def _file_name(scope: dict[str, str]) -> str:
     return f"{readable}-{digest}.json.gz"
 
 
-def _read(path: Path, scope: dict[str, str], warn: Callable[[str], None]) -> dict[str, dict[str, list[str]]]:
-    """The file's entries; an empty cache (and one warning) for anything but a sound file of this scope and version."""
+def _read(path: Path, scope: dict[str, str], warn: Callable[[str], None]) -> dict[str, dict[str, list[str]]] | None:
+    """The file's entries; none when there is no file; None (and one warning) for anything but a sound file of
+    this scope and version."""
     try:
         document = json.loads(gzip.decompress(path.read_bytes()))
     except FileNotFoundError:
         return {}
     except (OSError, EOFError, zlib.error, ValueError) as error:  # BadGzipFile is an OSError; JSON errors are ValueErrors
         warn(f"Warning: ignoring the observed-state cache {path}: {error}; this plan reads everything")
-        return {}
+        return None
     if not _sound(document, scope):
         warn(f"Warning: ignoring the observed-state cache {path}: another format version or scope; this plan reads everything")
-        return {}
+        return None
     return document["entries"]  # type: ignore[no-any-return]
 
 

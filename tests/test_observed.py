@@ -117,6 +117,14 @@ def test_a_bad_file_is_an_empty_cache_with_one_warning(tmp_path: Path, data: byt
     assert opened(tmp_path).lookup(GATEWAY, "g1", STAMP) == BODY
 
 
+def test_a_bad_file_is_replaced_even_by_a_run_that_read_nothing(tmp_path: Path) -> None:
+    _write_raw(opened(tmp_path), _document(version=FORMAT_VERSION - 1))  # left by an older version of the tool
+    opened(tmp_path, []).save()
+    warnings: list[str] = []
+    opened(tmp_path, warnings)
+    assert warnings == []  # said once, not at every run until something is stored
+
+
 def test_the_sound_file_the_bad_ones_derive_from_is_read(tmp_path: Path) -> None:
     _write_raw(opened(tmp_path), _document())
     warnings: list[str] = []
