@@ -18,7 +18,7 @@ does not show.
 from __future__ import annotations
 
 import threading
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -83,7 +83,10 @@ class _Reader:
         self.listed: set[str] = set()  # the top-level kinds whose List has been submitted
         self.state = LiveState()
         self.lock = threading.Lock()
-        self.submitted: list[Future[None]] = []
+        self.submitted: list[Future[None]] = []  # to cancel what has not started after a failure
+        self.settled = threading.Condition()  # its own lock: a done-callback may run in the submitting thread
+        self.outstanding = 0
+        self.failure: BaseException | None = None
 
     def run(self, workers: int) -> LiveState:
         with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -99,27 +102,35 @@ class _Reader:
         return self.state
 
     def _submit(self, work: Callable[..., None], *args: Any) -> Future[None]:
+        with self.settled:
+            self.outstanding += 1
         future = self.pool.submit(work, *args)
         with self.lock:
             self.submitted.append(future)
+        future.add_done_callback(self._finished)
         return future
 
+    def _finished(self, future: Future[None]) -> None:
+        with self.settled:
+            self.outstanding -= 1
+            if self.failure is None and not future.cancelled():
+                self.failure = future.exception()
+            self.settled.notify()
 
     def _drain(self) -> None:
-        """Until no work is left; the first failure cancels what has not started and is raised."""
-        pending: set[Future[None]] = set()
-        while True:
+        """Until no work is left; the first failure cancels what has not started and is raised.
+
+        Completions are counted as they happen: waiting on the set of pending futures instead would cost a
+        pass over all of them per completion (10,000 targets: 10^8 steps)."""
+        with self.settled:
+            while self.outstanding and self.failure is None:
+                self.settled.wait()
+            failure = self.failure
+        if failure is not None:
             with self.lock:
-                pending |= set(self.submitted)
-                self.submitted.clear()
-            if not pending:
-                return
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                if future.exception() is not None:
-                    for other in pending:
-                        other.cancel()
-                    raise future.exception()  # type: ignore[misc]
+                for future in self.submitted:
+                    future.cancel()
+            raise failure
 
     def _list_kinds(self, kinds: list[Kind]) -> None:
         with self.lock:

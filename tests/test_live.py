@@ -6,7 +6,11 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+import pytest
+
 from reconciler.desired import Registry
+from reconciler.emulator.faults import FAULTS_VARIABLE, install_faults, reset
+from reconciler.errors import AwsError
 from reconciler.kinds import KINDS
 from reconciler.live import LiveState, read_live
 from reconciler.observed import ObservedCache
@@ -104,3 +108,14 @@ def test_the_cache_file_holds_no_secret_and_a_corrupt_one_is_an_empty_cache(api,
     cache.path.write_bytes(b"not a cache")
     state = read_live(api, registry.name, set(registry.resources), cache=cache_for(registry, tmp_path / "cache"))
     assert state.from_cache == 0 and make_plan(registry, state).empty
+
+
+def test_a_read_that_fails_fails_the_whole_read_and_nothing_waits_for_it(api, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    registry = registry_from(tmp_path, fleet(30))
+    converge(api, registry)
+    install_faults()
+    monkeypatch.setenv(FAULTS_VARIABLE, "denied:op=GetGatewayTarget,every=7")
+    reset()
+    with pytest.raises(AwsError, match="GetGatewayTarget: AccessDeniedException"):
+        read_live(api, registry.name, set(registry.resources))
