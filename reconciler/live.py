@@ -83,7 +83,6 @@ class _Reader:
         self.listed: set[str] = set()  # the top-level kinds whose List has been submitted
         self.state = LiveState()
         self.lock = threading.Lock()
-        self.submitted: list[Future[None]] = []  # to cancel what has not started after a failure
         self.settled = threading.Condition()  # its own lock: a done-callback may run in the submitting thread
         self.outstanding = 0
         self.failure: BaseException | None = None
@@ -104,11 +103,14 @@ class _Reader:
     def _submit(self, work: Callable[..., None], *args: Any) -> Future[None]:
         with self.settled:
             self.outstanding += 1
-        future = self.pool.submit(work, *args)
-        with self.lock:
-            self.submitted.append(future)
+        future = self.pool.submit(self._unless_failed, work, *args)
         future.add_done_callback(self._finished)
         return future
+
+    def _unless_failed(self, work: Callable[..., None], *args: Any) -> None:
+        """After the first failure, what has not started yet does nothing (no future is kept to cancel it)."""
+        if self.failure is None:
+            work(*args)
 
     def _finished(self, future: Future[None]) -> None:
         with self.settled:
@@ -127,9 +129,6 @@ class _Reader:
                 self.settled.wait()
             failure = self.failure
         if failure is not None:
-            with self.lock:
-                for future in self.submitted:
-                    future.cancel()
             raise failure
 
     def _list_kinds(self, kinds: list[Kind]) -> None:
