@@ -277,11 +277,17 @@ def plot(results: dict[str, Any], path: Path) -> None:
     from matplotlib import pyplot
 
     figure, axes = pyplot.subplots(figsize=(8, 5.5))
-    sizes = [size["targets"] for size in results["sizes"]]
     for index, name in enumerate(STEPS):
         color = f"C{index}"
-        axes.plot(sizes, [max(s["steps"][name]["wall_s"], 0.01) for s in results["sizes"]], "o-", color=color, label=name)
-        axes.plot(sizes, [max(s["steps"][name]["bound_s"], 0.01) for s in results["sizes"]], "x--", color=color, alpha=0.5)
+        # A seeded step ran at other quotas: shown as a hollow point of its own, off the line and its bound.
+        at_quotas = [(s["targets"], s["steps"][name]) for s in results["sizes"] if not s["steps"][name].get("seeded")]
+        seeded = [(s["targets"], s["steps"][name]) for s in results["sizes"] if s["steps"][name].get("seeded")]
+        axes.plot([t for t, _ in at_quotas], [max(f["wall_s"], 0.01) for _, f in at_quotas], "o-", color=color, label=name)
+        axes.plot([t for t, _ in at_quotas], [max(f["bound_s"], 0.01) for _, f in at_quotas], "x--", color=color, alpha=0.5)
+        for targets, figures_ in seeded:
+            axes.plot([targets], [figures_["wall_s"]], "o", mfc="none", color=color)
+            axes.annotate(f"seeded at {figures_['quotas']}", (targets, figures_["wall_s"]), textcoords="offset points",
+                          xytext=(-8, 8), ha="right", fontsize=8, color=color)
     quotas = results["quotas"]
     axes.set(xscale="log", yscale="log", xlabel="targets in the registry", ylabel="wall time (s)",
              title=f"reconcile at {quotas['reads_per_second']:g} reads/s, {quotas['writes_per_second']:g} writes/s, "
