@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per declared resource
 class Location:
     """A place in a config file (1-based line and column)."""
 

@@ -233,8 +233,9 @@ class _Reader:
         tags = self._indexed_tags(ref)
         if tags is None:
             tags = kind.read_tags(self.api, ref) if kind.taggable and ref.arn else {}
-        return Live(ref, entry["body"], tags, entry.get("status"), list(entry.get("reasons", [])), entry.get("foreign"),
-                    dict(entry.get("outputs", {})))
+        # The entry was decoded for this call alone: its lists and maps are the Live's without a copy.
+        return Live(ref, entry["body"], tags, entry.get("status"), entry.get("reasons", []), entry.get("foreign"),
+                    entry.get("outputs", {}))
 
     def _indexed_tags(self, ref: Ref) -> dict[str, str] | None:
         """A declared resource's tags from the index (undeclared ones are confirmed by a read of their own)."""

@@ -120,8 +120,9 @@ class ObservedCache:
         entry = self.entries.get(kind, {}).get(ident)
         if wanted is None or entry is None or entry[0] != wanted:
             return None
+        entry[0] = wanted  # equal: keep the caller's string rather than a second one
         self.seen.add((kind, ident))
-        return json.loads(entry[1])  # type: ignore[no-any-return]
+        return json.loads(entry[1], object_pairs_hook=_interned)  # type: ignore[no-any-return]
 
     def store(self, kind: str, ident: str, stamp: Stamp, description: dict[str, Any]) -> bool:
         """Keep `description` as read at `stamp`, secrets stripped; False when it may not be kept (then it is not)."""
@@ -209,6 +210,11 @@ def _sound(document: Any, scope: dict[str, str]) -> bool:
         )
         for by_id in entries.values()
     )
+
+
+def _interned(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose member names are shared with every other description's."""
+    return {sys.intern(key): value for key, value in pairs}
 
 
 def _json_object(text: Any) -> bool:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -443,6 +444,7 @@ class _Builder:
         elif type(key) is not str:
             self.problem(mark, f"keys must be strings, not {brief(key)}")
             return _DROPPED
+        key = sys.intern(key)  # thousands of declarations share a handful of member names: one string each
         if parent.path is None:  # built only for the anchors inside it
             return _DROPPED if key in parent.value else key
         path = parent.path + (key,)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import re
+import sys
 from abc import ABC
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -468,7 +469,7 @@ def _stamp(value: Any) -> str | None:
 def prune(value: Any) -> Any:
     """Drop None and empty strings, lists and maps: the service treats them as absent."""
     if isinstance(value, dict):
-        pruned = {k: prune(v) for k, v in value.items()}
+        pruned = {sys.intern(k): prune(v) for k, v in value.items()}  # member names: one string for all resources
         return {k: v for k, v in pruned.items() if v not in (None, "", [], {})}
     if isinstance(value, list):
         return [prune(v) for v in value]
