@@ -120,7 +120,7 @@ class _Reader:
             self.settled.notify()
 
     def _drain(self) -> None:
-        """Until no work is left; the first failure cancels what has not started and is raised.
+        """Until no work is left; after the first failure, what has not started does nothing, and it is raised.
 
         Completions are counted as they happen: waiting on the set of pending futures instead would cost a
         pass over all of them per completion (10,000 targets: 10^8 steps)."""
