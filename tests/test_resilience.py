@@ -45,7 +45,7 @@ def test_apply_converges_under_faults_with_no_duplicate(tmp_path: Path) -> None:
     outcome = converge_under_faults(tmp_path, TARGETS, SEED, SECRETS)
     print(json.dumps({"faults": outcome.faults, "lost": outcome.lost, "calls": outcome.calls, "apply_exits": outcome.apply_exits}))
     assert outcome.problems() == []  # converged, an empty plan after, each declared resource once, no traceback
-    assert outcome.apply_exits == [0] and outcome.plan_exit == 0  # with no re-run
+    assert outcome.apply_exits == [0] and outcome.plan_exit == 0, outcome.first_failures  # with no re-run
     # Every kind of fault the rules name was injected (busy conflicts need a write to a busy resource: apply waits for
     # READY before writing children, so it meets none here; the crash check's re-runs do).
     assert {"throttle", "internal", "unavailable", "reset", "lost", "iam-propagation"} <= outcome.faults.keys()
