@@ -46,6 +46,10 @@ TEMPORARY_CODES = frozenset(
     {"ThrottlingException", "TooManyRequestsException", "InternalServerException", "ServiceUnavailableException"}
 )
 
+# Errors that say an API is not there for these credentials or in this region, rather than that a call failed.
+UNAVAILABLE = frozenset({"UnknownOperationException", "AccessDeniedException", "AccessDenied", "UnauthorizedOperation",
+                         "EndpointConnectionError", "UnknownEndpointError", "UnknownServiceError"})
+
 _SENT_AT = "reconciler.sent_at"  # request-context key: when this attempt left, for the pacer
 _THROTTLING = ThrottlingErrorDetector(RetryEventAdapter())
 
@@ -111,10 +115,12 @@ def is_read(operation: str) -> bool:
 
 
 class Api:
-    """Calls to bedrock-agentcore-control, paced per quota, with one kind of error.
+    """Calls to one AWS service (bedrock-agentcore-control unless told), paced per quota, with one kind of error.
 
-    `calls` and `throttled` count HTTP attempts per operation (a retried call
-    counts each attempt: each one spends quota).
+    `on(service)` gives the same connection's view of another service (AWS Agent
+    Registry): its own client and pacers, since quotas are per service, and the
+    same run id and counters. `calls` and `throttled` count HTTP attempts per
+    operation (a retried call counts each attempt: each one spends quota).
     """
 
     def __init__(
@@ -123,9 +129,12 @@ class Api:
         reads_per_second: float = READS_PER_SECOND,
         writes_per_second: float = WRITES_PER_SECOND,
         client: Any = None,
+        service: str = SERVICE,
     ):
-        self.client = client or _make_client(region)
+        self.service = service
+        self.client = client or _make_client(region, service)
         self.region = self.client.meta.region_name
+        self.rates = (reads_per_second, writes_per_second)
         self.reads = Pacer(reads_per_second)
         self.writes = Pacer(writes_per_second)
         self._account: str | None = None
@@ -134,7 +143,23 @@ class Api:
         self.run_id = uuid.uuid4().hex
         self.lock = threading.Lock()
         self._tagging: Any = None
+        self._services: dict[str, Api] = {service: self}
         self._pace(self.client)
+
+    def on(self, service: str) -> Api:
+        """This connection's view of `service`, made on first use."""
+        with self.lock:
+            sibling = self._services.get(service)
+        if sibling is not None:
+            return sibling
+        made = Api(self.region, *self.rates, service=service)
+        with self.lock:
+            sibling = self._services.setdefault(service, made)
+            if sibling is made:
+                # One run: the same clientToken seed, counters and sibling table for every service.
+                made.run_id, made.calls, made.throttled, made.lock, made._services = (
+                    self.run_id, self.calls, self.throttled, self.lock, self._services)
+        return sibling
 
     def _pace(self, client: Any) -> None:
         """Every attempt of `client` waits for its quota's pacer and reports how it went."""
@@ -185,9 +210,9 @@ class Api:
         """Call `operation` (snake_case method name); failures become AwsError."""
         return call_client(self.client, operation, **params)
 
-    def tagged(self, key: str, value: str, service: str) -> dict[str, dict[str, str]]:
-        """ARN -> tags of every `service` resource in the region tagged `key`=`value`: the Resource Groups Tagging
-        API's GetResources, paced as a read, in its largest pages."""
+    def tagged(self, key: str, value: str, services: list[str]) -> dict[str, dict[str, str]]:
+        """ARN -> tags of every resource of these ARN services in the region tagged `key`=`value`: the Resource
+        Groups Tagging API's GetResources, paced as a read, in its largest pages."""
         if self._tagging is None:
             self._tagging = _make_client(self.region, TAGGING_SERVICE)
             self._pace(self._tagging)
@@ -195,7 +220,7 @@ class Api:
         token = ""
         while True:
             page = call_client(self._tagging, "get_resources", TagFilters=[{"Key": key, "Values": [value]}],
-                               ResourceTypeFilters=[service], ResourcesPerPage=TAGGING_PAGE, PaginationToken=token)
+                               ResourceTypeFilters=services, ResourcesPerPage=TAGGING_PAGE, PaginationToken=token)
             for item in page.get("ResourceTagMappingList", []):
                 found[item["ResourceARN"]] = {tag["Key"]: tag["Value"] for tag in item.get("Tags", [])}
             token = page.get("PaginationToken", "")
@@ -208,7 +233,7 @@ class Api:
         Pages cost quota, not items: asking for the model's maximum `maxResults` (1000 targets where the
         default page holds 10) cuts a large registry's List calls a hundredfold.
         """
-        page_size = largest_page(self.client.meta.method_to_api_mapping[operation])
+        page_size = largest_page(self.client.meta.method_to_api_mapping[operation], self.service)
         if page_size and "maxResults" not in params:
             params["maxResults"] = page_size
         items: list[dict[str, Any]] = []
@@ -222,9 +247,9 @@ class Api:
 
 
 @functools.lru_cache(maxsize=None)
-def largest_page(operation: str) -> int | None:
+def largest_page(operation: str, service: str = SERVICE) -> int | None:
     """The largest `maxResults` the service model allows for a List operation (None: it takes none)."""
-    member = input_shape(operation).members.get("maxResults")
+    member = input_shape(operation, service).members.get("maxResults")
     return member.metadata.get("max") if member is not None else None
 
 
@@ -238,6 +263,7 @@ def call_client(client: Any, operation: str, **params: Any) -> dict[str, Any]:
             f"{error.operation_name}: {info.get('Code', 'Error')}: {info.get('Message', error)}",
             code=info.get("Code", ""),
             temporary=info.get("Code") in TEMPORARY_CODES,
+            reason=str(error.response.get("reason") or ""),
         ) from None
     except botocore.exceptions.ParamValidationError as error:
         # The request itself is wrong: no retry can make it right.

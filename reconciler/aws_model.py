@@ -1,7 +1,10 @@
-"""What the reconciler knows about the AgentCore control-plane API, read from botocore's model.
+"""What the reconciler knows about the AWS APIs it calls, read from botocore's models.
 
 Nothing here copies shapes or enums into code: request shapes, output-only
 members and write-only (never returned) members are all derived at run time.
+Most kinds live in the AgentCore control plane (`SERVICE`); AWS Agent Registry
+has its own (`REGISTRY_SERVICE` for registries and records, `DISCOVERY_SERVICE`
+for search), so every lookup takes the service it concerns.
 """
 
 from __future__ import annotations
@@ -13,23 +16,30 @@ import botocore.session
 from botocore.model import ServiceModel, Shape
 
 SERVICE = "bedrock-agentcore-control"
+REGISTRY_SERVICE = "agent-registry-control"  # AWS Agent Registry (GA): registries and records
+DISCOVERY_SERVICE = "agent-registry"  # its data plane: SearchDiscoverableRegistryRecords
 
 
-@lru_cache(maxsize=1)
-def service_model() -> ServiceModel:
-    return botocore.session.get_session().get_service_model(SERVICE)
+@lru_cache(maxsize=None)
+def service_model(service: str = SERVICE) -> ServiceModel:
+    return botocore.session.get_session().get_service_model(service)
 
 
-def shape(name: str) -> Shape:
-    return service_model().shape_for(name)
+def shape(name: str, service: str = SERVICE) -> Shape:
+    return service_model(service).shape_for(name)
 
 
-def input_shape(operation: str) -> Shape:
-    return service_model().operation_model(operation).input_shape
+def input_shape(operation: str, service: str = SERVICE) -> Shape:
+    return service_model(service).operation_model(operation).input_shape
 
 
-def output_shape(operation: str) -> Shape:
-    return service_model().operation_model(operation).output_shape
+def output_shape(operation: str, service: str = SERVICE) -> Shape:
+    return service_model(service).operation_model(operation).output_shape
+
+
+def arn_service(service: str) -> str:
+    """The service part of the ARNs of `service`'s resources: its SigV4 signing name (bedrock-agentcore, agent-registry)."""
+    return str(service_model(service).signing_name)
 
 
 def project_members(value: dict[str, Any], members: dict[str, Shape]) -> dict[str, Any]:

@@ -340,6 +340,8 @@ def import_(gateways: tuple[str, ...], providers: tuple[str, ...], engines: tupl
     wanted += [Wanted((OAUTH2, API_KEY), n, "credential provider") for n in providers]
     wanted += [Wanted((POLICY_ENGINE,), n, "policy engine") for n in engines]
     imported = import_registry(Api(region=region), registry_name, wanted)
+    for warning in imported.warnings:
+        _progress(f"Warning: {warning}")
     if out:
         with open(out, "w", encoding="utf-8") as handle:
             handle.write(imported.yaml())
@@ -372,14 +374,16 @@ def _catalog_registries(paths: tuple[str, ...], names: tuple[str, ...]) -> tuple
 @click.option("--registry", "names", multiple=True, metavar="NAME", help="Search this agent registry (repeatable; default: those the files declare).")
 @click.option("--limit", type=int, default=10, show_default=True, help="Records to show (the API's maxResults range).")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True)
+@click.option("--search-type", metavar="TYPE", help="HYBRID, SEMANTIC or KEYWORD (default: the service's choice for the "
+              "region); where semantic search is not offered, the search falls back to KEYWORD and says so.")
 @handled
-def catalog_search(query: str, paths: tuple[str, ...], names: tuple[str, ...], limit: int, fmt: str) -> None:
+def catalog_search(query: str, paths: tuple[str, ...], names: tuple[str, ...], limit: int, fmt: str, search_type: str | None) -> None:
     """Find a tool, whichever gateway serves it: per hit the matching tools, the gateway URL and the record's status."""
     from reconciler.catalog.search import search
     from reconciler.outputs.catalog import SEARCH_RENDERERS
 
     ids, region = _catalog_registries(paths, names)
-    click.echo(SEARCH_RENDERERS[fmt](search(ids, query, limit, region)), nl=False)
+    click.echo(SEARCH_RENDERERS[fmt](search(ids, query, limit, region, search_type)), nl=False)
 
 
 @catalog.command(name="serve")

@@ -49,10 +49,11 @@ class AwsError(ReconcilerError):
     TemporaryError); anything else is permanent and stops the resource.
     """
 
-    def __init__(self, message: str, code: str = "", temporary: bool = False):
+    def __init__(self, message: str, code: str = "", temporary: bool = False, reason: str = ""):
         super().__init__(message)
         self.code = code
         self.temporary = temporary
+        self.reason = reason  # a ValidationException's `reason` where the API gives one (UnsupportedInRegion...)
 
 
 class ResourceFailed(ReconcilerError):

@@ -18,9 +18,9 @@ from typing import Any
 import yaml
 from botocore.model import Shape
 
-from reconciler.aws import Api
+from reconciler.aws import UNAVAILABLE, Api
 from reconciler.aws_model import structures
-from reconciler.errors import ReconcilerError
+from reconciler.errors import AwsError, ReconcilerError
 from reconciler.kinds import KINDS, children_of, references, roots
 from reconciler.kinds.base import Kind, Live, Ref
 
@@ -29,6 +29,7 @@ from reconciler.kinds.base import Kind, Live, Ref
 class Imported:
     document: dict[str, Any]
     placeholders: list[str] = field(default_factory=list)  # environment variables the YAML now needs
+    warnings: list[str] = field(default_factory=list)  # kinds that could not be listed
 
     def yaml(self) -> str:
         header = "# Written by `reconcile import`. Set these environment variables before applying: "
@@ -51,9 +52,11 @@ class Importer:
         self.api = api
         self.registry = registry
         self.placeholders: list[str] = []
+        self.warnings: list[str] = []
 
     def run(self, wanted: list[Wanted]) -> Imported:
-        listed = {ref.address: ref for kind in roots() for ref in kind.list(self.api)}
+        kinds = [k for k in roots() if k.key in {key for item in wanted for key in item.kinds}] if wanted else roots()
+        listed = {ref.address: ref for kind in kinds for ref in self._listed(kind, asked=bool(wanted))}
         chosen = self._choose(listed, wanted)
         lives = [KINDS[ref.kind].read(self.api, ref) for ref in chosen]
         if not wanted:
@@ -64,7 +67,17 @@ class Importer:
             kind = KINDS[live.ref.kind]
             entry = self._declaration(live, arns)
             document.setdefault(kind.section, {})[live.ref.name] = {kind.variant: entry} if kind.variant else entry
-        return Imported(document, sorted(set(self.placeholders)))
+        return Imported(document, sorted(set(self.placeholders)), self.warnings)
+
+    def _listed(self, kind: Kind, asked: bool) -> list[Ref]:
+        """A kind nobody asked for may be unavailable to these credentials or in this region: skipped, with a warning."""
+        try:
+            return kind.list(self.api)
+        except AwsError as error:
+            if asked or error.code not in UNAVAILABLE:
+                raise
+            self.warnings.append(f"{kind.noun}s not listed ({error})")
+            return []
 
     def _choose(self, listed: dict[str, Ref], wanted: list[Wanted]) -> list[Ref]:
         """The named resources; with no names, all of them (`run` then keeps those no registry owns)."""

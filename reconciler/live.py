@@ -22,7 +22,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from reconciler.aws import Api
+from reconciler.aws import UNAVAILABLE, Api
+from reconciler.aws_model import SERVICE
 from reconciler.errors import AwsError
 from reconciler.kinds import KINDS, children_of, roots
 from reconciler.kinds.base import MANAGES_TAG, NOT_FOUND, Kind, Live, Ref
@@ -46,7 +47,9 @@ class LiveState:
         owned = {a: r for a, r in self.resources.items() if r.ref.parent is None and (r.owner == registry or a in adopted)}
         for addr, live in self.resources.items():
             if live.ref.parent is not None and live.ref.parent.address in owned and live.foreign is None:
-                owned[addr] = live
+                # A child that carries tags (an agent registry's record) is ours only with our tag: others share the parent.
+                if not KINDS[live.ref.kind].taggable or live.owner == registry:
+                    owned[addr] = live
         return owned
 
 
@@ -78,6 +81,7 @@ class _Reader:
         self.cache = cache
         self.refresh = refresh
         self.declared_children = _child_kinds(declared)
+        self.declared_kinds = {address.split("/", 1)[0] for address in declared}
         self.index: OwnershipIndex | None = None
         self.index_loaded: Future[None] | None = None
         self.listed: set[str] = set()  # the top-level kinds whose List has been submitted
@@ -90,13 +94,10 @@ class _Reader:
     def run(self, workers: int) -> LiveState:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             self.pool = pool
-            if self.refresh:
-                self._list_kinds(roots())
-            else:
-                # The declared kinds are listed while the index loads; it then tells which others to list.
-                self.index_loaded = self._submit(self._load_index)
-                declared = {address.split("/", 1)[0] for address in self.declared}
-                self._list_kinds([k for k in roots() if k.key in declared or k.arn_resource_pattern is None])
+            # The declared kinds are listed while the ownership index loads; it then tells which others to list.
+            self.index_loaded = self._submit(self._load_index)
+            self._list_kinds([k for k in roots() if k.key in self.declared_kinds or k.arn_resource_pattern is None
+                              or (self.refresh and k.service == SERVICE)])
             self._drain()
         return self.state
 
@@ -140,15 +141,18 @@ class _Reader:
 
     # --- the steps ---------------------------------------------------------------------
     def _load_index(self) -> None:
-        """The ownership index, then the Lists of the kinds it shows the registry owns (all of them without it)."""
-        self.index = load_index(self.api, self.registry)
-        owned = self.index.kinds() if self.index is not None else None
-        if self.index is None:
+        """The ownership index, then the Lists of the kinds it shows the registry owns (all of them without it).
+
+        With `refresh` it only tells which kinds to list: the tags are read resource by resource."""
+        index = load_index(self.api, self.registry)
+        owned = index.kinds() if index is not None else None
+        if index is None:
             self.state.notes.append(FALLBACK_NOTE)
+        self.index = None if self.refresh else index
         self._list_kinds(roots() if owned is None else [k for k in roots() if k.key in owned])
 
     def _list_roots(self, kind: Kind) -> None:
-        refs = [ref for ref in kind.list(self.api) if self.wanted(ref.address)]
+        refs = [ref for ref in self._listed(kind) if self.wanted(ref.address)]
         if self.index_loaded is not None:
             self.index_loaded.result()  # started first: it holds no worker another task waits for
         if self.index is not None:
@@ -162,6 +166,18 @@ class _Reader:
             self._fill_arns(kind, full, rest)
         for ref in full + [r for r in rest if r.address not in self.state.resources]:
             self._submit(self._read_root, ref, ref.address not in self.declared)
+
+    def _listed(self, kind: Kind) -> list[Ref]:
+        """Every resource of a top-level kind; a kind the files do not declare may be unavailable to these
+        credentials or in this region (a service not offered, a permission not granted): that is a warning."""
+        try:
+            return kind.list(self.api)
+        except AwsError as error:
+            if kind.key in self.declared_kinds or error.code not in UNAVAILABLE:
+                raise
+            with self.lock:
+                self.state.notes.append(f"Warning: {kind.noun}s not listed, the files declare none ({error})")
+            return []
 
     def _fill_arns(self, kind: Kind, full: list[Ref], rest: list[Ref]) -> None:
         """Listing gave no ARNs: one resource read in full shows the pattern the others' ARNs follow."""
@@ -194,7 +210,7 @@ class _Reader:
                 return
             raise
         for ref in refs:
-            if not self.wanted(ref.address):
+            if not self.wanted(ref.address) or self._not_ours(kind, ref):
                 continue
             # What the cache vouches for is taken here and now: a future per target would cost more than the read.
             cached = None if kind.taggable else self._cached(kind, ref)
@@ -202,6 +218,10 @@ class _Reader:
                 self._submit(self._read, ref, False)
             else:
                 self._record(cached)
+
+    def _not_ours(self, kind: Kind, ref: Ref) -> bool:
+        """A tagged child (a record in a shared agent registry) neither declared nor in the index: someone else's."""
+        return kind.taggable and self.index is not None and ref.address not in self.declared and self.index.tags(ref.arn) is None
 
     def _read(self, ref: Ref, ownership_only: bool) -> Live | None:
         """The resource's configuration (or, for ownership, only its tags); None if it vanished since it was listed."""

@@ -28,10 +28,9 @@ from dataclasses import dataclass
 
 from reconciler.aws import Api
 from reconciler.errors import AwsError
-from reconciler.kinds import roots
+from reconciler.kinds import ordered, roots
 from reconciler.kinds.base import OWNER_TAG, Kind
 
-ARN_SERVICE = "bedrock-agentcore"  # the service part of every AgentCore resource's ARN
 DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 FALLBACK_NOTE = "tag:GetResources is not allowed: ownership is read resource by resource (one call each)."
 
@@ -49,20 +48,21 @@ class OwnershipIndex:
         return next((arn for arn in self.tags_by_arn if arn.endswith("/" + ident) and kind.owns_arn(arn)), None)
 
     def kinds(self) -> set[str] | None:
-        """The top-level kinds the registry owns resources of; None if an ARN matches none (then list them all)."""
+        """The top-level kinds the registry owns resources of (or under: a tagged record names its agent registry);
+        None if an ARN matches no kind (then list them all)."""
         found = set()
         for arn in self.tags_by_arn:
-            kind = next((k for k in roots() if k.owns_arn(arn)), None)
+            kind = next((k for k in ordered() if k.owns_arn(arn)), None)
             if kind is None:
                 return None
-            found.add(kind.key)
+            found.add(kind.parent or kind.key)
         return found
 
 
 def load_index(api: Api, registry: str) -> OwnershipIndex | None:
     """The registry's resources by ARN, with their tags; None where the credentials may not ask."""
     try:
-        return OwnershipIndex(api.tagged(OWNER_TAG, registry, ARN_SERVICE))
+        return OwnershipIndex(api.tagged(OWNER_TAG, registry, sorted({kind.arn_service for kind in roots()})))
     except AwsError as error:
         if error.code in DENIED:
             return None

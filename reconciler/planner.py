@@ -173,9 +173,14 @@ class Planner:
             self.errors.append(f"{where}{desired.address}: the {kind.noun} at this {kind.name_member} {live.foreign} and is never "
                                f"changed by a registry; declare yours under another {kind.name_member}")
             return
+        owner = live.owner
+        if kind.parent is not None and kind.taggable:  # a record in a shared agent registry, written by someone else
+            whose = f"registry '{owner}'" if owner else "no registry (it has no ownership tag)"
+            self.errors.append(f"{where}{desired.address}: a {kind.noun} named '{desired.name}' already exists there and belongs "
+                               f"to {whose}; it is never changed: remove it, or stop publishing what would take its name")
+            return
         if kind.parent is not None:
             return  # reported once, on its parent
-        owner = live.owner
         whose = f"belongs to registry '{owner}'" if owner else "is not managed by any registry (no ownership tag)"
         remedy = "apply --adopt --force takes it over" if owner else "apply --adopt brings it under this registry"
         self.errors.append(

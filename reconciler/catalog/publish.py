@@ -1,10 +1,11 @@
 """The content of each published target's record: what its gateway lists for it, as agents see it.
 
-A record holds the MCP registry's server.json (name `agentcore.GATEWAY/TARGET`,
-the target's description, a `streamable-http` remote at the gateway's URL) and
-the tools the gateway lists for the target after synchronization
-(`TARGET___TOOL` names, descriptions, input schemas). `recordVersion` is a
-digest of that content, so it changes exactly when the content does.
+A record's `mcpServer` descriptor holds the MCP registry's server.json (name
+`agentcore.GATEWAY/TARGET`, the target's description, a `streamable-http`
+remote at the gateway's URL) and, as `additionalData.tools`, the tools the
+gateway lists for the target after synchronization (`TARGET___TOOL` names,
+descriptions, input schemas). `recordVersion` and the server.json `version`
+are a digest of that content, so they change exactly when the content does.
 
 At plan time the content comes from the live gateway (its URL, its listing
 now); a record whose target or gateway changes in the same run is known only
@@ -23,7 +24,8 @@ from reconciler.aws import Api
 from reconciler.desired import Desired, Registry
 from reconciler.errors import ReconcilerError
 from reconciler.kinds import GATEWAY, KINDS, RECORD
-from reconciler.kinds.base import UNKNOWN, Ref
+from reconciler.kinds.base import Ref
+from reconciler.kinds.record import SERVER_SCHEMA_VERSION, TOOLS_SCHEMA_VERSION
 from reconciler.live import LiveState
 
 Progress = Callable[[str], None]
@@ -37,12 +39,12 @@ def record_content(gateway: str, target: Desired, url: str, tools: list[dict[str
     prefix = f"{target.name}{SEPARATOR}"
     listed = sorted(({"name": t["name"], "description": t.get("description") or "", "inputSchema": t.get("inputSchema") or {}}
                      for t in tools if str(t.get("name", "")).startswith(prefix)), key=lambda t: t["name"])
-    tools_json = _canonical({"tools": listed})
     version = hashlib.sha256(_canonical([url, description, listed]).encode()).hexdigest()[:VERSION_LENGTH]
     server = {"name": f"agentcore.{gateway}/{target.name}", "description": description, "version": version,
               "remotes": [{"type": "streamable-http", "url": url}]}
-    return {"descriptors": {"mcp": {"server": {"inlineContent": _canonical(server)}, "tools": {"inlineContent": tools_json}}},
-            "recordVersion": version}
+    tools_descriptor = {"data": _canonical({"tools": listed}), "dataSchemaVersion": TOOLS_SCHEMA_VERSION}
+    descriptor = {"data": _canonical(server), "dataSchemaVersion": SERVER_SCHEMA_VERSION, "additionalData": {"tools": tools_descriptor}}
+    return {"descriptors": {"mcpServer": descriptor}, "recordVersion": version}
 
 
 def _canonical(value: Any) -> str:
@@ -104,6 +106,3 @@ class Publisher:
                 self.listings[gateway.address] = None
         return self.listings[gateway.address]
 
-
-def unknown(body: dict[str, Any]) -> bool:
-    return any(value is UNKNOWN for value in body.values())

@@ -2,14 +2,19 @@
 
 A hit is a record the publishing side wrote (reconciler.catalog.publish): an MCP
 server definition (the MCP registry's server.json) whose remote is the gateway's
-URL, and the tools the gateway lists for the target. Ranking is the service's
-(semantic or hybrid; lexical in the emulator). Added here, per hit: which of its
-tools have a word of the query in their name or description, and where to connect.
+URL, and the tools the gateway lists for the target. The search is the GA data
+plane's SearchDiscoverableRegistryRecords (`agent-registry`), which serves only
+approved, non-deprecated revisions. Ranking is the service's: HYBRID (semantic
+and keyword) where the region has semantic search, else KEYWORD; a region that
+answers UnsupportedInRegion to a semantic search is searched again by keyword,
+and the report says so. Added here, per hit: which of its tools have a word of
+the query in their name or description, and where to connect.
 
-SearchRegistryRecords searches one registry per call (the model's `registryIds`
-holds at most one) and orders records by relevance without a score, so several
-registries are searched one call each and merged by rank: every registry's
-first hit, then every second one, and so on.
+The API searches one registry per call (`registryIds` holds exactly one) and
+orders records by relevance without a score, so several registries are
+searched one after the other (each followed through `nextToken` until the
+limit) and merged by rank: every registry's first hit, then every second
+one, and so on.
 """
 
 from __future__ import annotations
@@ -20,17 +25,15 @@ from functools import lru_cache
 from itertools import chain, zip_longest
 from typing import Any, Sequence
 
-import boto3
-import botocore.exceptions
-import botocore.session
-from botocore.config import Config
-
-from reconciler.aws import MAX_ATTEMPTS, Api, call_client, default_region
+from reconciler.aws import Api
+from reconciler.aws_model import DISCOVERY_SERVICE, REGISTRY_SERVICE, input_shape
 from reconciler.errors import AwsError, ReconcilerError
-from reconciler.kinds.record import inline_document
+from reconciler.kinds.record import json_document, record_tools
 
-SEARCH_SERVICE = "bedrock-agentcore"  # the data plane: SearchRegistryRecords
-SEARCH_OPERATION = "SearchRegistryRecords"
+SEARCH_OPERATION = "SearchDiscoverableRegistryRecords"
+KEYWORD = "KEYWORD"
+UNSUPPORTED_IN_REGION = "UnsupportedInRegion"
+SEMANTIC_PAGE = 20  # the largest page of a HYBRID or SEMANTIC search (the model's maxResults doc; KEYWORD: its max)
 WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")  # snake_case and camelCase identifiers split into words
 # Words every description has: left in, "a tool for refunds" would mark every tool with an "a" or a "for".
 FUNCTION_WORDS = frozenset("a an and are as at be by for from how i in is it of on or the to with".split())
@@ -58,38 +61,78 @@ class SearchReport:
     query: str
     registries: list[str]
     hits: list[Hit]
+    search_type: str = ""  # how the service ranked (the last answer's searchType)
+    notes: list[str] = field(default_factory=list)  # e.g. a fallback to keyword search
 
 
 @lru_cache(maxsize=1)
 def limit_range() -> tuple[int, int]:
-    """The results one search may return, from the model (SearchRegistryRecords' maxResults)."""
-    model = botocore.session.get_session().get_service_model(SEARCH_SERVICE)
-    bounds = model.operation_model(SEARCH_OPERATION).input_shape.members["maxResults"].metadata
+    """The results one search may return, from the model (SearchDiscoverableRegistryRecords' maxResults)."""
+    bounds = input_shape(SEARCH_OPERATION, DISCOVERY_SERVICE).members["maxResults"].metadata
     return int(bounds["min"]), int(bounds["max"])
+
+
+def search_types() -> list[str]:
+    return list(input_shape(SEARCH_OPERATION, DISCOVERY_SERVICE).members["searchType"].enum)
 
 
 def registry_ids(names: Sequence[str], region: str | None = None) -> list[str]:
     """The ids of the agent registries with these names (ListRegistries), in the same order."""
-    by_name = {r["name"]: r["registryId"] for r in Api(region=region).list_all("list_registries", "registries")}
+    listed = Api(region=region, service=REGISTRY_SERVICE).list_all("list_registries", "registries")
+    by_name = {r["name"]: r["registryId"] for r in listed}
     unknown = [name for name in names if name not in by_name]
     if unknown:
         raise ReconcilerError(f"no agent registry named {', '.join(unknown)}")
     return [by_name[name] for name in names]
 
 
-def search(registry_ids: Sequence[str], query: str, limit: int = 10, region: str | None = None) -> SearchReport:
-    """Search each registry (SigV4, standard AWS configuration) and merge the hits by rank, at most `limit`."""
+def search(registry_ids: Sequence[str], query: str, limit: int = 10, region: str | None = None,
+           search_type: str | None = None) -> SearchReport:
+    """Search each registry (SigV4, standard AWS configuration) and merge the hits by rank, at most `limit`.
+
+    `search_type` None lets the service choose (HYBRID where it has semantic search, else KEYWORD)."""
     low, high = limit_range()
     if not low <= limit <= high:
         raise ReconcilerError(f"limit {limit}: a search returns {low} to {high} records")
-    client = _search_client(region)
-    ranked = [
-        call_client(client, "search_registry_records", registryIds=[registry], searchQuery=query, maxResults=limit)["registryRecords"]
-        for registry in registry_ids
-    ]
+    if search_type is not None and search_type not in search_types():
+        raise ReconcilerError(f"search type {search_type}: one of {', '.join(search_types())}")
+    report = SearchReport(query, list(registry_ids), [])
+    api = Api(region=region, service=DISCOVERY_SERVICE)
+    ranked = [_search_one(api, registry, query, limit, search_type, report) for registry in registry_ids]
     merged = [record for record in chain.from_iterable(zip_longest(*ranked)) if record is not None][:limit]
     words = query_words(query)
-    return SearchReport(query, list(registry_ids), [_hit(record, words) for record in merged])
+    report.hits = [_hit(record, words) for record in merged]
+    return report
+
+
+def _search_one(api: Api, registry: str, query: str, limit: int, search_type: str | None, report: SearchReport) -> list[dict[str, Any]]:
+    """Up to `limit` records of one registry, page after page; by keyword where semantic search is not offered."""
+    try:
+        return _pages(api, registry, query, limit, search_type, report)
+    except AwsError as error:
+        if error.reason != UNSUPPORTED_IN_REGION or search_type == KEYWORD:
+            raise
+        report.notes.append(f"{search_type or 'the default search'} is not offered in {api.region}: searched by keyword")
+        return _pages(api, registry, query, limit, KEYWORD, report)
+
+
+def _pages(api: Api, registry: str, query: str, limit: int, search_type: str | None, report: SearchReport) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    token = None
+    while len(found) < limit:
+        page_limit = limit - len(found) if search_type == KEYWORD else min(limit - len(found), SEMANTIC_PAGE)
+        request: dict[str, Any] = {"registryIds": [registry], "searchQuery": query, "maxResults": page_limit}
+        if search_type:
+            request["searchType"] = search_type
+        if token:
+            request["nextToken"] = token
+        page = api.call("search_discoverable_registry_records", **request)
+        found += page.get("registryRecords", [])
+        report.search_type = page.get("searchType", report.search_type)
+        token = page.get("nextToken")
+        if not token:
+            break
+    return found[:limit]
 
 
 def query_words(query: str) -> set[str]:
@@ -107,24 +150,13 @@ def _words(text: str) -> list[str]:
 
 
 def _hit(record: dict[str, Any], words: set[str]) -> Hit:
-    mcp = (record.get("descriptors") or {}).get("mcp") or {}
-    remotes = inline_document(mcp.get("server")).get("remotes")
+    server = (record.get("descriptors") or {}).get("mcpServer") or {}
+    remotes = json_document(server.get("data")).get("remotes")
     url = remotes[0].get("url") if isinstance(remotes, list) and remotes and isinstance(remotes[0], dict) else None
-    tools = inline_document(mcp.get("tools")).get("tools")
     matched = [
         MatchedTool(str(tool["name"]), str(tool.get("description") or ""))
-        for tool in (tools if isinstance(tools, list) else [])
+        for tool in record_tools(server)
         if isinstance(tool, dict) and "name" in tool and matches(tool, words)
     ]
     return Hit(record["name"], record["registryArn"].rsplit("/", 1)[-1], record.get("status", ""),
-               record.get("version", ""), record.get("description", ""), url, matched)
-
-
-def _search_client(region: str | None) -> Any:
-    """The data plane's client: standard chain and AWS_ENDPOINT_URL(_BEDROCK_AGENTCORE), standard retries."""
-    try:
-        return boto3.client(SEARCH_SERVICE, region_name=default_region(region), config=Config(retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS}))
-    except botocore.exceptions.NoRegionError:
-        raise AwsError("no AWS region: pass --region or set AWS_REGION", code="NoRegion") from None
-    except botocore.exceptions.BotoCoreError as error:
-        raise AwsError(f"cannot create the AWS client: {error}", code=type(error).__name__) from None
+               record.get("recordVersion", ""), record.get("description", ""), url, matched)

@@ -18,9 +18,10 @@ from typing import Any, Callable
 
 Check = Callable[[Any], bool]
 
+RETIRED = "x-retired"  # the schema's own annotation: members of a switched-off API -> what to write instead
 # Keywords that never change validity.
 ANNOTATIONS = frozenset({"$schema", "$id", "$defs", "$comment", "title", "description", "default", "examples",
-                         "deprecated", "readOnly", "writeOnly"})
+                         "deprecated", "readOnly", "writeOnly", RETIRED})
 # Keywords compiled here; a sub-schema with any other keyword is undecided.
 KNOWN = ANNOTATIONS | {"type", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum",
                        "exclusiveMaximum", "properties", "additionalProperties", "required", "propertyNames",

@@ -1,9 +1,11 @@
-"""JSON Schema of a registry file, generated from the installed botocore service model.
+"""JSON Schema of a registry file, generated from the installed botocore service models.
 
-The resource bodies are the Create* request shapes of bedrock-agentcore-control,
-so types, required members, enums, patterns and lengths follow boto3 as it is
-upgraded. The reconciler's own keys (see CONTRACT.md) are added here, in one
-place. The same schema drives `reconcile validate` and editors.
+The resource bodies are the Create* request shapes of each kind's service
+(bedrock-agentcore-control; agent-registry-control for agent registries), so
+types, required members, enums, patterns and lengths follow boto3 as it is
+upgraded. The reconciler's own keys (README, "Config reference") are added
+here, in one place, and so are the members of switched-off API versions, each
+with what to write instead. The same schema drives `reconcile validate` and editors.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from typing import Any
 
 from botocore.model import Shape
 
-from reconciler.aws_model import service_model
+from reconciler.aws_model import SERVICE, service_model
+from reconciler.config.checker import RETIRED
+from reconciler.config.loader import Path_
 from reconciler.kinds import GATEWAY, KINDS, children_of, roots
 from reconciler.kinds.base import Kind
 
@@ -117,14 +121,16 @@ def anchored(pattern: str) -> str | None:
 class _SchemaBuilder:
     def __init__(self) -> None:
         self.defs: dict[str, Any] = {}
+        self.prefix = ""  # shapes of another service than AgentCore's are named after it: their names may clash
 
     def ref(self, shape: Shape) -> dict[str, Any]:
         if shape.type_name != "structure":
             return self.inline(shape)
-        if shape.name not in self.defs:
-            self.defs[shape.name] = {}  # placeholder first: shapes may be recursive
-            self.defs[shape.name] = self.structure(shape)
-        return {"$ref": f"#/$defs/{shape.name}"}
+        name = self.prefix + shape.name
+        if name not in self.defs:
+            self.defs[name] = {}  # placeholder first: shapes may be recursive
+            self.defs[name] = self.structure(shape)
+        return {"$ref": f"#/$defs/{name}"}
 
     def structure(self, shape: Shape) -> dict[str, Any]:
         schema = self.members(dict(shape.members), list(shape.required_members))
@@ -215,7 +221,11 @@ def _kind_schema(builder: _SchemaBuilder, kind: Kind) -> dict[str, Any]:
     if kind.spec_schema is not None:
         return dict(kind.spec_schema)
     members = kind.declared_members
+    builder.prefix = "" if kind.service == SERVICE else service_model(kind.service).service_id.replace(" ", "")
     schema = builder.members(members, [m for m in kind.create_shape.required_members if m in members and m not in kind.optional_members])
+    for path, hint in kind.retired_members.items():
+        _retire(builder, schema, path, hint)
+    builder.prefix = ""
     schema["properties"]["lifecycle"] = LIFECYCLE
     for member in sorted(kind.reconciler_only):
         schema["properties"][member] = RECONCILER_ONLY_SCHEMAS[member]
@@ -226,6 +236,15 @@ def _kind_schema(builder: _SchemaBuilder, kind: Kind) -> dict[str, Any]:
             "type": "object", "propertyNames": _names(builder, child), "additionalProperties": reference,
         }
     return schema
+
+
+def _retire(builder: _SchemaBuilder, schema: dict[str, Any], path: Path_, hint: str) -> None:
+    """Mark a member of a switched-off API version, so that using it says what to write instead (validate.py)."""
+    for member in path[:-1]:
+        schema = schema["properties"][member]
+        while "$ref" in schema:
+            schema = builder.defs[schema["$ref"].rsplit("/", 1)[-1]]
+    schema.setdefault(RETIRED, {})[path[-1]] = hint
 
 
 def _section_schema(builder: _SchemaBuilder, section: str, kinds: list[Kind]) -> dict[str, Any]:

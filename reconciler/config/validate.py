@@ -15,7 +15,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterator
 
-from reconciler.config.checker import CompiledSchema
+from reconciler.config.checker import RETIRED, CompiledSchema
 from reconciler.config.loader import Document, Path_, Problem, SourceMap, brief, clip
 from reconciler.config.schema import registry_schema, schema_key
 
@@ -101,6 +101,9 @@ def _describe(error: jsonschema.ValidationError, path: Path_, source: SourceMap)
         allowed = schema.get("properties", {})
         unknown = sorted(k for k in instance if k not in allowed)
         key = unknown[0] if unknown else ""
+        retired = schema.get(RETIRED, {})
+        if key in retired:
+            return path + (key,), f"'{clip(key)}' belongs to an API version AWS has switched off: {retired[key]}"
         hint = f" (allowed: {', '.join(sorted(allowed))})" if allowed else ""
         return path + (key,), f"unknown member '{clip(key)}'{hint}"
     if keyword == "enum":

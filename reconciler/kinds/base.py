@@ -25,7 +25,7 @@ from botocore import xform_name
 from botocore.model import Shape
 
 from reconciler.aws import Api
-from reconciler.aws_model import input_shape, output_shape, project_members, sensitive_paths, write_only_paths
+from reconciler.aws_model import SERVICE, arn_service, input_shape, output_shape, project_members, sensitive_paths, write_only_paths
 from reconciler.config.loader import Path_
 from reconciler.errors import AwsError
 from reconciler.kinds.tokens import client_token
@@ -144,6 +144,7 @@ class Kind(ABC):
     optional_members: ClassVar[frozenset[str]] = frozenset()  # required by the API, but the registry may supply them otherwise
     spec_schema: ClassVar[dict[str, Any] | None] = None  # a declaration that is not request-shaped (a policy document)
     body_prefix: ClassVar[Path_] = ()  # where the declaration sits in the request body (a resource policy's `policy`)
+    retired_members: ClassVar[dict[Path_, str]] = {}  # members of a switched-off API version -> what to write instead
 
     # --- behaviour -----------------------------------------------------------------------
     taggable: ClassVar[bool] = True  # carries the ownership tag (else it belongs to its parent)
@@ -162,6 +163,7 @@ class Kind(ABC):
     pending_statuses: ClassVar[frozenset[str]] = frozenset()  # waiting for a person (e.g. OAuth consent)
 
     # --- API -----------------------------------------------------------------------------
+    service: ClassVar[str] = SERVICE  # the botocore service whose operations these are
     create_operation: ClassVar[str]
     read_operation: ClassVar[str]
     update_operation: ClassVar[str]
@@ -184,20 +186,20 @@ class Kind(ABC):
     # --- what the API model says -----------------------------------------------------------
     @cached_property
     def create_shape(self) -> Shape:
-        return input_shape(self.create_operation)
+        return input_shape(self.create_operation, self.service)
 
     @cached_property
     def update_shape(self) -> Shape:
-        return input_shape(self.update_operation)
+        return input_shape(self.update_operation, self.service)
 
     @cached_property
     def list_key(self) -> str:
         """The List answer's member holding the items (the model's one list member)."""
-        return next(n for n, s in output_shape(self.list_operation).members.items() if s.type_name == "list")
+        return next(n for n, s in output_shape(self.list_operation, self.service).members.items() if s.type_name == "list")
 
     @cached_property
     def read_shape(self) -> Shape:
-        shape = output_shape(self.read_operation)
+        shape = output_shape(self.read_operation, self.service)
         return shape.members[self.response_key] if self.response_key else shape
 
     @cached_property
@@ -306,7 +308,7 @@ class Kind(ABC):
 
     # --- reading ------------------------------------------------------------------------
     def list(self, api: Api, parent: Ref | None = None) -> list[Ref]:
-        items = api.list_all(xform_name(self.list_operation), self.list_key, **self._parent_args(parent))
+        items = api.on(self.service).list_all(xform_name(self.list_operation), self.list_key, **self._parent_args(parent))
         return [self.ref_from(item, parent) for item in items]
 
     def ref_from(self, item: dict[str, Any], parent: Ref | None, name: str | None = None) -> Ref:
@@ -318,7 +320,7 @@ class Kind(ABC):
 
     def describe(self, api: Api, ref: Ref) -> dict[str, Any]:
         """The raw read response; raises AwsError(code=ResourceNotFoundException) when gone."""
-        raw = self._unwrap(api.call(xform_name(self.read_operation), **self._key(ref)))
+        raw = self._unwrap(self.call(api, self.read_operation, **self._key(ref)))
         if self.arn_member:
             ref.arn = raw.get(self.arn_member, ref.arn)
         return raw
@@ -353,6 +355,11 @@ class Kind(ABC):
         parts = _arn_fields(pattern) if pattern else []
         return re.compile(parts[5]) if len(parts) == 6 else None
 
+    @cached_property
+    def arn_service(self) -> str:
+        """The service part of this kind's ARNs (what the ownership index asks GetResources for)."""
+        return arn_service(self.service)
+
     def owns_arn(self, arn: str) -> bool:
         """Whether `arn` names a resource of this kind."""
         parts = arn.split(":", 5)
@@ -373,7 +380,7 @@ class Kind(ABC):
         return Status(raw.get("status"), _reasons(raw))
 
     def read_tags(self, api: Api, ref: Ref) -> dict[str, str]:
-        return dict(api.call("list_tags_for_resource", resourceArn=ref.arn).get("tags", {}))
+        return dict(self.call(api, "ListTagsForResource", resourceArn=ref.arn).get("tags", {}))
 
     # --- writing ------------------------------------------------------------------------
     def create(self, api: Api, desired: Desired, body: dict[str, Any], tags: dict[str, str], parent: Ref | None) -> Ref:
@@ -383,7 +390,7 @@ class Kind(ABC):
         if "clientToken" in self.create_shape.members:
             # The same token on every retry of this call: a create whose answer was lost is not made twice.
             request["clientToken"] = client_token(request, api.run_id)
-        answer = self._unwrap(api.call(xform_name(self.create_operation), **request))
+        answer = self._unwrap(self.call(api, self.create_operation, **request))
         ref = self.ref_from(answer, parent, desired.name)
         if self.taggable and "tags" not in self.create_shape.members:
             self.set_tags(api, ref, {}, tags)  # a create without tags (CreateRegistry): tagged right after
@@ -397,16 +404,16 @@ class Kind(ABC):
         assert self.batch_operation is not None
         entries = [{self.name_member: self.name_value(d.name), **self.create_request(body)} for d, body in items]
         request: dict[str, Any] = {**self._parent_args(parent), self.list_key: entries}
-        if "clientToken" in input_shape(self.batch_operation).members:
+        if "clientToken" in input_shape(self.batch_operation, self.service).members:
             request["clientToken"] = client_token(request, api.run_id)
-        answer = api.call(xform_name(self.batch_operation), **request)
+        answer = self.call(api, self.batch_operation, **request)
         return [self.ref_from(item, parent) for item in answer.get(self.list_key, [])]
 
     def create_request(self, body: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in body.items() if k not in self.update_only}
 
     def update(self, api: Api, ref: Ref, body: dict[str, Any]) -> None:
-        api.call(xform_name(self.update_operation), **{**self._key(ref), **self.update_request(ref, body)})
+        self.call(api, self.update_operation, **{**self._key(ref), **self.update_request(ref, body)})
 
     def update_request(self, ref: Ref, body: dict[str, Any]) -> dict[str, Any]:
         """The whole declared body (updates replace the configuration), in the update's own member shapes."""
@@ -424,15 +431,19 @@ class Kind(ABC):
         return False
 
     def delete(self, api: Api, ref: Ref) -> None:
-        api.call(xform_name(self.delete_operation), **self._key(ref))
+        self.call(api, self.delete_operation, **self._key(ref))
 
     def set_tags(self, api: Api, ref: Ref, current: dict[str, str], wanted: dict[str, str]) -> None:
         stale = sorted(k for k in current if k not in wanted)
         changed = {k: v for k, v in wanted.items() if current.get(k) != v}
         if stale:
-            api.call("untag_resource", resourceArn=ref.arn, tagKeys=stale)
+            self.call(api, "UntagResource", resourceArn=ref.arn, tagKeys=stale)
         if changed:
-            api.call("tag_resource", resourceArn=ref.arn, tags=changed)
+            self.call(api, "TagResource", resourceArn=ref.arn, tags=changed)
+
+    def call(self, api: Api, operation: str, **params: Any) -> dict[str, Any]:
+        """`operation` (the model's name) on this kind's service."""
+        return api.on(self.service).call(xform_name(operation), **params)
 
     def _parent_args(self, parent: Ref | None) -> dict[str, str]:
         return {self.parent_param: parent.ident} if self.parent_param and parent else {}
@@ -455,8 +466,9 @@ def _as_update(value: Any, shape: Shape) -> Any:
     """A declared value in the update's shape, which may wrap members at any depth in `{optionalValue: ...}`."""
     if _optional_wrapper(shape):
         return {"optionalValue": _as_update(value, shape.members["optionalValue"])}
-    if shape.type_name == "structure" and isinstance(value, dict):
-        return {k: _as_update(v, shape.members[k]) if k in shape.members else v for k, v in value.items()}
+    if shape.type_name == "structure" and isinstance(value, dict) and not shape.metadata.get("document"):
+        # A member the update cannot take (an agent registry's authorizerType) is left out: a replacement changes it.
+        return {k: _as_update(v, shape.members[k]) for k, v in value.items() if k in shape.members}
     if shape.type_name == "list" and isinstance(value, list):
         return [_as_update(v, shape.member) for v in value]
     return value

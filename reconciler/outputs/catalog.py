@@ -11,8 +11,8 @@ from reconciler.catalog.search import Hit, SearchReport
 
 def search_data(report: SearchReport) -> dict[str, Any]:
     """The JSON document (also what `catalog serve`'s find_tools answers)."""
-    return {"format_version": 1, "query": report.query, "registries": report.registries,
-            "hits": [asdict(hit) for hit in report.hits]}
+    return {"format_version": 1, "query": report.query, "registries": report.registries, "search_type": report.search_type,
+            "notes": report.notes, "hits": [asdict(hit) for hit in report.hits]}
 
 
 def render_search_json(report: SearchReport) -> str:
@@ -20,9 +20,10 @@ def render_search_json(report: SearchReport) -> str:
 
 
 def render_search_text(report: SearchReport) -> str:
+    notes = "".join(f"Note: {note}.\n" for note in report.notes)
     if not report.hits:
-        return f"No records match {json.dumps(report.query)} ({_registries(report)} searched).\n"
-    lines: list[str] = []
+        return f"{notes}No records match {json.dumps(report.query)} ({_registries(report)} searched).\n"
+    lines: list[str] = [f"Note: {note}." for note in report.notes]
     for hit in report.hits:
         lines += [*_hit_block(hit), ""]
     count = len(report.hits)
