@@ -48,7 +48,7 @@ class LiveState:
         for addr, live in self.resources.items():
             if live.ref.parent is not None and live.ref.parent.address in owned and live.foreign is None:
                 # A child that carries tags (an agent registry's record) is ours only with our tag: others share the parent.
-                if not KINDS[live.ref.kind].taggable or live.owner == registry:
+                if not KINDS[live.ref.kind].taggable or live.owner == registry or addr in adopted:
                     owned[addr] = live
         return owned
 

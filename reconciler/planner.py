@@ -66,7 +66,9 @@ class Planner:
         found = {}
         for addr, desired in self.registry.resources.items():
             live = self.live.resources.get(addr)
-            if KINDS[desired.kind].parent is not None or live is None or live.owner == self.registry.name:
+            kind = KINDS[desired.kind]
+            # Children belong to their parent, except those that carry tags (records in a shared agent registry).
+            if (kind.parent is not None and not kind.taggable) or live is None or live.owner == self.registry.name or live.foreign:
                 continue
             if live.owner is None:
                 found[addr] = ADOPT
@@ -175,9 +177,10 @@ class Planner:
             return
         owner = live.owner
         if kind.parent is not None and kind.taggable:  # a record in a shared agent registry, written by someone else
-            whose = f"registry '{owner}'" if owner else "no registry (it has no ownership tag)"
+            whose = f"registry '{owner}'" if owner else "no registry (it has no ownership tag: written by hand or before GA)"
+            remedy = "apply --adopt --force takes it over" if owner else "apply --adopt takes it over if it is yours"
             self.errors.append(f"{where}{desired.address}: a {kind.noun} named '{desired.name}' already exists there and belongs "
-                               f"to {whose}; it is never changed: remove it, or stop publishing what would take its name")
+                               f"to {whose}; stop publishing what would take its name, remove it, or {remedy}")
             return
         if kind.parent is not None:
             return  # reported once, on its parent
