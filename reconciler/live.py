@@ -176,7 +176,7 @@ class _Reader:
             if kind.key in self.declared_kinds or error.code not in UNAVAILABLE:
                 raise
             with self.lock:
-                self.state.notes.append(f"Warning: {kind.noun}s not listed, the files declare none ({error})")
+                self.state.notes.append(f"Warning: the files declare no {kind.noun}, and they cannot be listed here: {error}")
             return []
 
     def _fill_arns(self, kind: Kind, full: list[Ref], rest: list[Ref]) -> None:

@@ -1,4 +1,4 @@
-"""Agent registries and records as the publishing side writes them, created through boto3 on the emulator."""
+"""Agent registries and records as the publishing side writes them, created through boto3 on the emulator (GA API)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,20 @@ from typing import Any
 from tests.emulator.support import until
 
 JWT = {"customJWTAuthorizer": {"discoveryUrl": "https://idp.example/.well-known/openid-configuration", "allowedClients": ["c"]}}
+APPROVE_ALL = {"autoApprovalRules": ["APPROVE_ALL"]}
 
 
 def gateway_url(gateway: str) -> str:
     return f"https://{gateway}.gateway.bedrock-agentcore.us-east-1.amazonaws.com/mcp"
 
 
-def new_registry(client: Any, name: str, auto_approval: bool = True, **members: Any) -> str:
+def new_registry(registries: Any, name: str, auto_approval: bool = True, authorizer: str = "AWS_IAM", **members: Any) -> str:
     """A READY registry; auto-approving unless told otherwise."""
-    members = {"authorizerType": "AWS_IAM", **members}
-    arn = client.create_registry(name=name, approvalConfiguration={"autoApproval": auto_approval}, **members)["registryArn"]
+    discovery: dict[str, Any] = {"authorizerType": authorizer, **({"authorizerConfiguration": JWT} if authorizer == "CUSTOM_JWT" else {})}
+    approval = {"approvalConfiguration": APPROVE_ALL} if auto_approval else {}
+    arn = registries.create_registry(name=name, discoveryConfiguration=discovery, **approval, **members)["registryArn"]
     registry_id = arn.rsplit("/", 1)[-1]
-    until(lambda: client.get_registry(registryId=registry_id)["status"], lambda status: status == "READY")
+    until(lambda: registries.get_registry(registryId=registry_id)["status"], lambda status: status == "READY")
     return str(registry_id)
 
 
@@ -30,24 +32,26 @@ def descriptors(gateway: str, target: str, tools: dict[str, str], remotes: bool 
     if remotes:
         server["remotes"] = [{"type": "streamable-http", "url": gateway_url(gateway)}]
     listed = [{"name": f"{target}___{name}", "description": text, "inputSchema": {"type": "object"}} for name, text in tools.items()]
-    return {"mcp": {"server": {"inlineContent": json.dumps(server)}, "tools": {"inlineContent": json.dumps({"tools": listed})}}}
+    return {"mcpServer": {"data": json.dumps(server), "dataSchemaVersion": "2025-12-11",
+                          "additionalData": {"tools": {"data": json.dumps({"tools": listed}), "dataSchemaVersion": "2025-06-18"}}}}
 
 
-def record(client: Any, registry_id: str, gateway: str, target: str, tools: dict[str, str], submit: bool = True,
-           remotes: bool = True) -> str:
+def record(registries: Any, registry_id: str, gateway: str, target: str, tools: dict[str, str], submit: bool = True,
+           remotes: bool = True, **members: Any) -> str:
     """Record GATEWAY.TARGET, a DRAFT once created; submitted for approval unless told otherwise."""
-    created = client.create_registry_record(registryId=registry_id, name=f"{gateway}.{target}", descriptorType="MCP",
-                                            description=f"{target} on gateway {gateway}", recordVersion="3f9a1c",
-                                            descriptors=descriptors(gateway, target, tools, remotes))
+    created = registries.create_registry_record(registryId=registry_id, name=f"{gateway}.{target}", recordType="MCP",
+                                                description=f"{target} on gateway {gateway}", recordVersion="3f9a1c",
+                                                descriptors=descriptors(gateway, target, tools, remotes), **members)
     record_id = created["recordArn"].rsplit("/", 1)[-1]
-    until(lambda: status(client, registry_id, record_id), lambda now: now == "DRAFT")
+    until(lambda: status(registries, registry_id, record_id), lambda now: now == "DRAFT")
     if submit:
-        client.submit_registry_record_for_approval(registryId=registry_id, recordId=record_id)
+        registries.submit_registry_record_for_approval(registryId=registry_id, recordId=record_id)
+        until(lambda: status(registries, registry_id, record_id), lambda now: now in ("APPROVED", "PENDING_APPROVAL"))
     return str(record_id)
 
 
-def status(client: Any, registry_id: str, record_id: str) -> str:
-    return str(client.get_registry_record(registryId=registry_id, recordId=record_id)["status"])
+def status(registries: Any, registry_id: str, record_id: str) -> str:
+    return str(registries.get_registry_record(registryId=registry_id, recordId=record_id)["status"])
 
 
 ORDERS = {"get_order": "Look up an order by id.", "cancel_order": "Cancel an order that has not shipped."}

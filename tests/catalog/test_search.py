@@ -1,18 +1,22 @@
-"""catalog search against the emulator's Agent Registry: records as the publishing side writes them, found through boto3."""
+"""catalog search against the emulator's AWS Agent Registry (GA): records as the publishing side writes them, through boto3."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
 from reconciler.catalog.search import limit_range, matches, query_words, registry_ids, search
 from reconciler.errors import AwsError, ReconcilerError
-from tests.catalog.support import JWT, ORDERS, WEATHER, gateway_url, new_registry, record, status
+from tests.catalog.support import ORDERS, WEATHER, gateway_url, new_registry, record, status
+
+NO_SEMANTIC_REGION = "eu-west-3"  # a region where the emulator, like AWS in some regions, offers keyword search only
 
 
-def test_a_word_of_a_tool_description_finds_its_record_gateway_url_and_status(client) -> None:
-    registry = new_registry(client, "catalog")
-    record(client, registry, "orders-gw", "orders", ORDERS)
-    record(client, registry, "weather-gw", "forecast", WEATHER)
+def test_a_word_of_a_tool_description_finds_its_record_gateway_url_and_status(registries: Any) -> None:
+    registry = new_registry(registries, "catalog")
+    record(registries, registry, "orders-gw", "orders", ORDERS)
+    record(registries, registry, "weather-gw", "forecast", WEATHER)
     report = search([registry], "cancel shipment", limit=10)
     assert [hit.record for hit in report.hits] == ["orders-gw.orders"]
     hit = report.hits[0]
@@ -20,29 +24,36 @@ def test_a_word_of_a_tool_description_finds_its_record_gateway_url_and_status(cl
     assert [(tool.name, tool.description) for tool in hit.tools] == [("orders___cancel_order", "Cancel an order that has not shipped.")]
 
 
-def test_matched_tools_are_those_with_a_query_word_in_name_or_description(client) -> None:
-    registry = new_registry(client, "catalog")
-    record(client, registry, "weather-gw", "forecast", WEATHER)
+def test_matched_tools_are_those_with_a_query_word_in_name_or_description(registries: Any) -> None:
+    registry = new_registry(registries, "catalog")
+    record(registries, registry, "weather-gw", "forecast", WEATHER)
     (hit,) = search([registry], "radar", limit=10).hits
     assert [tool.name for tool in hit.tools] == ["forecast___getRadarImage"]  # a camelCase name's word
     (hit,) = search([registry], "rain", limit=10).hits
     assert [tool.name for tool in hit.tools] == ["forecast___get_forecast", "forecast___getRadarImage"]
 
 
-def test_drafts_and_records_awaiting_approval_are_not_found_until_approved(client) -> None:
-    registry = new_registry(client, "reviewed", auto_approval=False)
-    record(client, registry, "orders-gw", "orders", ORDERS, submit=False)
-    pending = record(client, registry, "returns-gw", "returns", {"cancel_return": "Cancel a parcel return."})
-    assert (status(client, registry, pending), search([registry], "cancel", limit=10).hits) == ("PENDING_APPROVAL", [])
-    client.update_registry_record_status(registryId=registry, recordId=pending, status="APPROVED", statusReason="reviewed")
+def test_drafts_and_records_awaiting_approval_are_not_found_until_approved(registries: Any) -> None:
+    registry = new_registry(registries, "reviewed", auto_approval=False)
+    record(registries, registry, "orders-gw", "orders", ORDERS, submit=False)
+    pending = record(registries, registry, "returns-gw", "returns", {"cancel_return": "Cancel a parcel return."})
+    assert (status(registries, registry, pending), search([registry], "cancel", limit=10).hits) == ("PENDING_APPROVAL", [])
+    registries.update_registry_record_status(registryId=registry, recordId=pending, status="APPROVED", statusReason="reviewed")
     assert [(hit.record, hit.status) for hit in search([registry], "cancel", limit=10).hits] == [("returns-gw.returns", "APPROVED")]
 
 
-def test_several_registries_are_merged_by_rank_and_cut_at_the_limit(client) -> None:
-    first, second = new_registry(client, "team-a"), new_registry(client, "team-b")
-    record(client, first, "a-gw", "parcels", {"track_parcel": "Track a parcel."})
-    record(client, first, "a-gw", "more", {"parcel_label": "Print a parcel label.", "other": "Parcel weights and parcel sizes."})
-    record(client, second, "b-gw", "parcels", {"send_parcel": "Send a parcel."})
+def test_a_deprecated_record_is_no_longer_found(registries: Any) -> None:
+    registry = new_registry(registries, "catalog")
+    old = record(registries, registry, "orders-gw", "orders", ORDERS)
+    registries.update_registry_record_status(registryId=registry, recordId=old, status="DEPRECATED", statusReason="replaced")
+    assert search([registry], "cancel", limit=10).hits == []
+
+
+def test_several_registries_are_merged_by_rank_and_cut_at_the_limit(registries: Any) -> None:
+    first, second = new_registry(registries, "team-a"), new_registry(registries, "team-b")
+    record(registries, first, "a-gw", "parcels", {"track_parcel": "Track a parcel."})
+    record(registries, first, "a-gw", "more", {"parcel_label": "Print a parcel label.", "other": "Parcel weights and parcel sizes."})
+    record(registries, second, "b-gw", "parcels", {"send_parcel": "Send a parcel."})
     ranked_first = [hit.record for hit in search([first], "parcel", limit=10).hits]
     assert len(ranked_first) == 2
     merged = search([first, second], "parcel", limit=10)
@@ -52,31 +63,57 @@ def test_several_registries_are_merged_by_rank_and_cut_at_the_limit(client) -> N
     assert [hit.record for hit in search([first, second], "parcel", limit=2).hits] == [ranked_first[0], "b-gw.parcels"]
 
 
-def test_a_record_without_a_remote_has_no_gateway_url(client) -> None:
-    registry = new_registry(client, "catalog")
-    record(client, registry, "orders-gw", "orders", ORDERS, remotes=False)
+def test_more_hits_than_a_page_are_read_page_by_page(registries: Any) -> None:
+    registry = new_registry(registries, "big")
+    for number in range(25):
+        record(registries, registry, "gw", f"shipping{number}", {"ship": f"Ship parcel number {number}."})
+    hybrid = search([registry], "parcel", limit=25)  # HYBRID pages hold 20: two pages
+    assert len(hybrid.hits) == 25 and len({hit.record for hit in hybrid.hits}) == 25
+    keyword = search([registry], "parcel", limit=22, search_type="KEYWORD")
+    assert len(keyword.hits) == 22 and keyword.search_type == "KEYWORD"
+
+
+def test_a_region_without_semantic_search_is_searched_by_keyword_and_says_so(emulator: None) -> None:
+    import boto3
+
+    registries = boto3.client("agent-registry-control", region_name=NO_SEMANTIC_REGION)
+    registry = new_registry(registries, "catalog")
+    record(registries, registry, "orders-gw", "orders", ORDERS)
+    report = search([registry], "cancel", limit=10, region=NO_SEMANTIC_REGION, search_type="HYBRID")
+    assert [hit.record for hit in report.hits] == ["orders-gw.orders"]
+    assert report.search_type == "KEYWORD"
+    assert report.notes == [f"HYBRID is not offered in {NO_SEMANTIC_REGION}: searched by keyword"]
+    default = search([registry], "cancel", limit=10, region=NO_SEMANTIC_REGION)  # the service picks KEYWORD there itself
+    assert (default.search_type, default.notes) == ("KEYWORD", [])
+
+
+def test_a_record_without_a_remote_has_no_gateway_url(registries: Any) -> None:
+    registry = new_registry(registries, "catalog")
+    record(registries, registry, "orders-gw", "orders", ORDERS, remotes=False)
     assert [hit.gateway_url for hit in search([registry], "order", limit=10).hits] == [None]
 
 
-def test_registries_are_found_by_name(client) -> None:
-    catalog, other = new_registry(client, "catalog"), new_registry(client, "other")
+def test_registries_are_found_by_name(registries: Any) -> None:
+    catalog, other = new_registry(registries, "catalog"), new_registry(registries, "other")
     assert registry_ids(["other", "catalog"]) == [other, catalog]
     with pytest.raises(ReconcilerError, match="^no agent registry named missing, gone$"):
         registry_ids(["catalog", "missing", "gone"])
 
 
-def test_a_limit_outside_the_model_range_is_refused_before_any_call(client) -> None:
+def test_a_limit_or_search_type_outside_the_model_is_refused_before_any_call(emulator: None) -> None:
     low, high = limit_range()
-    assert (low, high) == (1, 20)  # SearchRegistryRecords' maxResults
-    with pytest.raises(ReconcilerError, match=f"^limit {high + 1}: a search returns 1 to 20 records$"):
+    assert (low, high) == (1, 50)  # SearchDiscoverableRegistryRecords' maxResults
+    with pytest.raises(ReconcilerError, match=f"^limit {high + 1}: a search returns 1 to 50 records$"):
         search(["AAAAAAAAAAAA"], "x", limit=high + 1)
+    with pytest.raises(ReconcilerError, match="^search type FUZZY: one of HYBRID, SEMANTIC, KEYWORD$"):
+        search(["AAAAAAAAAAAA"], "x", search_type="FUZZY")
 
 
-def test_service_errors_are_one_aws_error_line(client) -> None:
-    with pytest.raises(AwsError, match="^SearchRegistryRecords: ResourceNotFoundException: Registry AAAAAAAAAAAA not found$"):
+def test_service_errors_are_one_aws_error_line(registries: Any) -> None:
+    with pytest.raises(AwsError, match="^SearchDiscoverableRegistryRecords: ResourceNotFoundException: "):
         search(["AAAAAAAAAAAA"], "orders", limit=5)
-    jwt = new_registry(client, "jwt-only", authorizerType="CUSTOM_JWT", authorizerConfiguration=JWT)
-    with pytest.raises(AwsError, match="^SearchRegistryRecords: UnauthorizedException: "):
+    jwt = new_registry(registries, "jwt-only", authorizer="CUSTOM_JWT")
+    with pytest.raises(AwsError, match="^SearchDiscoverableRegistryRecords: "):
         search([jwt], "orders", limit=5)
 
 

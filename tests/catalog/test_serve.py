@@ -15,6 +15,7 @@ from typing import Any, Iterator
 import boto3
 import pytest
 
+from reconciler.aws_model import REGISTRY_SERVICE
 from reconciler.catalog.serve import endpoint, http_server, listening
 from reconciler.errors import ReconcilerError
 from reconciler.mcp.client import Connection, call_tool, list_tools, offered_versions
@@ -47,10 +48,10 @@ def find_tools(url: str, **arguments: Any) -> dict[str, Any]:
     return call_tool(Connection(url), offered_versions(None), "find_tools", arguments)
 
 
-def test_find_tools_answers_which_gateway_serves_a_tool(client) -> None:
-    registry = new_registry(client, "catalog")
-    record(client, registry, "orders-gw", "orders", ORDERS)
-    record(client, registry, "weather-gw", "forecast", WEATHER)
+def test_find_tools_answers_which_gateway_serves_a_tool(registries: Any) -> None:
+    registry = new_registry(registries, "catalog")
+    record(registries, registry, "orders-gw", "orders", ORDERS)
+    record(registries, registry, "weather-gw", "forecast", WEATHER)
     with catalog([registry]) as url:
         assert [tool["name"] for tool in list_tools(Connection(url), offered_versions(None)).tools] == ["find_tools"]
         answer = find_tools(url, query="cancel an order")
@@ -63,13 +64,13 @@ def test_find_tools_answers_which_gateway_serves_a_tool(client) -> None:
         (gateway_url("weather-gw"), ["forecast___getRadarImage"])]
 
 
-def test_find_tools_reports_a_failed_search_as_a_tool_error(client) -> None:
+def test_find_tools_reports_a_failed_search_as_a_tool_error(registries: Any) -> None:
     with catalog(["AAAAAAAAAAAA"]) as url:
         missing = find_tools(url, query="orders")
-        too_many = find_tools(url, query="orders", limit=50)
+        too_many = find_tools(url, query="orders", limit=51)
     assert missing["isError"] is True
-    assert "SearchRegistryRecords: ResourceNotFoundException: Registry AAAAAAAAAAAA not found" in missing["content"][0]["text"]
-    assert "limit 50: a search returns 1 to 20 records" in too_many["content"][0]["text"]
+    assert "SearchDiscoverableRegistryRecords: ResourceNotFoundException: " in missing["content"][0]["text"]
+    assert "limit 51: a search returns 1 to 50 records" in too_many["content"][0]["text"]
 
 
 def test_a_taken_port_is_one_clear_error() -> None:
@@ -83,7 +84,7 @@ def test_a_taken_port_is_one_clear_error() -> None:
 
 def test_serve_runs_until_ctrl_c_against_the_emulator_server(emulator_url: str) -> None:
     """serve() as a process: it announces its endpoint, answers find_tools, and a SIGINT ends it cleanly."""
-    control = boto3.client("bedrock-agentcore-control", region_name=REGION, endpoint_url=emulator_url)
+    control = boto3.client(REGISTRY_SERVICE, region_name=REGION, endpoint_url=emulator_url)
     registry = new_registry(control, f"serve-{uuid.uuid4().hex[:8]}")
     record(control, registry, "orders-gw", "orders", ORDERS)
     program = f"from reconciler.catalog.serve import serve; serve([{registry!r}], port=0)"
