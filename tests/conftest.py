@@ -16,6 +16,7 @@ import pytest
 
 from reconciler.apply import ApplySettings
 from reconciler.aws import Api
+from reconciler.aws_model import DISCOVERY_SERVICE, REGISTRY_SERVICE
 from reconciler.emulator import install
 from reconciler.sync import SyncSettings
 from reconciler.waiting import Polling, Retrying
@@ -62,6 +63,18 @@ def api(emulator: None) -> Api:
 @pytest.fixture
 def client(emulator: None):  # type: ignore[no-untyped-def]
     return boto3.client("bedrock-agentcore-control", region_name=REGION)
+
+
+@pytest.fixture
+def registries(emulator: None):  # type: ignore[no-untyped-def]
+    """AWS Agent Registry's control plane (GA): registries and records."""
+    return boto3.client(REGISTRY_SERVICE, region_name=REGION)
+
+
+@pytest.fixture
+def discovery(emulator: None):  # type: ignore[no-untyped-def]
+    """AWS Agent Registry's data plane (GA): SearchDiscoverableRegistryRecords."""
+    return boto3.client(DISCOVERY_SERVICE, region_name=REGION)
 
 
 def free_port() -> int:

@@ -9,10 +9,10 @@ from reconciler.outputs.catalog import SEARCH_RENDERERS, render_search_json, ren
 from tests.catalog.support import ORDERS, WEATHER, gateway_url, new_registry, record
 
 
-def test_text_has_one_block_per_hit_with_status_gateway_url_and_matched_tools(client) -> None:
-    registry = new_registry(client, "catalog")
-    record(client, registry, "orders-gw", "orders", ORDERS)
-    record(client, registry, "weather-gw", "forecast", WEATHER)
+def test_text_has_one_block_per_hit_with_status_gateway_url_and_matched_tools(registries) -> None:
+    registry = new_registry(registries, "catalog")
+    record(registries, registry, "orders-gw", "orders", ORDERS)
+    record(registries, registry, "weather-gw", "forecast", WEATHER)
     text = render_search_text(search([registry], "cancel shipment", limit=10))
     assert text == (
         f"orders-gw.orders [APPROVED] version 3f9a1c in registry {registry}\n"
@@ -23,21 +23,21 @@ def test_text_has_one_block_per_hit_with_status_gateway_url_and_matched_tools(cl
     )
 
 
-def test_text_says_when_a_record_matched_by_no_tool_and_when_nothing_matches(client) -> None:
-    registry = new_registry(client, "catalog")
-    record(client, registry, "orders-gw", "orders", ORDERS, remotes=False)
+def test_text_says_when_a_record_matched_by_no_tool_and_when_nothing_matches(registries) -> None:
+    registry = new_registry(registries, "catalog")
+    record(registries, registry, "orders-gw", "orders", ORDERS, remotes=False)
     text = render_search_text(search([registry], "gateway", limit=10))  # a word of the record's description only
     assert "    gateway: (the record names no remote)\n" in text
     assert "    no tool has a word of the query in its name or description: the record matched as a whole\n" in text
     assert render_search_text(search([registry], "spaceships", limit=10)) == 'No records match "spaceships" (1 registry searched).\n'
 
 
-def test_json_is_one_object_with_every_hit(client) -> None:
-    registry = new_registry(client, "catalog")
-    record(client, registry, "weather-gw", "forecast", WEATHER)
+def test_json_is_one_object_with_every_hit(registries) -> None:
+    registry = new_registry(registries, "catalog")
+    record(registries, registry, "weather-gw", "forecast", WEATHER)
     document = json.loads(render_search_json(search([registry], "rain", limit=3)))
     assert document == {
-        "format_version": 1, "query": "rain", "registries": [registry],
+        "format_version": 1, "query": "rain", "registries": [registry], "search_type": "HYBRID", "notes": [],
         "hits": [{
             "record": "weather-gw.forecast", "registry": registry, "status": "APPROVED", "version": "3f9a1c",
             "description": "forecast on gateway weather-gw", "gateway_url": gateway_url("weather-gw"),
