@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -32,6 +33,9 @@ from reconciler.ownership import FALLBACK_NOTE, OwnershipIndex, load_index
 from reconciler.scope import Scope
 
 DEFAULT_READ_WORKERS = 8
+# How long the ownership index (GetResources, eventually consistent) may take to show a change: the resources
+# created or changed within it are confirmed by a read of their own tags (minutes are usual; an hour is safe).
+INDEX_LAG = timedelta(hours=1)
 
 
 @dataclass
@@ -94,10 +98,11 @@ class _Reader:
     def run(self, workers: int) -> LiveState:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             self.pool = pool
-            # The declared kinds are listed while the ownership index loads; it then tells which others to list.
+            # AgentCore's own kinds and the declared ones are listed while the ownership index loads (one page each:
+            # a lagging index must not hide a resource the last apply made); it then tells which others to list.
             self.index_loaded = self._submit(self._load_index)
             self._list_kinds([k for k in roots() if k.key in self.declared_kinds or k.arn_resource_pattern is None
-                              or (self.refresh and k.service == SERVICE)])
+                              or k.service == SERVICE])
             self._drain()
         return self.state
 
@@ -158,14 +163,29 @@ class _Reader:
         if self.index is not None:
             for ref in refs:
                 ref.arn = ref.arn or self.index.arn_of(kind, ref.ident)
-            # Undeclared and not in the index: not ours, and nothing to read.
-            refs = [r for r in refs if r.address in self.declared or self.index.tags(r.arn) is not None]
+            # Undeclared and not in the index: not ours, and nothing to read, unless the index cannot vouch for it.
+            unexplained = self._unexplained(refs)
+            refs = [r for r in refs if r.address in self.declared or self.index.tags(r.arn) is not None or r.address in unexplained]
         full = [r for r in refs if r.address in self.declared]
         rest = [r for r in refs if r.address not in self.declared]
         if any(r.arn is None for r in rest):
             self._fill_arns(kind, full, rest)
         for ref in full + [r for r in rest if r.address not in self.state.resources]:
             self._submit(self._read_root, ref, ref.address not in self.declared)
+
+    def _unexplained(self, refs: list[Ref]) -> set[str]:
+        """Undeclared resources of one kind the index does not show, whose tags must be read all the same: those
+        created or changed within the index's lag (the last apply may have made one the files no longer declare),
+        and all of them when the index shows none of the kind although the registry has older declared ones
+        (it does not cover that resource type)."""
+        assert self.index is not None
+        settled = [r for r in refs if r.address in self.declared and not recent(r.stamp)]
+        covered = not settled or any(self.index.tags(r.arn) is not None for r in refs)
+        if not covered:
+            with self.lock:
+                self.state.notes.append(f"The ownership index shows no {KINDS[refs[0].kind].noun} of this registry: "
+                                        "their ownership is read one by one.")
+        return {r.address for r in refs if r.address not in self.declared and (not covered or recent(r.stamp))}
 
     def _listed(self, kind: Kind) -> list[Ref]:
         """Every resource of a top-level kind; a kind the files do not declare may be unavailable to these
@@ -220,8 +240,10 @@ class _Reader:
                 self._record(cached)
 
     def _not_ours(self, kind: Kind, ref: Ref) -> bool:
-        """A tagged child (a record in a shared agent registry) neither declared nor in the index: someone else's."""
-        return kind.taggable and self.index is not None and ref.address not in self.declared and self.index.tags(ref.arn) is None
+        """A tagged child (a record in a shared agent registry) neither declared nor in the index, nor changed
+        within the index's lag: someone else's."""
+        return (kind.taggable and self.index is not None and ref.address not in self.declared
+                and self.index.tags(ref.arn) is None and not recent(ref.stamp))
 
     def _read(self, ref: Ref, ownership_only: bool) -> Live | None:
         """The resource's configuration (or, for ownership, only its tags); None if it vanished since it was listed."""
@@ -275,6 +297,19 @@ class _Reader:
                 "outputs": live.outputs,
             })
         return live
+
+
+def recent(stamp: str | None, now: datetime | None = None) -> bool:
+    """Whether a List stamp (last update) falls within the ownership index's lag; a stamp that is not a time says
+    nothing (False: the index is trusted, as for kinds whose List gives no stamp)."""
+    try:
+        when = datetime.fromisoformat(stamp) if stamp else None
+    except ValueError:
+        return False
+    if when is None:
+        return False
+    when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return (now or datetime.now(timezone.utc)) - when < INDEX_LAG
 
 
 def top_level(address: str) -> str:

@@ -15,8 +15,12 @@ answer is harmless (the live read applies these rules):
   the plan made again if its tags differ (the manager does this);
 - an undeclared resource the index shows as ours is confirmed directly before
   it can be planned for deletion (the tag may have been removed);
-- an undeclared resource the index does not show is not ours; one created
-  moments ago and already dropped from the files is deleted by the next plan.
+- an undeclared resource the index does not show is not ours, unless its List
+  stamp says it was created or changed within the index's lag (`live.INDEX_LAG`:
+  the last apply may have made it, and the files dropped it since) or the
+  index shows none of its kind although the registry has older declared ones
+  (the index does not cover that type): then its tags are read directly, so a
+  resource removed from the files is always planned for deletion.
 
 Without permission for `tag:GetResources` the read falls back to per-resource
 tags. `plan --refresh` and `drift` never use the index.

@@ -26,8 +26,9 @@ API_KEY_PROVIDER = "credentialProviders:\n  key:\n    apiKey:\n      apiKey: ${e
 def test_a_warm_read_of_a_gateway_registry_costs_the_index_and_the_lists_it_uses(api, tmp_path: Path) -> None:
     registry = registry_from(tmp_path, fleet(12))
     warm = warm_read(api, tmp_path, registry)
-    # No List of credential providers, policy engines or registries: the files declare none and the index shows none.
-    assert api.calls == {"GetResources": 1, "ListGateways": 1, "ListGatewayTargets": 1}
+    # AgentCore's kinds are listed, a page each (the index may lag); no agent registry: none declared, none owned.
+    assert api.calls == {"GetResources": 1, "ListGateways": 1, "ListGatewayTargets": 1, "ListOauth2CredentialProviders": 1,
+                         "ListApiKeyCredentialProviders": 1, "ListPolicyEngines": 1}
     assert make_plan(registry, warm).empty
 
 
@@ -97,3 +98,25 @@ def test_a_plan_confirms_the_ownership_of_what_it_would_write(api, client, tmp_p
     registry = registry_from(tmp_path, fleet(3))  # a third target: a write under the gateway
     with pytest.raises(PlanError, match="gateway/fleet: a gateway named 'fleet' already exists .* is not managed by any registry"):
         Manager(lambda line: None).compute(PlanRequest([str(tmp_path)]), registry, api)  # refused, not planned on a stale answer
+
+
+def test_a_resource_the_last_apply_made_and_the_files_dropped_is_deleted_while_the_index_lags(
+        api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = load_index(api, "test-registry")  # the index as it answers minutes after the apply: without it
+    converge(api, registry_from(tmp_path, fleet(1, head=API_KEY_PROVIDER)))
+    monkeypatch.setattr(live_module, "load_index", lambda api, registry: before)
+    registry = registry_from(tmp_path, fleet(1))
+    plan = make_plan(registry, read_live(api, registry.name, set(registry.resources)))
+    assert actions(plan) == {KINDS[API_KEY].address("key"): "delete"}  # its stamp is recent: its tags were read
+
+
+def test_a_resource_type_the_index_does_not_cover_is_read_directly(api, client, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    converge(api, registry_from(tmp_path, fleet(1, head=API_KEY_PROVIDER) + "  other:\n    roleArn: arn:aws:iam::123456789012:role/r\n"
+                                "    authorizerType: NONE\n"))
+    monkeypatch.setattr(live_module, "recent", lambda stamp, now=None: False)  # everything was made long ago
+    monkeypatch.setattr(live_module, "load_index", lambda api, registry: OwnershipIndex({}))  # it never shows gateways
+    registry = registry_from(tmp_path, fleet(1, head=API_KEY_PROVIDER))
+    state = read_live(api, registry.name, set(registry.resources))
+    assert "The ownership index shows no gateway of this registry: their ownership is read one by one." in state.notes
+    assert actions(make_plan(registry, state)) == {"gateway/other": "delete"}
