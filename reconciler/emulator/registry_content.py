@@ -99,8 +99,9 @@ def input_of(service: str, operation: str) -> Shape:
     return model(service).operation_model(operation).input_shape
 
 
-def output_members(operation: str, service: str = CONTROL) -> tuple[str, ...]:
-    return tuple(model(service).operation_model(operation).output_shape.members)
+def output_members(operation: str) -> tuple[str, ...]:
+    """The members a control-plane operation answers with."""
+    return tuple(model(CONTROL).operation_model(operation).output_shape.members)
 
 
 def checked(service: str, operation: str, request: dict[str, Any]) -> dict[str, Any]:

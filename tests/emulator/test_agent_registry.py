@@ -15,9 +15,13 @@ import pytest
 import yaml
 from botocore.exceptions import ClientError
 
+from botocore.config import Config
+
 from reconciler.emulator.base import DELAY_VARIABLE
+from reconciler.emulator.faults import FAULTS_VARIABLE, install_faults, reset
 from reconciler.emulator.preview import preview_calls
 from reconciler.emulator.registry_api import agentregistry_backends
+from reconciler.emulator.quotas import QUOTAS_VARIABLE, stats
 from reconciler.emulator.registry_discovery import SEMANTIC_REGIONS_VARIABLE
 from tests.conftest import FIXTURES, REGION
 from tests.emulator.support import ACCOUNT, SLOW, error, until
@@ -409,6 +413,23 @@ def test_search_pages_with_next_token_and_filters(control, discovery) -> None:
     assert "maxResults must be at most 20 when searchType is HYBRID" in error(lambda: found(discovery, registry_id, "p", maxResults=21))
     assert "Member must have length less than or equal to 1" in error(lambda: discovery.search_discoverable_registry_records(
         registryIds=[registry_id, registry_id], searchQuery="p"))
+
+
+def test_faults_and_quotas_apply_to_both_clients(emulator: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    install_faults()
+    monkeypatch.setenv(FAULTS_VARIABLE, "throttle:op=CreateRegistry,limit=1")
+    monkeypatch.setenv(QUOTAS_VARIABLE, "reads=1")
+    reset()
+    once = Config(retries={"mode": "standard", "max_attempts": 0})
+    control = boto3.client("agent-registry-control", region_name=REGION, config=once)
+    discovery = boto3.client("agent-registry", region_name=REGION, config=once)
+    assert error(lambda: control.create_registry(name="catalog")) == "ThrottlingException: Rate exceeded"
+    registry_id = control.create_registry(name="catalog")["registryArn"].rsplit("/", 1)[-1]
+    discovery.list_discoverable_registry_records(registryId=registry_id)  # the one read a second allows
+    assert error(lambda: discovery.list_discoverable_registry_records(registryId=registry_id)) == "ThrottlingException: Rate exceeded"
+    operations = stats()["operations"]
+    assert operations["CreateRegistry"] == {"calls": 2, "throttled": 0, "refused": 0, "faults": {"throttle": 1}}
+    assert operations["ListDiscoverableRegistryRecords"]["throttled"] == 1
 
 
 # --- the preview API is gone --------------------------------------------------------------------------
