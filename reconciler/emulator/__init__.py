@@ -1,11 +1,14 @@
-"""The bundled AgentCore control-plane emulator: moto plus the project's corrections.
+"""The bundled AgentCore emulator: moto plus the project's corrections, and AWS Agent Registry.
 
-`install()` swaps moto's bedrock-agentcore-control backend for the emulator's,
-for both in-process mocking (`moto.mock_aws`) and moto's HTTP server.
+`install()` swaps moto's bedrock-agentcore-control backend for the emulator's, registers the
+AWS Agent Registry service (both of its clients, reconciler.emulator.registry_api) and refuses the
+preview registry operations (reconciler.emulator.preview), for both in-process mocking
+(`moto.mock_aws`) and moto's HTTP server.
 """
 
 from __future__ import annotations
 
+import moto.bedrockagentcore.urls as moto_data_urls
 import moto.bedrockagentcorecontrol as moto_service
 import moto.bedrockagentcorecontrol.models as moto_models
 import moto.bedrockagentcorecontrol.responses as moto_responses
@@ -21,8 +24,11 @@ def install() -> BackendDict:
     """Register the emulator backend with moto (idempotent); returns its BackendDict."""
     global _installed
     if _installed is None:
-        from reconciler.emulator.agent_registry import install_search
+        from moto.bedrockagentcore.responses import BedrockAgentCoreResponse
+
         from reconciler.emulator.models import EmulatorBackend
+        from reconciler.emulator.preview import refusing
+        from reconciler.emulator.registry_api import install_agent_registry
         from reconciler.emulator.responses import EmulatorResponse
 
         original = getattr(moto_models, BACKENDS_NAME)
@@ -35,7 +41,9 @@ def install() -> BackendDict:
         for module in (moto_service, moto_models, moto_responses):
             setattr(module, BACKENDS_NAME, _installed)
         moto_responses.BedrockAgentCoreControlResponse = EmulatorResponse  # used by moto's server to find actions
-        install_search()  # the data plane's SearchRegistryRecords
+        data_plane = refusing(BedrockAgentCoreResponse)  # moto's data plane, less the preview SearchRegistryRecords
+        moto_data_urls.url_paths = {path: data_plane.dispatch for path in moto_data_urls.url_paths}
+        install_agent_registry()
     return _installed
 
 

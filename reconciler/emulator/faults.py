@@ -1,7 +1,7 @@
 """Fault injection for the emulator: failed calls, lost answers and failing resources, as the real
 service and network produce them, so the reconciler's retries and waits are tested for real.
 
-Off by default. `install_faults()` routes every bedrock-agentcore-control call through the injector
+Off by default. `install_faults()` routes every bedrock-agentcore-control and agent-registry call through the injector
 (and the quotas of `reconciler.emulator.quotas`); `reconcile emulator` does so and takes the rules as
 `--fault RULE` (repeatable) and `--fault-seed N`. In-process (`moto.mock_aws`) the rules come from the
 environment variable RECONCILER_EMULATOR_FAULTS, read on every call:
@@ -89,7 +89,10 @@ CALL_ERRORS = {
     "unavailable": ("ServiceUnavailableException", "Service Unavailable"),
     "denied": ("AccessDeniedException", "User is not authorized to perform this action"),  # a policy without it
 }
-UNMODELLED_ERROR_STATUS = {"ServiceUnavailableException": 503}  # sent by AWS's front end, in no service model
+UNMODELLED_ERROR_STATUS = {
+    "ServiceUnavailableException": 503,  # sent by AWS's front end, in no service model
+    "UnknownOperationException": 404,  # an operation the service no longer has (reconciler.emulator.preview)
+}
 DROPS = ("reset", "timeout")
 DEFAULT_HOLD = 65.0  # past botocore's default 60 s read timeout
 DEFAULT_SLOW = 5.0
@@ -462,7 +465,8 @@ def reset() -> None:
 
 
 def install_faults() -> None:
-    """Pass every bedrock-agentcore-control call of the emulator, and the tagging API's, through the injector (idempotent).
+    """Pass every bedrock-agentcore-control and AWS Agent Registry call of the emulator, and the tagging API's, through
+    the injector (idempotent).
 
     Works for `moto.mock_aws` and `reconcile emulator` alike: it wraps the emulator's response
     class, which both dispatch to. With RECONCILER_EMULATOR_FAULTS and RECONCILER_EMULATOR_QUOTAS
@@ -471,9 +475,10 @@ def install_faults() -> None:
     install()
     from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResponse
 
+    from reconciler.emulator.registry_api import AgentRegistryResponse
     from reconciler.emulator.responses import EmulatorResponse
 
-    for responses in (EmulatorResponse, ResourceGroupsTaggingAPIResponse):
+    for responses in (EmulatorResponse, AgentRegistryResponse, ResourceGroupsTaggingAPIResponse):
         _pass_through_injector(responses)
 
 

@@ -4,9 +4,11 @@ botocore's model marks each operation's idempotency token member (`idempotencyTo
 SDK when the caller gives none). The API reference: "If you retry a request with the same client
 token, the service returns the same response without creating a duplicate". So the first successful
 response is remembered per account, region, operation and token, and replayed as it was. The same
-token with other parameters is refused with a ConflictException (HTTP 409): the AWS convention for a
-reused token, inferred, since these operations document no IdempotentParameterMismatch error and all
-list ConflictException. A failed request is not remembered: retrying it runs it again.
+token with other parameters is refused with a ConflictException (HTTP 409) on bedrock-agentcore-control:
+the AWS convention for a reused token, inferred, since these operations document no
+IdempotentParameterMismatch error and all list ConflictException; a service whose model words it
+otherwise overrides `token_reused` (AWS Agent Registry: ValidationException, reason
+IdempotentParameterMismatchException). A failed request is not remembered: retrying it runs it again.
 """
 
 from __future__ import annotations
@@ -15,21 +17,23 @@ import json
 from functools import lru_cache
 from typing import Any
 
+import botocore.session
 from moto.bedrockagentcorecontrol.exceptions import ConflictException
 from moto.core.responses import ActionResult
 
-from reconciler.aws_model import service_model
+from reconciler.aws_model import SERVICE
 
 IDEMPOTENT_VERBS = ("Create", "BatchPut")
 Response = tuple[Any, dict[str, Any], Any]
 
 
 @lru_cache(maxsize=None)
-def token_member(operation: str) -> str | None:
-    """The idempotency token member of a Create*/BatchPut* operation, per botocore's model."""
-    if not operation.startswith(IDEMPOTENT_VERBS) or operation not in service_model().operation_names:
+def token_member(operation: str, service: str = SERVICE) -> str | None:
+    """The idempotency token member of a Create*/BatchPut* operation, per botocore's model of `service`."""
+    model = botocore.session.get_session().get_service_model(service)
+    if not operation.startswith(IDEMPOTENT_VERBS) or operation not in model.operation_names:
         return None
-    members = service_model().operation_model(operation).input_shape.members
+    members = model.operation_model(operation).input_shape.members
     return next((name for name, member in members.items() if member.metadata.get("idempotencyToken")), None)
 
 
@@ -46,10 +50,15 @@ class IdempotentResponse:
 
     backend: Any
     params: dict[str, Any]
+    service_name: str
+
+    def token_reused(self, token: str, operation: str) -> Exception:
+        """The refusal of a token already used for a request with other parameters."""
+        return ConflictException(f"The client token {token} was already used for a request with other parameters ({operation})")
 
     def call_action(self) -> Response:
         operation = self._get_action()  # type: ignore[attr-defined]
-        member = token_member(operation) if operation else None
+        member = token_member(operation, self.service_name) if operation else None
         token = self.params.get(member) if member else None
         if not token:
             return super().call_action()  # type: ignore[misc,no-any-return]
@@ -58,8 +67,7 @@ class IdempotentResponse:
         if remembered is not None:
             first_request, (status, headers, body) = remembered
             if first_request != request:
-                refusal = ConflictException(f"The client token {token} was already used for a request with other parameters ({operation})")
-                return self.serialized(ActionResult(refusal))  # type: ignore[attr-defined,no-any-return]
+                return self.serialized(ActionResult(self.token_reused(token, operation)))  # type: ignore[attr-defined,no-any-return]
             return status, dict(headers), body
         status, headers, body = super().call_action()  # type: ignore[misc]
         if 200 <= int(status) < 300:

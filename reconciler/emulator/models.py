@@ -46,7 +46,6 @@ from moto.utilities.utils import get_partition
 
 from reconciler.aws_model import output_shape, shape
 from reconciler.emulator import all_backends
-from reconciler.emulator.agent_registry import AgentRegistryBackend
 from reconciler.emulator.base import (  # noqa: F401 - DELAY_VARIABLE, Timed & co. are this module's public names too
     DELAY_VARIABLE, Timed, ValidationException, pagination, random_id, request_members, split_arguments,
     transition_delay,
@@ -370,7 +369,7 @@ class ApiKeyProvider(CredentialProvider):
 
 
 class EmulatorBackend(IdempotentBackend, PolicyBackend, RateLimitBackend, RuleBackend, ResourcePolicyBackend,
-                      AgentRegistryBackend, BedrockAgentCoreControlBackend, TaggedResources):
+                      BedrockAgentCoreControlBackend, TaggedResources):
     """moto's backend with the behaviours the reconciler depends on made real."""
 
     def __init__(self, region_name: str, account_id: str):

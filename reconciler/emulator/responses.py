@@ -14,11 +14,11 @@ from typing import Any
 from moto.bedrockagentcorecontrol.responses import BedrockAgentCoreControlResponse
 from moto.core.responses import ActionResult, EmptyResult
 
-from reconciler.emulator.agent_registry import AgentRegistryResponse
 from reconciler.emulator.base import request_members
 from reconciler.emulator.idempotency import IdempotentResponse
 from reconciler.emulator.models import EmulatorBackend
 from reconciler.emulator.policies import PolicyResponse
+from reconciler.emulator.preview import PreviewRefusal
 from reconciler.emulator.rate_limits import RateLimitResponse
 from reconciler.emulator.resource_policies import ResourcePolicyResponse
 from reconciler.emulator.rules import RuleResponse
@@ -27,8 +27,8 @@ GATEWAY_URI = ("gatewayIdentifier",)
 TARGET_URI = ("gatewayIdentifier", "targetId")
 
 
-class EmulatorResponse(IdempotentResponse, PolicyResponse, RateLimitResponse, RuleResponse, ResourcePolicyResponse,
-                       AgentRegistryResponse, BedrockAgentCoreControlResponse):
+class EmulatorResponse(PreviewRefusal, IdempotentResponse, PolicyResponse, RateLimitResponse, RuleResponse, ResourcePolicyResponse,
+                       BedrockAgentCoreControlResponse):
     @property
     def backend(self) -> EmulatorBackend:  # type: ignore[override]
         return super().backend  # type: ignore[return-value]

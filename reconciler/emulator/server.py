@@ -2,8 +2,10 @@
 
 Besides the AWS API, the server answers two emulator-only paths, in JSON:
 
-    GET /_emulator/stats     the call counters of `reconciler.emulator.quotas.stats()`
-    DELETE /_emulator/stats  zeroes them and returns the last counts
+    GET /_emulator/stats     the call counters of `reconciler.emulator.quotas.stats()`, and `preview-calls`: the
+                             preview AWS Agent Registry calls received since the server started, by operation
+                             (`reconciler.emulator.preview.preview_calls()`; never zeroed)
+    DELETE /_emulator/stats  zeroes the call counters and returns the last counts
     GET /_emulator/quotas    the quotas in force ({"reads": R, "writes": W, "latency": S, "target-writes": N})
     PUT /_emulator/quotas    replaces them with the body's (same keys; left out or null: no quota) and returns
                              them; a change starts from full buckets and zeroed counters
@@ -23,6 +25,7 @@ from reconciler.emulator import all_backends
 from reconciler.emulator.dataplane import DataPlane
 from reconciler.emulator.faults import FAULTS_VARIABLE, fault_spec, injector, install_faults
 from reconciler.emulator.models import DELAY_VARIABLE
+from reconciler.emulator.preview import preview_calls
 from reconciler.emulator.quotas import QUOTAS_VARIABLE, Quotas, quotas_from_json, reset_stats, stats
 from reconciler.errors import ConfigError
 from reconciler.mcp.endpoints import LOOPBACK_HTTP_SETTING
@@ -48,8 +51,12 @@ def replace_quotas(body: bytes) -> dict[str, Any]:
     return active_quotas()  # takes effect now, not at the next call: counters read after this answer are the new ones'
 
 
+def with_preview_calls(counters: dict[str, Any]) -> dict[str, Any]:
+    return {**counters, "preview-calls": preview_calls()}
+
+
 ENDPOINTS: dict[str, dict[str, Handler]] = {
-    STATS_PATH: {"GET": lambda _: stats(), "DELETE": lambda _: reset_stats()},
+    STATS_PATH: {"GET": lambda _: with_preview_calls(stats()), "DELETE": lambda _: with_preview_calls(reset_stats())},
     QUOTAS_PATH: {"GET": active_quotas, "PUT": replace_quotas},
 }
 
@@ -118,6 +125,8 @@ def serve(
     print(f"AgentCore emulator listening on http://{host}:{port}", flush=True)
     print(f"  gateway MCP endpoints: https://127.0.0.1:{DataPlane.shared(all_backends).port}/gateways/GATEWAY_ID/mcp "
           f"(dial them over http with {LOOPBACK_HTTP_SETTING}=1)", flush=True)
+    print("  AWS Agent Registry: the agent-registry-control and agent-registry clients, both at this address "
+          "(routed by their SigV4 signing name, agent-registry)", flush=True)
     for variable in (FAULTS_VARIABLE, QUOTAS_VARIABLE):
         if os.environ.get(variable):
             print(f"  {variable}={os.environ[variable]}", flush=True)

@@ -3,8 +3,9 @@
 The real GetResources answers for every taggable resource type; moto's does
 for the backends that mix in its TaggableResourcesMixin, which moto's
 AgentCore backend does not. The emulator's backend does, with this mixin:
-GetResources then finds gateways, credential providers, policy engines and
-registries by their tags, with moto's own filters and pages. The emulator's
+GetResources then finds gateways, credential providers and policy engines by
+their tags, with moto's own filters and pages (AWS Agent Registry's backend,
+agent_registry.py, lists its registries and records itself). The emulator's
 answer is always up to date; the real API may lag (it is eventually
 consistent), which the product's reader must tolerate.
 """
