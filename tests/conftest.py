@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from contextlib import contextmanager
 import subprocess
 import sys
 import threading
+import urllib.request
 from pathlib import Path
 from typing import Iterator
 
@@ -83,9 +85,31 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+PREVIEW_MARK = "preview_calls"  # a test that calls the switched-off preview Agent Registry API on purpose
+
+
+@pytest.fixture(autouse=True)
+def no_preview_agent_registry_call(request: pytest.FixtureRequest) -> Iterator[None]:
+    """No test calls the preview Agent Registry API (switched off by AWS), unless it is about that very refusal."""
+    from reconciler.emulator.preview import preview_calls
+
+    before = preview_calls()
+    yield
+    if request.node.get_closest_marker(PREVIEW_MARK) is None:
+        assert preview_calls() == before, f"preview Agent Registry operations were called: {preview_calls()}"
+
+
+def server_preview_calls(url: str) -> dict[str, int]:
+    """The preview Agent Registry calls an emulator server has received."""
+    with urllib.request.urlopen(f"{url}/_emulator/stats", timeout=10) as answer:  # noqa: S310 - loopback only
+        return dict(json.loads(answer.read())["preview-calls"])
+
+
 @contextmanager
-def running_emulator(*flags: str) -> Iterator[str]:
-    """`reconcile emulator FLAGS` as a real process on a free loopback port, as a new user starts it; its URL."""
+def running_emulator(*flags: str, preview_calls: bool = False) -> Iterator[str]:
+    """`reconcile emulator FLAGS` as a real process on a free loopback port, as a new user starts it; its URL.
+
+    When it stops, it must have received no preview Agent Registry call (unless the test makes them on purpose)."""
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "reconciler", "emulator", "--port", str(port), *flags],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -95,7 +119,10 @@ def running_emulator(*flags: str) -> Iterator[str]:
         assert "listening" in first, first
         # Keep reading what it prints: a pipe nobody drains fills up and freezes the server.
         threading.Thread(target=process.stdout.read, daemon=True).start()
-        yield f"http://127.0.0.1:{port}"
+        url = f"http://127.0.0.1:{port}"
+        yield url
+        if not preview_calls and process.poll() is None:
+            assert server_preview_calls(url) == {}, "the emulator server received preview Agent Registry calls"
     finally:
         process.terminate()
         process.wait(timeout=10)

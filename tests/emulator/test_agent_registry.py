@@ -23,7 +23,7 @@ from reconciler.emulator.preview import preview_calls
 from reconciler.emulator.registry_api import agentregistry_backends
 from reconciler.emulator.quotas import QUOTAS_VARIABLE, stats
 from reconciler.emulator.registry_discovery import SEMANTIC_REGIONS_VARIABLE
-from tests.conftest import FIXTURES, REGION
+from tests.conftest import FIXTURES, REGION, running_emulator
 from tests.emulator.support import ACCOUNT, SLOW, error, until
 
 BAD_RECORDS = sorted((FIXTURES / "registry_records").glob("*.yaml"))
@@ -433,6 +433,7 @@ def test_faults_and_quotas_apply_to_both_clients(emulator: None, monkeypatch: py
 
 
 # --- the preview API is gone --------------------------------------------------------------------------
+@pytest.mark.preview_calls
 def test_every_preview_registry_operation_is_unknown_and_counted(emulator: None) -> None:
     preview = boto3.client("bedrock-agentcore-control", region_name=REGION)
     search = boto3.client("bedrock-agentcore", region_name=REGION)
@@ -446,7 +447,13 @@ def test_every_preview_registry_operation_is_unknown_and_counted(emulator: None)
     assert {op: after[op] - before.get(op, 0) for op in after} == {"ListRegistries": 1, "CreateRegistry": 1, "SearchRegistryRecords": 1}
 
 
-def test_both_clients_reach_the_registry_through_the_emulator_server(emulator_url: str) -> None:
+@pytest.mark.preview_calls
+def test_both_clients_reach_the_registry_through_the_emulator_server() -> None:
+    with running_emulator(preview_calls=True) as emulator_url:
+        both_clients_through(emulator_url)
+
+
+def both_clients_through(emulator_url: str) -> None:
     control = boto3.client("agent-registry-control", region_name=REGION, endpoint_url=emulator_url)
     discovery = boto3.client("agent-registry", region_name=REGION, endpoint_url=emulator_url)
     registry_id = new_registry(control, "server-catalog", approvalConfiguration=AUTO, tags={"team": "fleet"})
