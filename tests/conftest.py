@@ -36,6 +36,8 @@ os.environ.update(
     AWS_DEFAULT_REGION=REGION,
     RECONCILER_EMULATOR_DELAY=EMULATOR_DELAY,
     RECONCILER_LOOPBACK_HTTP="1",  # registered https://127.0.0.1 endpoints of the test MCP servers are dialed over http
+    # Tests count calls exactly: the ownership index answers at once, except where a test turns its lag on.
+    RECONCILER_EMULATOR_INDEX_LAG="0",
 )
 for variable in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL"):
     os.environ.pop(variable, None)

@@ -120,3 +120,12 @@ def test_a_resource_type_the_index_does_not_cover_is_read_directly(api, client, 
     state = read_live(api, registry.name, set(registry.resources))
     assert "The ownership index shows no gateway of this registry: their ownership is read one by one." in state.notes
     assert actions(make_plan(registry, state)) == {"gateway/other": "delete"}
+
+
+def test_with_the_emulators_lagging_index_a_dropped_resource_is_still_deleted(api, tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECONCILER_EMULATOR_INDEX_LAG", "600")  # the index shows nothing made in the last ten minutes
+    converge(api, registry_from(tmp_path, fleet(1, head=API_KEY_PROVIDER)))
+    assert load_index(api, "test-registry").tags_by_arn == {}
+    registry = registry_from(tmp_path, fleet(1))
+    assert actions(make_plan(registry, read_live(api, registry.name, set(registry.resources)))) == {KINDS[API_KEY].address("key"): "delete"}

@@ -40,3 +40,16 @@ def test_get_resources_pages_past_one_hundred(client) -> None:  # type: ignore[n
     first = tagging.get_resources(TagFilters=[{"Key": OWNER}], ResourcesPerPage=100)
     assert len(first["ResourceTagMappingList"]) < 105 and first["PaginationToken"]
     assert len(tagged(tagging, TagFilters=[{"Key": OWNER}])) == 105
+
+
+def test_the_index_lags_like_the_real_one_new_tags_and_removed_tags_show_late(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from tests.emulator.support import until
+
+    monkeypatch.setenv("RECONCILER_EMULATOR_INDEX_LAG", "0.3")
+    tagging = boto3.client("resourcegroupstaggingapi", region_name=REGION)
+    ours = client.create_gateway(name="ours", roleArn=ROLE, authorizerType="NONE", tags={OWNER: "a"})
+    assert tagged(tagging, TagFilters=[{"Key": OWNER}]) == {}  # not yet
+    until(lambda: tagged(tagging, TagFilters=[{"Key": OWNER}]), lambda found: ours["gatewayArn"] in found)
+    client.untag_resource(resourceArn=ours["gatewayArn"], tagKeys=[OWNER])
+    assert ours["gatewayArn"] in tagged(tagging, TagFilters=[{"Key": OWNER}])  # the removed tag still shows
+    until(lambda: tagged(tagging, TagFilters=[{"Key": OWNER}]), lambda found: found == {})
