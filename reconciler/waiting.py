@@ -3,7 +3,8 @@
 There are no botocore waiters for gateways or targets, so status is polled
 with a growing interval until it is ready, failed, waiting for a user's
 authorization, or gone. Temporary errors (throttling, IAM propagation, a
-conflict in progress) are retried with backoff; anything else is permanent.
+conflict in progress, any conflict on a kind whose writes lock their parent)
+are retried with backoff; anything else is permanent.
 """
 
 from __future__ import annotations
@@ -74,13 +75,14 @@ def failure_text(ref: Ref, status: Status) -> str:
 
 
 def with_retries(label: str, call: Callable[[], T], retrying: Retrying, progress: Progress,
-                 cancellation: Cancellation | None = None) -> T:
+                 cancellation: Cancellation | None = None, kind: Kind | None = None) -> T:
+    """`call`, again after each temporary error (of `kind`'s writes, when given) within the budget."""
     cancellation = cancellation or Cancellation()
     for attempt in range(retrying.retries + 1):
         try:
             return call()
         except AwsError as error:
-            if attempt == retrying.retries or not is_temporary(error):
+            if attempt == retrying.retries or not is_temporary(error, kind):
                 raise
             delay = retrying.delay * (2**attempt)
             progress(f"{label}: {error.code or 'temporary error'}, retrying in {delay:.0f}s")
@@ -88,8 +90,11 @@ def with_retries(label: str, call: Callable[[], T], retrying: Retrying, progress
     raise AssertionError("unreachable")
 
 
-def is_temporary(error: AwsError) -> bool:
+def is_temporary(error: AwsError, kind: Kind | None = None) -> bool:
+    """Worth another try: throttling and the like, IAM propagating, a conflict with a change in progress; for a
+    kind whose writes take a lock on their parent (rules, rate limits), any conflict, whatever its message says."""
     message = str(error).lower()
-    return error.temporary or error.code == "ConflictException" and "in progress" in message or any(
+    conflict = error.code == "ConflictException"
+    return error.temporary or conflict and ("in progress" in message or (kind is not None and kind.retry_conflicts)) or any(
         hint in message for hint in IAM_PROPAGATION_HINTS
     )

@@ -9,7 +9,9 @@ follows. Everything is written against moto's own classes and registered in
 It also keeps what moto drops: a gateway's `domainOverride` and its
 UpdateGateway-only `wafConfiguration` and `customTransformConfiguration`
 (reset by an update that leaves them out, as UpdateGateway replaces the whole
-configuration) and `webAclArn`; a target's `privateEndpoint`,
+configuration) and `webAclArn`, the web ACL that WAF's AssociateWebACL
+associated with the gateway's ARN (moto's wafv2; `wafConfiguration` is refused
+and not shown without one); a target's `privateEndpoint`,
 `certificateConfigurations`, `authorizationData` while it waits for a user's
 consent, and `lastSynchronizedAt` in ListGatewayTargets; a credential
 provider's secret source (`*SecretSource`, the external `*SecretConfig`, whose
@@ -43,6 +45,7 @@ from moto.secretsmanager.exceptions import SecretsManagerClientError
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.utilities.paginator import paginate
 from moto.utilities.utils import get_partition
+from moto.wafv2.models import wafv2_backends
 
 from reconciler.aws_model import output_shape, shape
 from reconciler.emulator import all_backends
@@ -89,7 +92,6 @@ class EmulatedGateway(Timed, Gateway):
         for name in GATEWAY_UPDATE_MEMBERS:  # members moto does not know yet, e.g. UpdateGateway-only ones
             if name not in known:
                 setattr(self, name, extra.get(name))
-        self.web_acl_arn: str | None = None  # set by associating a WAF web ACL with the gateway
         partition = get_partition(self.region_name)
         # Real ids: <name>-<10 [0-9a-z]> (SERVICE-FACTS: Gateway ids).
         self.gateway_id = f"{self.name.lower()}-{random_id(string.digits + string.ascii_lowercase)}"
@@ -101,12 +103,24 @@ class EmulatedGateway(Timed, Gateway):
         }
         self.begin("CREATING")
 
+    @property
+    def web_acl_arn(self) -> str | None:
+        """The WAF web ACL associated with the gateway through WAF's AssociateWebACL (moto's wafv2, with the gateway's ARN)."""
+        acl = wafv2_backends[self.account_id][self.region_name].get_web_acl_for_resource(self.gateway_arn)
+        return acl.arn if acl is not None else None
+
     def update(self, **members: Any) -> None:  # type: ignore[override]
-        """A full replacement: members left out are reset, UpdateGateway-only ones too (SERVICE-FACTS: UpdateGateway)."""
+        """A full replacement: members left out are reset, UpdateGateway-only ones too (SERVICE-FACTS: UpdateGateway).
+
+        `wafConfiguration` is refused until a WAF web ACL is associated with the gateway (Terraform PR 48903).
+        """
         if members["authorizer_type"] != self.authorizer_type:
             raise ValidationException("Authorizer type cannot be updated for an existing gateway")
         if members["name"] != self.name:
             raise ValidationException("Gateway name cannot be changed")
+        if members.get("waf_configuration") and self.web_acl_arn is None:
+            raise ValidationException(f"Gateway {self.gateway_id} has no associated AWS WAF web ACL: associate one (AWS WAF "
+                                      "AssociateWebACL) before setting wafConfiguration")
         for key, value in members.items():
             setattr(self, key, value)
         self.description = members.get("description") or ""
@@ -122,7 +136,8 @@ class EmulatedGateway(Timed, Gateway):
                 jwt[member] = list(reversed(jwt[member]))
         if not result.get("description"):
             result.pop("description", None)
-        return with_output_members(result, self, output_shape("GetGateway"))
+        # wafConfiguration is dropped once the web ACL's association is removed (Terraform PR 48903).
+        return with_output_members(result, self, output_shape("GetGateway"), skip=() if self.web_acl_arn else ("wafConfiguration",))
 
 
 # Work on a target, its failure status, and the status it waits in when its OAuth grant needs a user.
@@ -395,10 +410,6 @@ class EmulatorBackend(IdempotentBackend, PolicyBackend, RateLimitBackend, RuleBa
         self.check_engine_reference(members.get("policy_engine_configuration"))
         gateway.update(**members)
         return gateway
-
-    def associate_web_acl(self, gateway_identifier: str, web_acl_arn: str | None) -> None:
-        """What WAF's AssociateWebACL / DisassociateWebACL do to a gateway: GetGateway shows the web ACL's ARN."""
-        self._get_gateway(gateway_identifier).web_acl_arn = web_acl_arn  # type: ignore[attr-defined]
 
     def delete_gateway(self, gateway_identifier: str) -> Gateway:
         """Refused while targets exist (SERVICE-FACTS); its rules, rate limits and resource policy go with it.

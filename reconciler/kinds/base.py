@@ -38,6 +38,7 @@ MANAGES_TAG = "agentcore-reconciler:manages"  # on a parent: the opt-in child ki
 FINGERPRINT_TAG = "agentcore-reconciler:secret-fingerprint"
 NOT_FOUND = "ResourceNotFoundException"
 SUPPLIED = frozenset({"name", "tags", "clientToken"})
+GATEWAY_CONFIGURATION = "gateway-configuration"  # the write group of a gateway's rules and rate limits
 
 
 class _Unknown:
@@ -150,6 +151,8 @@ class Kind(ABC):
     referenced: ClassVar[bool] = False  # others point at it by ARN: removed only after they were updated
     after_sync: ClassVar[bool] = False  # written after the run's MCP targets were synchronized
     parent_write_limit: ClassVar[int | None] = None  # concurrent writes the service allows per parent
+    write_group: ClassVar[str | None] = None  # kinds sharing that limit on one parent (one service-side lock)
+    retry_conflicts: ClassVar[bool] = False  # any ConflictException on its writes is the lock: retried in the budget
     show_status: ClassVar[bool] = False  # its live status matters to reviewers: plans and drift list it
     destroy_setting: ClassVar[str | None] = None  # `safety:` key that lets apply delete/replace it without --force
     reference: ClassVar[Reference | None] = None

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from reconciler.emulator.base import DELAY_VARIABLE
-from tests.emulator.support import SLOW, backend, error, gateway, ready_target, until
+from tests.emulator.support import SETTLED, SLOW, backend, error, gateway, ready_target, until
 
 PRINCIPALS = [{"matchPrincipals": {"anyOf": [{"iamPrincipal": {"arn": "arn:aws:iam::123456789012:role/agents", "operator": "StringEquals"}}]}}]
 
@@ -38,7 +38,8 @@ def test_a_rule_gets_a_uuid_and_becomes_active(client, monkeypatch: pytest.Monke
     assert rule["conditions"] == PRINCIPALS and rule["actions"] == route("orders") and "updatedAt" in rule
 
 
-def test_priorities_are_unique_in_a_gateway(client) -> None:
+def test_priorities_are_unique_in_a_gateway(client, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(DELAY_VARIABLE, SETTLED)  # one write after another: the gateway lock is tested apart
     gateway_id = gateway_with_target(client)
     first = client.create_gateway_rule(gatewayIdentifier=gateway_id, priority=10, actions=route("orders"))["ruleId"]
     assert error(lambda: client.create_gateway_rule(gatewayIdentifier=gateway_id, priority=10, actions=route("billing"))) == (
@@ -58,6 +59,7 @@ def test_actions_must_name_targets_of_the_gateway_and_split_all_traffic(client) 
 
 
 def test_update_is_a_patch_that_keeps_what_it_leaves_out(client, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(DELAY_VARIABLE, SETTLED)  # one write after another: the gateway lock is tested apart
     gateway_id = gateway_with_target(client)
     rule_id = client.create_gateway_rule(gatewayIdentifier=gateway_id, priority=10, conditions=PRINCIPALS, actions=route("orders"),
                                          description="agents to orders")["ruleId"]
@@ -85,6 +87,7 @@ def test_rules_the_service_manages_are_refused_to_update_and_delete(client) -> N
 
 
 def test_deletion_goes_through_deleting_and_lists_are_ordered_by_priority_in_small_pages(client, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(DELAY_VARIABLE, SETTLED)  # one write after another: the gateway lock is tested apart
     gateway_id = gateway_with_target(client)
     for priority in range(12, 0, -1):
         client.create_gateway_rule(gatewayIdentifier=gateway_id, priority=priority * 10, actions=route("orders"))
