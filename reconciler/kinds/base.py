@@ -286,6 +286,11 @@ class Kind(ABC):
     def name_shape(self) -> Shape:
         return self.create_shape.members[self.name_member]
 
+    def plan_problems(self, body: dict[str, Any], live: Live | None) -> list[str]:
+        """Hook: why a planned write of `body` would fail against this live resource (None: it is created by the
+        plan), when that can be known before apply; each says what to do."""
+        return []
+
     def name_problem(self, name: str) -> str | None:
         """Names are map keys; an integer name (a rule's priority) must be within the model's range."""
         if self.singleton or self.name_shape.type_name not in ("integer", "long"):

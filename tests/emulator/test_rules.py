@@ -107,3 +107,18 @@ def test_a_malformed_rule_id_is_a_validation_error_an_unknown_one_is_not_found(c
     assert error(lambda: client.get_gateway_rule(gatewayIdentifier=gateway_id, ruleId="x" * 36)).startswith("ValidationException: 1 validation error")
     assert error(lambda: client.get_gateway_rule(gatewayIdentifier=gateway_id, ruleId="0" * 8 + "-0000-0000-0000-" + "0" * 12)).startswith(
         "ResourceNotFoundException")
+
+
+def test_a_gateway_takes_one_rule_or_rate_limit_change_at_a_time(client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The service locks the gateway's rules and rate limits while one changes; its conflict never says "in progress"."""
+    gateway_id = gateway_with_target(client)
+    monkeypatch.setenv(DELAY_VARIABLE, SLOW)
+    first = client.create_gateway_rule(gatewayIdentifier=gateway_id, priority=10, actions=route("orders"))["ruleId"]
+    limit = {"dimensionKeys": ["toolName"], "entries": [{"dimensions": {"toolName": "*"}, "requests": [{"rate": 1, "period": "second"}]}]}
+    refusals = [error(lambda: client.create_gateway_rule(gatewayIdentifier=gateway_id, priority=20, actions=route("billing"))),
+                error(lambda: client.create_gateway_rate_limit(gatewayIdentifier=gateway_id, **limit)),
+                error(lambda: client.delete_gateway_rule(gatewayIdentifier=gateway_id, ruleId=first))]
+    assert refusals == [f"ConflictException: Gateway {gateway_id} is locked by a concurrent modification of its rules or rate limits; "
+                        "retry the request"] * 3
+    until(lambda: rule_status(client, gateway_id, first), lambda s: s == "ACTIVE")
+    assert client.create_gateway_rate_limit(gatewayIdentifier=gateway_id, **limit)["status"] == "CREATING"  # free again

@@ -1,0 +1,95 @@
+"""Behaviours of the real service the botocore model does not show, each on in the emulator by default, met end to end
+(issue 16): the gateway lock of rules and rate limits, WAF's web ACL association, READY twice, and Ctrl-C under throttling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.apply import apply_plan
+from reconciler.aws import Api
+from reconciler.emulator.base import DELAY_VARIABLE
+from reconciler.errors import PlanError
+from tests.conftest import FAST
+from tests.emulator.support import SLOW, associate_web_acl, until
+from tests.helpers import ROLE, plan_for, registry_from
+
+ROUTE = "actions: [{routeToTarget: {staticRoute: {targetName: orders}}}]"
+LAMBDA = ("{mcp: {lambda: {lambdaArn: 'arn:aws:lambda:us-east-1:123456789012:function:orders', "
+          "toolSchema: {inlinePayload: [{name: run, description: Run, inputSchema: {type: object}}]}}}}")
+
+
+def gateway_yaml(extra: str = "", targets: str = f"      orders: {{targetConfiguration: {LAMBDA}, "
+                                                   "credentialProviderConfigurations: [{credentialProviderType: GATEWAY_IAM_ROLE}]}\n") -> str:
+    return (f"registry: fidelity\nregion: us-east-1\ngateways:\n  tools:\n    roleArn: {ROLE}\n    authorizerType: AWS_IAM\n"
+            f"{extra}    targets:\n{targets}")
+
+
+def gateway_id(client: Any) -> str:
+    return str(client.list_gateways()["items"][0]["gatewayId"])
+
+
+# --- 3. one rule or rate-limit change at a time per gateway ---------------------------------------------------
+RULES_AND_LIMITS = (
+    "    rules:\n" + "".join(f"      {p}: {{description: r{p}, {ROUTE}}}\n" for p in (10, 20, 30))
+    + "    rateLimits:\n"
+    "      per-tool: {dimensionKeys: [toolName], entries: [{dimensions: {toolName: '*'}, requests: [{rate: 10, period: second}]}]}\n"
+)
+
+
+def test_rules_and_rate_limits_are_written_one_at_a_time_per_gateway(api: Api, client: Any, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The emulator refuses a second change while one is applied; apply serialises them and every write succeeds."""
+    apply_plan(api, plan_for(api, registry_from(tmp_path, gateway_yaml())), FAST)
+    monkeypatch.setenv(DELAY_VARIABLE, SLOW)
+    registry = registry_from(tmp_path, gateway_yaml(RULES_AND_LIMITS))
+    lines: list[str] = []
+    result = apply_plan(api, plan_for(api, registry), FAST, lines.append)
+    assert result.ok, result.report()
+    assert not [line for line in lines if "ConflictException" in line]  # never two at once: nothing to retry
+    rules = client.list_gateway_rules(gatewayIdentifier=gateway_id(client))["gatewayRules"]
+    assert sorted(rule["priority"] for rule in rules) == [10, 20, 30]
+    assert plan_for(api, registry).empty
+
+
+def test_a_conflict_on_the_gateway_lock_is_retried_whatever_its_message(api: Api, client: Any, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rule made by hand is still CREATING when apply deletes it (the registry manages the gateway's rules): the
+    lock's ConflictException (no "in progress" in it) is retried until the change is through."""
+    apply_plan(api, plan_for(api, registry_from(tmp_path, gateway_yaml())), FAST)
+    monkeypatch.setenv(DELAY_VARIABLE, SLOW)
+    gid = gateway_id(client)
+    client.create_gateway_rule(gatewayIdentifier=gid, priority=99, actions=[{"routeToTarget": {"staticRoute": {"targetName": "orders"}}}])
+    lines: list[str] = []
+    registry = registry_from(tmp_path, gateway_yaml(f"    rules:\n      10: {{{ROUTE}}}\n"))
+    result = apply_plan(api, plan_for(api, registry), FAST, lines.append)
+    assert result.ok, result.report()
+    assert any("rule/99: ConflictException, retrying" in line for line in lines), lines
+    until(lambda: client.list_gateway_rules(gatewayIdentifier=gid)["gatewayRules"], lambda rules: [r["priority"] for r in rules] == [10])
+
+
+# --- 4. wafConfiguration needs a web ACL associated first ------------------------------------------------------
+WAF = "    wafConfiguration: {failureMode: FAIL_CLOSE}\n"
+
+
+def test_waf_on_a_new_gateway_or_one_without_a_web_acl_is_a_plan_error(api: Api, client: Any, tmp_path: Path) -> None:
+    with pytest.raises(PlanError, match="gateway/tools: wafConfiguration needs an AWS WAF web ACL associated with the "
+                                        "gateway, and this gateway is created by this plan: apply it without wafConfiguration"):
+        plan_for(api, registry_from(tmp_path, gateway_yaml(WAF)))
+    apply_plan(api, plan_for(api, registry_from(tmp_path, gateway_yaml())), FAST)
+    with pytest.raises(PlanError, match="this gateway has no AWS WAF web ACL associated"):
+        plan_for(api, registry_from(tmp_path, gateway_yaml(WAF)))
+    assert api.writes_made() > 0 and client.get_gateway(gatewayIdentifier=gateway_id(client)).get("wafConfiguration") is None
+
+
+def test_waf_is_applied_once_a_web_acl_is_associated(api: Api, client: Any, tmp_path: Path) -> None:
+    apply_plan(api, plan_for(api, registry_from(tmp_path, gateway_yaml())), FAST)
+    acl = associate_web_acl(client.get_gateway(gatewayIdentifier=gateway_id(client))["gatewayArn"])
+    registry = registry_from(tmp_path, gateway_yaml(WAF))
+    result = apply_plan(api, plan_for(api, registry), FAST)
+    assert result.ok, result.report()
+    live = client.get_gateway(gatewayIdentifier=gateway_id(client))
+    assert (live["webAclArn"], live["wafConfiguration"]) == (acl, {"failureMode": "FAIL_CLOSE"})
+    assert plan_for(api, registry).empty
