@@ -41,12 +41,16 @@ def settle(api: Api, kind: Kind, ref: Ref, polling: Polling, progress: Progress,
            cancellation: Cancellation | None = None) -> Status | None:
     """Poll until `ref` is ready, failed or pending authorization (its Status), or gone (None, when `gone`).
 
+    Ready means `kind.ready_reads` READY reads in a row, a poll interval apart: a gateway or provider that reports
+    READY once may still be settling (Terraform waits for two). A status the model's enum does not list (one the
+    service added since) is neither ready nor failed: the wait goes on, until the timeout.
     An interrupt ends the wait at once (Interrupted): the write was made, a re-run continues from there.
     """
     cancellation = cancellation or Cancellation()
     started = last_report = time.monotonic()
     interval = polling.initial
-    settled = kind.ready_statuses | kind.failed_statuses | kind.pending_statuses
+    settled = kind.failed_statuses | kind.pending_statuses
+    ready_in_a_row = 0
     # Right after a write the resource is still in progress (seconds to minutes): a poll at once would only spend
     # a read of the account's quota to learn that. A kind without a status settles with the write itself.
     if kind.has_status:
@@ -58,11 +62,12 @@ def settle(api: Api, kind: Kind, ref: Ref, polling: Polling, progress: Progress,
             if gone:
                 return None
             raise ResourceFailed(f"{ref.address} disappeared while {verb}")
-        if not gone and (status.status is None or status.status in settled):
+        ready_in_a_row = ready_in_a_row + 1 if status.status in kind.ready_statuses else 0
+        if not gone and (status.status is None or status.status in settled or ready_in_a_row >= kind.ready_reads):
             return status
         elapsed = time.monotonic() - started
         if elapsed > polling.timeout:
-            raise WaitTimeout(f"{ref.address}: still not {'gone' if gone else 'READY'} after {elapsed:.0f}s")
+            raise WaitTimeout(f"{ref.address}: still not {'gone' if gone else 'READY'} after {elapsed:.0f}s (last status: {status.status})")
         if time.monotonic() - last_report >= polling.report_every:
             progress(f"{ref.address}: Still {verb}... [{elapsed:.0f}s elapsed]")
             last_report = time.monotonic()

@@ -11,9 +11,12 @@ import pytest
 from reconciler.apply import apply_plan
 from reconciler.aws import Api
 from reconciler.emulator.base import DELAY_VARIABLE
-from reconciler.errors import PlanError
+from reconciler.errors import PlanError, WaitTimeout
+from reconciler.kinds.base import Ref, Status
+from reconciler.kinds.gateway import GatewayKind
+from reconciler.waiting import Polling, settle
 from tests.conftest import FAST
-from tests.emulator.support import SLOW, associate_web_acl, until
+from tests.emulator.support import SLOW, associate_web_acl, backend, until
 from tests.helpers import ROLE, plan_for, registry_from
 
 ROUTE = "actions: [{routeToTarget: {staticRoute: {targetName: orders}}}]"
@@ -93,3 +96,51 @@ def test_waf_is_applied_once_a_web_acl_is_associated(api: Api, client: Any, tmp_
     live = client.get_gateway(gatewayIdentifier=gateway_id(client))
     assert (live["webAclArn"], live["wafConfiguration"]) == (acl, {"failureMode": "FAIL_CLOSE"})
     assert plan_for(api, registry).empty
+
+
+# --- 7. READY twice, statuses the model does not list, failureReason ---------------------------------------------
+def gateway_statuses(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """Every gateway status apply reads from now on."""
+    seen: list[str | None] = []
+    read = GatewayKind.status
+
+    def recorded(self: GatewayKind, api: Api, ref: Ref) -> Status | None:
+        status = read(self, api, ref)
+        seen.append(status.status if status else None)
+        return status
+
+    monkeypatch.setattr(GatewayKind, "status", recorded)
+    return seen
+
+
+def test_a_gateway_counts_as_ready_after_two_ready_reads_in_a_row(api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The emulator's gateway reads READY, then CREATING once more, then READY (as the service's may): apply waits it out."""
+    seen = gateway_statuses(monkeypatch)
+    lines: list[str] = []
+    result = apply_plan(api, plan_for(api, registry_from(tmp_path, gateway_yaml())), FAST, lines.append)
+    assert result.ok, result.report()
+    first_ready = seen.index("READY")
+    assert seen[first_ready + 1] == "CREATING" and seen[-2:] == ["READY", "READY"], seen
+    assert next(i for i, line in enumerate(lines) if "Creation complete" in line and line.startswith("gateway/tools:")) < next(
+        i for i, line in enumerate(lines) if line.startswith("gateway/tools/target/orders: Creating"))
+
+
+def test_a_status_the_model_does_not_list_keeps_the_wait_going(api: Api, client: Any, tmp_path: Path) -> None:
+    apply_plan(api, plan_for(api, registry_from(tmp_path, gateway_yaml())), FAST)
+    gid = gateway_id(client)
+    ref = Ref("gateway", "tools", gid, "gateway/tools")
+    emulated = backend().gateways[gid]
+    emulated.show_statuses("SCALING", "SCALING", "READY", "SCALING")  # SCALING: not in the model's GatewayStatus enum
+    status = settle(api, GatewayKind(), ref, FAST.polling, lambda line: None, "modifying")
+    assert status is not None and status.status == "READY" and emulated._shown == []  # READY twice only after the last one
+    emulated.show_statuses(*["SCALING"] * 1000)
+    with pytest.raises(WaitTimeout, match=r"gateway/tools: still not READY after \d+s \(last status: SCALING\)"):
+        settle(api, GatewayKind(), ref, Polling(initial=0.01, maximum=0.01, timeout=0.2), lambda line: None, "modifying")
+
+
+def test_a_failed_oauth2_provider_shows_its_failure_reason(api: Api, tmp_path: Path) -> None:
+    backend().fail_oauth2_provider("m2m", "The discovery URL did not return a valid OpenID configuration")
+    result = apply_plan(api, plan_for(api, registry_from(tmp_path)), FAST)
+    assert [(address, why) for address, why in result.failed if "m2m" in address] == [
+        ("oauth2-credential-provider/m2m", "oauth2-credential-provider/m2m is CREATE_FAILED: "
+                                           "The discovery URL did not return a valid OpenID configuration")]

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import string
 import time
 from concurrent.futures import Future
@@ -76,6 +77,14 @@ PAGINATION_MODEL = pagination(
 )
 
 
+READY_FLAP_VARIABLE = "RECONCILER_EMULATOR_READY_FLAP"  # "0": a gateway reads READY for good at once
+
+
+def ready_flap() -> bool:
+    """Whether a gateway's READY flaps once after a change, as the real service's may (on unless turned off)."""
+    return os.environ.get(READY_FLAP_VARIABLE, "1") != "0"
+
+
 def with_output_members(result: dict[str, Any], resource: Any, output: Shape, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     """`result` plus each member of the `output` shape that moto does not fill and `resource` holds (as snake_case)."""
     for member in output.members:
@@ -102,6 +111,31 @@ class EmulatedGateway(Timed, Gateway):
             f"workload-identity-directory/default/workload-identity/{self.gateway_id}"
         }
         self.begin("CREATING")
+
+    def begin(self, transient: str, final: str = "READY") -> None:
+        """After the change, GetGateway reads READY, then once more the transient status, then READY for good: a
+        gateway reporting READY once may still be settling (Terraform waits for two READY reads in a row)."""
+        super().begin(transient, final)
+        self._shown: list[str] = [final, transient] if ready_flap() and final == "READY" else []
+        self._showing: str | None = None
+
+    def show_statuses(self, *statuses: str) -> None:
+        """What the next GetGateway reads show once the change is through, one each (an emulator control: a status
+        the model's enum does not list yet, as the service may add one)."""
+        self._shown, self._showing = list(statuses), None
+
+    def observe(self) -> None:
+        """One GetGateway read: the next status to show, if any, once the change itself is through."""
+        settled = Timed.status.fget(self) == self._final  # type: ignore[attr-defined]
+        self._showing = self._shown.pop(0) if settled and self._shown else None
+
+    @property  # type: ignore[override]
+    def status(self) -> str:
+        return self._showing or Timed.status.fget(self)  # type: ignore[attr-defined]
+
+    @status.setter
+    def status(self, value: str) -> None:
+        Timed.status.fset(self, value)  # type: ignore[attr-defined]
 
     @property
     def web_acl_arn(self) -> str | None:
@@ -336,6 +370,7 @@ class Oauth2Provider(CredentialProvider):
     def __init__(self, backend: BedrockAgentCoreControlBackend, name: str, vendor: str, config: dict[str, Any]):
         super().__init__(backend, name)
         self.vendor = vendor
+        self.failure: tuple[str, str] | None = None  # (CREATE_FAILED or UPDATE_FAILED, failureReason)
         self.configure(config)
 
     def configure(self, config: dict[str, Any]) -> None:
@@ -354,7 +389,8 @@ class Oauth2Provider(CredentialProvider):
             **self.secret.describe(self.SECRET),
             "callbackUrl": f"https://bedrock-agentcore.amazonaws.com/identities/oauth2/callback/{self.name}",
             "oauth2ProviderConfigOutput": {key: self._output(key, value) for key, value in self.config.items()},
-            "status": "READY",
+            "status": self.failure[0] if self.failure else "READY",
+            **({"failureReason": self.failure[1]} if self.failure else {}),  # the model's member; no statusReasons here
         }
 
     def _output(self, key: str, value: dict[str, Any]) -> dict[str, Any]:
@@ -392,6 +428,7 @@ class EmulatorBackend(IdempotentBackend, PolicyBackend, RateLimitBackend, RuleBa
         super().__init__(region_name, account_id)
         self.oauth2_providers: dict[str, Oauth2Provider] = {}
         self.api_key_providers: dict[str, ApiKeyProvider] = {}
+        self.oauth2_failures: dict[str, str] = {}  # provider name -> failureReason of its next write
         self.deleting_targets: dict[tuple[str, str], float] = {}
 
     # --- gateways -------------------------------------------------------------------
@@ -403,6 +440,11 @@ class EmulatorBackend(IdempotentBackend, PolicyBackend, RateLimitBackend, RuleBa
         self.gateways[gateway.gateway_id] = gateway
         if tags:
             self.tag_resource(gateway.gateway_arn, tags)
+        return gateway
+
+    def get_gateway(self, gateway_identifier: str) -> Gateway:
+        gateway = super().get_gateway(gateway_identifier)
+        gateway.observe()  # type: ignore[attr-defined]
         return gateway
 
     def update_gateway(self, gateway_identifier: str, **members: Any) -> Gateway:  # type: ignore[override]
@@ -503,7 +545,17 @@ class EmulatorBackend(IdempotentBackend, PolicyBackend, RateLimitBackend, RuleBa
         del table[name]
 
     def create_oauth2_credential_provider(self, name: str, vendor: str, config: dict[str, Any], tags: dict[str, str] | None) -> Oauth2Provider:
-        return self._add_provider(self.oauth2_providers, Oauth2Provider(self, name, vendor, config), tags)
+        provider = self._add_provider(self.oauth2_providers, Oauth2Provider(self, name, vendor, config), tags)
+        self._fate(provider, "CREATE_FAILED")
+        return provider
+
+    def fail_oauth2_provider(self, name: str, reason: str) -> None:
+        """An emulator control: the next create or update of provider `name` ends failed with this `failureReason`."""
+        self.oauth2_failures[name] = reason
+
+    def _fate(self, provider: Oauth2Provider, failed: str) -> None:
+        reason = self.oauth2_failures.pop(provider.name, None)
+        provider.failure = (failed, reason) if reason else None
 
     def get_oauth2_credential_provider(self, name: str) -> Oauth2Provider:
         return self._provider(self.oauth2_providers, name)
@@ -513,6 +565,7 @@ class EmulatorBackend(IdempotentBackend, PolicyBackend, RateLimitBackend, RuleBa
         if vendor != provider.vendor:
             raise ValidationException("credentialProviderVendor cannot be changed")
         provider.configure(config)
+        self._fate(provider, "UPDATE_FAILED")
         return provider
 
     def delete_oauth2_credential_provider(self, name: str) -> None:

@@ -161,6 +161,7 @@ class Kind(ABC):
     output_renames: ClassVar[dict[str, str]] = {}  # request member -> its name in the read response
     kept_outputs: ClassVar[tuple[str, ...]] = ()  # output-only members kept on the live resource
     ready_statuses: ClassVar[frozenset[str]] = frozenset({"READY"})
+    ready_reads: ClassVar[int] = 1  # ready reads in a row before a write counts as settled (2 where READY may flap)
     failed_statuses: ClassVar[frozenset[str]] = frozenset()
     pending_statuses: ClassVar[frozenset[str]] = frozenset()  # waiting for a person (e.g. OAuth consent)
 
@@ -450,8 +451,9 @@ class Kind(ABC):
 
 
 def _reasons(raw: dict[str, Any]) -> list[str]:
-    """`statusReasons`, or the single `statusReason` some kinds give."""
-    return list(raw.get("statusReasons") or ([raw["statusReason"]] if raw.get("statusReason") else []))
+    """`statusReasons`, or the single `statusReason` or `failureReason` (OAuth2 providers) some kinds give."""
+    single = raw.get("statusReason") or raw.get("failureReason")
+    return list(raw.get("statusReasons") or ([single] if single else []))
 
 
 def _optional_wrapper(shape: Shape) -> bool:

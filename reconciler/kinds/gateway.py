@@ -32,6 +32,7 @@ class GatewayKind(Kind):
     defaults = {"protocolType": "MCP"}
     kept_outputs = ("gatewayUrl", WEB_ACL)  # where agents connect (published records point there); its WAF web ACL
     failed_statuses = frozenset({"FAILED", "UPDATE_UNSUCCESSFUL"})
+    ready_reads = 2  # READY may flap back to a transient status once (Terraform waits for two READY reads in a row)
 
     def plan_problems(self, body: dict[str, Any], live: Live | None) -> list[str]:
         """UpdateGateway refuses wafConfiguration until an AWS WAF web ACL is associated with the gateway, which needs
