@@ -103,6 +103,7 @@ class Executor:
         self.api = api
         self.publisher = publisher
         self.cancellation = cancellation or Cancellation()
+        api.stop_writes_on(self.cancellation)
         self.plan = plan
         self.settings = settings or ApplySettings()
         self.progress = progress or (lambda line: None)

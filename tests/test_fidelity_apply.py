@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +13,16 @@ import pytest
 from reconciler.apply import apply_plan
 from reconciler.aws import Api
 from reconciler.emulator.base import DELAY_VARIABLE
+from reconciler.emulator.faults import FAULTS_VARIABLE, install_faults, reset
+from reconciler.emulator.quotas import STATS, call_log
 from reconciler.errors import PlanError, WaitTimeout
+from reconciler.interrupts import Cancellation
 from reconciler.kinds.base import Ref, Status
 from reconciler.kinds.gateway import GatewayKind
 from reconciler.waiting import Polling, settle
 from tests.conftest import FAST
 from tests.emulator.support import SLOW, associate_web_acl, backend, until
-from tests.helpers import ROLE, plan_for, registry_from
+from tests.helpers import ROLE, fleet, plan_for, registry_from
 
 ROUTE = "actions: [{routeToTarget: {staticRoute: {targetName: orders}}}]"
 LAMBDA = ("{mcp: {lambda: {lambdaArn: 'arn:aws:lambda:us-east-1:123456789012:function:orders', "
@@ -144,3 +149,32 @@ def test_a_failed_oauth2_provider_shows_its_failure_reason(api: Api, tmp_path: P
     assert [(address, why) for address, why in result.failed if "m2m" in address] == [
         ("oauth2-credential-provider/m2m", "oauth2-credential-provider/m2m is CREATE_FAILED: "
                                            "The discovery URL did not return a valid OpenID configuration")]
+
+
+# --- 9. after an interrupt, no request for work the service has not accepted --------------------------------------
+def test_no_create_leaves_after_an_interrupt_not_even_botocores_retry_of_a_throttled_one(
+        api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The interrupt comes while the service answers a CreateGatewayTarget with a throttle (every second one is): that
+    create was never accepted, so botocore's retry of it is new work and must not leave. One worker: no other call can
+    be on its way when the interrupt comes, so the emulator's call log tells exactly what was sent after it."""
+    install_faults()
+    monkeypatch.setenv(FAULTS_VARIABLE, "throttle:op=CreateGatewayTarget,every=2")
+    reset()
+    cancellation = Cancellation()
+    interrupted_at: list[float] = []
+    record = STATS.record
+
+    def interrupt_on_the_first_throttle(operation: str, outcome: str) -> None:
+        record(operation, outcome)
+        if operation == "CreateGatewayTarget" and outcome == "throttle" and not interrupted_at:
+            cancellation.cancel()
+            interrupted_at.append(time.monotonic())
+
+    monkeypatch.setattr(STATS, "record", interrupt_on_the_first_throttle)
+    plan = plan_for(api, registry_from(tmp_path, fleet(4)))
+    result = apply_plan(api, plan, dataclasses.replace(FAST, workers=1), cancellation=cancellation)
+    creates = [call for call in call_log() if call.operation == "CreateGatewayTarget"]
+    assert [call.name for call in creates if call.at < interrupted_at[0]] == ["t0", "t1"]  # t1 was throttled
+    assert [call.name for call in creates if call.at > interrupted_at[0]] == []
+    assert result.cancelled and result.interrupted == [
+        ("gateway/fleet/target/t1", "interrupted while about to send CreateGatewayTarget (not sent)")]
