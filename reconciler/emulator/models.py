@@ -56,6 +56,7 @@ from reconciler.emulator.base import (  # noqa: F401 - DELAY_VARIABLE, Timed & c
     transition_delay,
 )
 from reconciler.emulator.dataplane import DataPlane, Outcome, static_tools
+from reconciler.emulator.gateway_client import AUTH, Refusal
 from reconciler.emulator.idempotency import IdempotentBackend
 from reconciler.emulator.policies import PolicyBackend
 from reconciler.emulator.rate_limits import RateLimitBackend
@@ -63,7 +64,6 @@ from reconciler.emulator.resource_policies import ResourcePolicyBackend
 from reconciler.emulator.rules import RuleBackend
 from reconciler.emulator.tagging import TaggedResources
 from reconciler.emulator.tools import mcp_server_of
-from reconciler.mcp.client import AUTH, McpFailure
 
 POLICY_SESSION_HEADER = "x-amzn-bedrock-agentcore-policy-session-id"
 UNORDERED_JWT_LISTS = ("allowedClients", "allowedAudience", "allowedScopes")
@@ -333,7 +333,7 @@ class SecretSource:
             secret = secretsmanager_backends[backend.account_id][backend.region_name].get_secret_value(self.reference["secretId"], None, None)
             return str(json.loads(secret["SecretString"])[self.reference["jsonKey"]])
         except (SecretsManagerClientError, KeyError, TypeError, ValueError):
-            raise McpFailure(AUTH, "cannot read the credential provider's external secret at its JSON key") from None
+            raise Refusal(AUTH, "cannot read the credential provider's external secret at its JSON key") from None
 
     def describe(self, prefix: str) -> dict[str, Any]:
         shown: dict[str, Any] = {f"{prefix}Source": self.source}
