@@ -17,7 +17,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Callable, Iterator, TypeVar
 
 from reconciler.aws import Api
 from reconciler.catalog.publish import Publisher
@@ -73,6 +73,7 @@ class ApplyResult:
         return "\n".join(lines)
 
 
+T = TypeVar("T")
 CONFLICT = "ConflictException"
 BATCH = "batch"  # creates and updates of one parent's resources in one call (BatchPutGatewayRateLimits)
 
@@ -102,6 +103,7 @@ class Executor:
         self.api = api
         self.publisher = publisher
         self.cancellation = cancellation or Cancellation()
+        api.stop_writes_on(self.cancellation)
         self.plan = plan
         self.settings = settings or ApplySettings()
         self.progress = progress or (lambda line: None)
@@ -185,13 +187,13 @@ class Executor:
         parent = self.refs.get(desired.parent_address) if desired.parent_address else None
         body = self._resolved(change)
         with self._announced(change, "Creating", "Creation") as extra:
-            ref = self._with_retries(change.address, lambda: self._create_or_claim(kind, desired, body, change.tags, parent))
+            ref = self._with_retries(change.address, lambda: self._create_or_claim(kind, desired, body, change.tags, parent), kind)
             with self.lock:
                 self.refs[change.address] = ref
             self._wait(kind, ref, "creating")
             if kind.update_only & body.keys():
                 # Members only UpdateGateway (and the like) can set: written right after the create.
-                self._with_retries(change.address, lambda: kind.update(self.api, ref, body))
+                self._with_retries(change.address, lambda: kind.update(self.api, ref, body), kind)
                 self._wait(kind, ref, "modifying")
             self._after_write(kind, ref, change.address)
             self._remember_sync(change, body)
@@ -223,7 +225,7 @@ class Executor:
         items = [(c.desired, self._resolved(c)) for c in changes if c.desired is not None]
         label = f"{changes[0].parent_address}: {len(changes)} {kind.noun}s"
         self.progress(f"{label}: writing in one {kind.batch_operation} call...")
-        refs = self._with_retries(label, lambda: kind.put_batch(self.api, parent, items))
+        refs = self._with_retries(label, lambda: kind.put_batch(self.api, parent, items), kind)
         with self.lock:
             self.refs.update({ref.address: ref for ref in refs})
         for ref in refs:
@@ -240,7 +242,7 @@ class Executor:
                 if kind.derived and kind.comparable(body) == change.live.body:
                     self.progress(f"{change.address}: unchanged once its sources were written: not written")
                 else:
-                    self._with_retries(change.address, lambda: kind.update(self.api, ref, body))
+                    self._with_retries(change.address, lambda: kind.update(self.api, ref, body), kind)
                     self._wait(kind, ref, "modifying")
                     self._after_write(kind, ref, change.address)
                     self._remember_sync(change, body)
@@ -252,7 +254,7 @@ class Executor:
         assert change.live is not None
         ref = change.live.ref
         with self._announced(change, "Destroying", "Destruction"):
-            self._with_retries(change.address, lambda: self._delete_once(kind, ref))
+            self._with_retries(change.address, lambda: self._delete_once(kind, ref), kind)
             self._wait(kind, ref, "destroying", gone=True)
             with self.lock:
                 self.refs.pop(change.address, None)
@@ -278,7 +280,7 @@ class Executor:
 
     def _after_write(self, kind: Kind, ref: Ref, address: str) -> None:
         """What the service needs once a write settled (a record's submission for approval)."""
-        if self._with_retries(address, lambda: kind.after_write(self.api, ref)):
+        if self._with_retries(address, lambda: kind.after_write(self.api, ref), kind):
             self._wait(kind, ref, "submitting")
 
     def _remember_sync(self, change: Change, body: dict) -> None:
@@ -287,8 +289,8 @@ class Executor:
                 self.written_targets.append(change.address)
 
     # --- waiting and retrying -------------------------------------------------------
-    def _with_retries(self, label: str, call: Callable[[], Ref | None]) -> Ref | None:
-        return with_retries(label, call, self.settings.retrying, self.progress, self.cancellation)
+    def _with_retries(self, label: str, call: Callable[[], T], kind: Kind) -> T:
+        return with_retries(label, call, self.settings.retrying, self.progress, self.cancellation, kind)
 
     def _wait(self, kind: Kind, ref: Ref, verb: str, gone: bool = False) -> None:
         """Until READY (or gone); a failed status stops the resource, a pending authorization is noted."""

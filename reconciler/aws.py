@@ -34,6 +34,7 @@ from botocore.retries.standard import RetryEventAdapter, ThrottlingErrorDetector
 
 from reconciler.aws_model import SERVICE, input_shape
 from reconciler.errors import AwsError
+from reconciler.interrupts import Cancellation
 from reconciler.quotas import READS_PER_SECOND, WRITES_PER_SECOND
 
 READ_PREFIXES = ("Get", "List")
@@ -144,6 +145,7 @@ class Api:
         self.lock = threading.Lock()
         self._tagging: Any = None
         self._services: dict[str, Api] = {service: self}
+        self.cancellation: Cancellation | None = None  # once set, no write attempt leaves (stop_writes_on)
         self._pace(self.client)
 
     def on(self, service: str) -> Api:
@@ -157,8 +159,8 @@ class Api:
             sibling = self._services.setdefault(service, made)
             if sibling is made:
                 # One run: the same clientToken seed, counters and sibling table for every service.
-                made.run_id, made.calls, made.throttled, made.lock, made._services = (
-                    self.run_id, self.calls, self.throttled, self.lock, self._services)
+                made.run_id, made.calls, made.throttled, made.lock, made._services, made.cancellation = (
+                    self.run_id, self.calls, self.throttled, self.lock, self._services, self.cancellation)
         return sibling
 
     def _pace(self, client: Any) -> None:
@@ -186,8 +188,18 @@ class Api:
     def _pacer(self, operation: str) -> Pacer:
         return self.reads if is_read(operation) else self.writes
 
+    def stop_writes_on(self, cancellation: Cancellation) -> None:
+        """After an interrupt no write attempt leaves, a retry included: botocore retries only attempts the service
+        refused (throttled, 5xx) or that got no answer, so the retry is new work. Raises Interrupted instead.
+        Every service of the connection stops."""
+        with self.lock:
+            for api in self._services.values():
+                api.cancellation = cancellation
+
     def _before_attempt(self, request: Any, operation_name: str, **_: Any) -> None:
         request.context[_SENT_AT] = self._pacer(operation_name).acquire()
+        if self.cancellation is not None and not is_read(operation_name):  # checked when it would leave, after the pacer
+            self.cancellation.check(f"about to send {operation_name} (not sent)")
 
     def _after_attempt(self, **event: Any) -> None:
         """Count the attempt and tell its pacer how it went; returns None so botocore's retry handler decides."""

@@ -108,6 +108,14 @@ class Planner:
         }
 
     def _change_for(self, desired: Desired, arns: dict[str, str], changes: dict[str, Change]) -> Change | None:
+        change = self._change_of(desired, arns, changes)
+        if change is not None and change.action != DELETE:
+            existing = None if change.action in (CREATE, REPLACE) else change.live
+            where = f"{desired.location}: " if desired.location else ""
+            self.errors += [f"{where}{desired.address}: {problem}" for problem in KINDS[desired.kind].plan_problems(desired.body, existing)]
+        return change
+
+    def _change_of(self, desired: Desired, arns: dict[str, str], changes: dict[str, Change]) -> Change | None:
         live = self.live.resources.get(desired.address)
         if live is not None and desired.address not in self.managed:
             self._not_ours(desired, live)

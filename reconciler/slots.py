@@ -1,6 +1,6 @@
 """Per-parent write limits: the service allows only so many concurrent writes of some kinds on one parent
-(at most 5 target creates/updates/deletes/synchronizations per gateway). Apply and sync share one instance,
-so together they never exceed it."""
+(at most 5 target creates/updates/deletes/synchronizations per gateway; one rule or rate-limit change at a time,
+the two kinds sharing the gateway's lock). Apply and sync share one instance, so together they never exceed it."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ class WriteSlots:
         if limit is None or parent_address is None:
             return nullcontext()
         with self._lock:
-            return self._slots.setdefault((kind.key, parent_address), threading.Semaphore(limit))
+            return self._slots.setdefault((kind.write_group or kind.key, parent_address), threading.Semaphore(limit))
 
 
 def spread(kind: Kind, items: list[T], parent_of: Callable[[T], str | None], ceiling: int = MAX_WORKERS) -> tuple[list[T], int]:

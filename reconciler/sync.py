@@ -79,6 +79,7 @@ class Synchronizer:
         self.progress = progress
         self.slots = slots if slots is not None else WriteSlots()
         self.cancellation = cancellation or Cancellation()
+        api.stop_writes_on(self.cancellation)
         self.result = SyncResult()
         self.lock = threading.Lock()
 

@@ -3,7 +3,8 @@
 There are no botocore waiters for gateways or targets, so status is polled
 with a growing interval until it is ready, failed, waiting for a user's
 authorization, or gone. Temporary errors (throttling, IAM propagation, a
-conflict in progress) are retried with backoff; anything else is permanent.
+conflict in progress, any conflict on a kind whose writes lock their parent)
+are retried with backoff; anything else is permanent.
 """
 
 from __future__ import annotations
@@ -40,12 +41,16 @@ def settle(api: Api, kind: Kind, ref: Ref, polling: Polling, progress: Progress,
            cancellation: Cancellation | None = None) -> Status | None:
     """Poll until `ref` is ready, failed or pending authorization (its Status), or gone (None, when `gone`).
 
+    Ready means `kind.ready_reads` READY reads in a row, a poll interval apart: a gateway or provider that reports
+    READY once may still be settling (Terraform waits for two). A status the model's enum does not list (one the
+    service added since) is neither ready nor failed: the wait goes on, until the timeout.
     An interrupt ends the wait at once (Interrupted): the write was made, a re-run continues from there.
     """
     cancellation = cancellation or Cancellation()
     started = last_report = time.monotonic()
     interval = polling.initial
-    settled = kind.ready_statuses | kind.failed_statuses | kind.pending_statuses
+    settled = kind.failed_statuses | kind.pending_statuses
+    ready_in_a_row = 0
     # Right after a write the resource is still in progress (seconds to minutes): a poll at once would only spend
     # a read of the account's quota to learn that. A kind without a status settles with the write itself.
     if kind.has_status:
@@ -57,11 +62,12 @@ def settle(api: Api, kind: Kind, ref: Ref, polling: Polling, progress: Progress,
             if gone:
                 return None
             raise ResourceFailed(f"{ref.address} disappeared while {verb}")
-        if not gone and (status.status is None or status.status in settled):
+        ready_in_a_row = ready_in_a_row + 1 if status.status in kind.ready_statuses else 0
+        if not gone and (status.status is None or status.status in settled or ready_in_a_row >= kind.ready_reads):
             return status
         elapsed = time.monotonic() - started
         if elapsed > polling.timeout:
-            raise WaitTimeout(f"{ref.address}: still not {'gone' if gone else 'READY'} after {elapsed:.0f}s")
+            raise WaitTimeout(f"{ref.address}: still not {'gone' if gone else 'READY'} after {elapsed:.0f}s (last status: {status.status})")
         if time.monotonic() - last_report >= polling.report_every:
             progress(f"{ref.address}: Still {verb}... [{elapsed:.0f}s elapsed]")
             last_report = time.monotonic()
@@ -74,13 +80,14 @@ def failure_text(ref: Ref, status: Status) -> str:
 
 
 def with_retries(label: str, call: Callable[[], T], retrying: Retrying, progress: Progress,
-                 cancellation: Cancellation | None = None) -> T:
+                 cancellation: Cancellation | None = None, kind: Kind | None = None) -> T:
+    """`call`, again after each temporary error (of `kind`'s writes, when given) within the budget."""
     cancellation = cancellation or Cancellation()
     for attempt in range(retrying.retries + 1):
         try:
             return call()
         except AwsError as error:
-            if attempt == retrying.retries or not is_temporary(error):
+            if attempt == retrying.retries or not is_temporary(error, kind):
                 raise
             delay = retrying.delay * (2**attempt)
             progress(f"{label}: {error.code or 'temporary error'}, retrying in {delay:.0f}s")
@@ -88,8 +95,11 @@ def with_retries(label: str, call: Callable[[], T], retrying: Retrying, progress
     raise AssertionError("unreachable")
 
 
-def is_temporary(error: AwsError) -> bool:
+def is_temporary(error: AwsError, kind: Kind | None = None) -> bool:
+    """Worth another try: throttling and the like, IAM propagating, a conflict with a change in progress; for a
+    kind whose writes take a lock on their parent (rules, rate limits), any conflict, whatever its message says."""
     message = str(error).lower()
-    return error.temporary or error.code == "ConflictException" and "in progress" in message or any(
+    conflict = error.code == "ConflictException"
+    return error.temporary or conflict and ("in progress" in message or (kind is not None and kind.retry_conflicts)) or any(
         hint in message for hint in IAM_PROPAGATION_HINTS
     )

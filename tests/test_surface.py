@@ -22,6 +22,7 @@ from reconciler.live import read_live
 from reconciler.manager import Manager, PlanRequest
 from reconciler.planner import make_plan
 from tests.conftest import FAST, REGION
+from tests.emulator.support import associate_web_acl
 from tests.helpers import ROLE, actions, plan_for, registry_from
 from tests.mcp_servers import healthy, mcp_app, serving
 
@@ -29,7 +30,7 @@ GATEWAY = "gateway/tools"
 POLICY = 'permit(principal, action == AgentCore::Action::"orders___get_order", resource);'
 
 
-def surface(endpoint: str, *, engine: str = "Tool access", policy: str = POLICY, waf: str = "FAIL_OPEN",
+def surface(endpoint: str, *, engine: str = "Tool access", policy: str = POLICY, waf: str | None = None,
             statement_action: str = "bedrock-agentcore:InvokeGateway", rate: int = 100, rule_description: str = "to orders",
             with_engine: bool = True, with_children: bool = True) -> str:
     engines = (f"policyEngines:\n  guard:\n    description: {engine}\n    policies:\n      allow_orders:\n"
@@ -44,8 +45,9 @@ def surface(endpoint: str, *, engine: str = "Tool access", policy: str = POLICY,
         "      per-tool: {dimensionKeys: [toolName], entries: [{dimensions: {toolName: '*'}, requests: [{rate: 10, period: second}]}]}\n"
         f"    rules:\n      10: {{description: {rule_description}, actions: [{{routeToTarget: {{staticRoute: {{targetName: orders}}}}}}]}}\n"
     ) if with_children else ""
+    firewall = f"    wafConfiguration: {{failureMode: {waf}}}\n" if waf else ""  # needs a web ACL associated first
     return (f"registry: surface\nregion: us-east-1\n{engines}gateways:\n  tools:\n    roleArn: {ROLE}\n"
-            f"    authorizerType: AWS_IAM\n    wafConfiguration: {{failureMode: {waf}}}\n{attach}{children}"
+            f"    authorizerType: AWS_IAM\n{firewall}{attach}{children}"
             f"    targets:\n      orders: {{targetConfiguration: {{mcp: {{mcpServer: {{endpoint: '{endpoint}'}}}}}}}}\n")
 
 
@@ -88,7 +90,6 @@ def test_the_whole_surface_converges_in_dependency_order(api: Api, client: Any, 
     assert any("2 rate limits: writing in one BatchPutGatewayRateLimits call" in line for line in lines)
 
     gateway = client.get_gateway(gatewayIdentifier=client.list_gateways()["items"][0]["gatewayId"])
-    assert gateway["wafConfiguration"] == {"failureMode": "FAIL_OPEN"}  # set by the update right after the create
     assert gateway["policyEngineConfiguration"]["arn"].endswith(client.list_policy_engines()["policyEngines"][0]["policyEngineId"])
 
     writes = api.writes_made()
@@ -97,8 +98,9 @@ def test_the_whole_surface_converges_in_dependency_order(api: Api, client: Any, 
     assert apply_plan(api, again, FAST).ok and api.writes_made() == writes
 
 
-def test_in_place_changes_are_field_level_updates(api: Api, endpoint: str, tmp_path: Path) -> None:
+def test_in_place_changes_are_field_level_updates(api: Api, client: Any, endpoint: str, tmp_path: Path) -> None:
     applied(api, registry_from(tmp_path, surface(endpoint)))
+    associate_web_acl(client.get_gateway(gatewayIdentifier=client.list_gateways()["items"][0]["gatewayId"])["gatewayArn"])
     other = 'permit(principal, action == AgentCore::Action::"orders___list_orders", resource);'
     changed = registry_from(tmp_path, surface(endpoint, engine="Tool access v2", policy=other, waf="FAIL_CLOSE",
                                               statement_action="bedrock-agentcore:*", rate=50, rule_description="orders first"))
@@ -108,7 +110,7 @@ def test_in_place_changes_are_field_level_updates(api: Api, endpoint: str, tmp_p
         f"{GATEWAY}/rate-limit/per-agent": "update", f"{GATEWAY}/rule/10": "update", f"{GATEWAY}/resource-policy": "update",
     }
     assert fields_of(plan)["policy-engine/guard"] == ["description"]
-    assert fields_of(plan)[GATEWAY] == ["wafConfiguration.failureMode"]
+    assert fields_of(plan)[GATEWAY] == ["wafConfiguration"]
     assert fields_of(plan)["policy-engine/guard/policy/allow_orders"] == ["definition.cedar.statement"]
     assert fields_of(plan)[f"{GATEWAY}/rate-limit/per-agent"] == ["entries"]
     assert fields_of(plan)[f"{GATEWAY}/rule/10"] == ["description"]
@@ -143,11 +145,11 @@ def test_moving_a_rule_to_another_priority_is_a_delete_and_a_create(api: Api, en
 
 def test_a_hand_set_waf_configuration_shows_in_plan_and_drift(api: Api, client: Any, endpoint: str, tmp_path: Path) -> None:
     """UpdateGateway replaces the whole configuration: an undeclared WAF would be reset, so the plan must show it."""
-    text = surface(endpoint, with_engine=False, with_children=False).replace("    wafConfiguration: {failureMode: FAIL_OPEN}\n", "")
-    registry = registry_from(tmp_path, text)
+    registry = registry_from(tmp_path, surface(endpoint, with_engine=False, with_children=False))
     applied(api, registry)
     gateway_id = client.list_gateways()["items"][0]["gatewayId"]
     live = client.get_gateway(gatewayIdentifier=gateway_id)
+    associate_web_acl(live["gatewayArn"])
     client.update_gateway(gatewayIdentifier=gateway_id, name="tools", roleArn=ROLE, authorizerType="AWS_IAM",
                           protocolType="MCP", wafConfiguration={"failureMode": "FAIL_CLOSE"})
     assert "wafConfiguration" not in live

@@ -147,3 +147,15 @@ class GatewayHooks:
 
     def forget_gateway(self, gateway: Any) -> None:
         """Called when a gateway is deleted: drop what belongs to it."""
+
+    def configuration_changes(self, gateway_id: str) -> list[Timed]:
+        """The gateway's rules and rate limits whose last change is still being applied (each concern adds its own)."""
+        return []
+
+    def refuse_while_configuring(self, gateway_id: str) -> None:
+        """One rule or rate-limit change at a time per gateway: the service locks the gateway's configuration and
+        refuses another write meanwhile with a ConflictException whose message does not say "in progress"
+        (Terraform serialises these writes per gateway and retries every ConflictException on them)."""
+        if self.configuration_changes(gateway_id):
+            raise ConflictException(f"Gateway {gateway_id} is locked by a concurrent modification of its rules or rate limits; "
+                                    "retry the request")

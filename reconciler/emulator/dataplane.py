@@ -1,8 +1,9 @@
 """The emulator's data plane: tool discovery for targets, and each gateway's MCP endpoint, on loopback.
 
 - Discovery: creating, updating or synchronizing an MCP-server target lists
-  its server's tools for real, with the official SDK client and the target's
-  outbound credentials (an OAuth2 client-credentials token from the stored
+  its server's tools for real, with the emulator's own client on the official
+  SDK (gateway_client.py, never the product's) and the target's outbound
+  credentials (an OAuth2 client-credentials token from the stored
   provider, or its API key), so a server that is down, slow, refuses the
   credentials or answers with bad tools makes the target FAILED or
   SYNCHRONIZE_UNSUCCESSFUL with reasons. Whether the gateway accepts the
@@ -40,10 +41,8 @@ from mcp.shared.exceptions import MCPError
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from reconciler.emulator.gateway_client import Endpoint, Refusal, call_tool, dialable, endpoint_for, is_loopback, list_tools, offered
 from reconciler.emulator.tools import SEARCH_TOOL, SEPARATOR, gateway_name, listing_reasons, mcp_server_of
-from reconciler.mcp.client import McpFailure, call_tool, failure_line, list_tools, offered_versions, supported_versions
-from reconciler.mcp.credentials import outbound
-from reconciler.mcp.endpoints import dialable, is_loopback
 
 PORT_VARIABLE = "RECONCILER_EMULATOR_MCP_PORT"
 SEARCH_HITS = 5
@@ -98,15 +97,24 @@ def discover(target: Any, gateway: Any, backend: Any) -> Outcome:
     endpoint = server["endpoint"]
     if not is_loopback(endpoint):
         return Outcome()  # the emulator is offline: nothing but loopback is contacted
-    supported = supported_versions(gateway.protocol_configuration)
+    supported = supported_versions(gateway)
     try:
-        credentials = outbound(target.credential_provider_configurations or [], provider_lookup(backend), DISCOVERY_TIMEOUT)
-        listing = list_tools(credentials.connection(dialable(endpoint), DISCOVERY_TIMEOUT), offered_versions(supported))
-    except McpFailure as failure:
-        return Outcome(reasons=[f"Failed to list tools from the MCP server at {endpoint}: {failure_line(failure)}"])
+        version, tools = list_tools(target_endpoint(target, backend), offered(supported), DISCOVERY_TIMEOUT)
+    except Refusal as refusal:
+        return Outcome(reasons=[f"Failed to list tools from the MCP server at {endpoint}: {refusal}"])
     except Exception as error:  # noqa: BLE001 - any failure is a reason on the target, as the service reports it
         return Outcome(reasons=[f"Failed to list tools from {endpoint}: {error}"])
-    return Outcome(listing.tools, listing_reasons(target.name, listing.tools, listing.protocol_version, supported))
+    return Outcome(tools, listing_reasons(target.name, tools, version, supported))
+
+
+def supported_versions(gateway: Any) -> list[str]:
+    return list(((gateway.protocol_configuration or {}).get("mcp") or {}).get("supportedVersions") or [])
+
+
+def target_endpoint(target: Any, backend: Any) -> Endpoint:
+    """The target's server as the gateway dials it, with the credentials of its stored provider."""
+    endpoint = (mcp_server_of(target.target_configuration) or {})["endpoint"]
+    return endpoint_for(endpoint, target.credential_provider_configurations or [], provider_lookup(backend), DISCOVERY_TIMEOUT)
 
 
 class DataPlane:
@@ -185,15 +193,17 @@ class DataPlane:
         server = mcp_server_of(target.target_configuration)
         if not server:
             return _text(f"The emulator does not invoke {target.name}'s Lambda or API; {tool} was not run.", error=True)
-        credentials = outbound(target.credential_provider_configurations or [], provider_lookup(backend), DISCOVERY_TIMEOUT)
-        connection = credentials.connection(dialable(server["endpoint"]), DISCOVERY_TIMEOUT)
-        result = await _in_thread(call_tool, connection, offered_versions(supported_versions(gateway.protocol_configuration)), tool, arguments)
+        try:
+            result = await _in_thread(lambda: call_tool(target_endpoint(target, backend), offered(supported_versions(gateway)),
+                                                        DISCOVERY_TIMEOUT, tool, arguments))
+        except Refusal as refusal:
+            return _text(f"{target.name} could not be called: {refusal}", error=True)
         return types.CallToolResult.model_validate(result)
 
 
-async def _in_thread(function: Callable[..., Any], *args: Any) -> Any:
+async def _in_thread(function: Callable[[], Any]) -> Any:
     """Run a blocking MCP client call (it has its own event loop) off the server's loop."""
-    return await anyio.to_thread.run_sync(lambda: function(*args))
+    return await anyio.to_thread.run_sync(function)
 
 
 def _searchable(gateway: Any) -> bool:

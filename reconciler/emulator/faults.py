@@ -345,7 +345,7 @@ class Injector:
         operation = response._get_action()
         if not operation:
             return call()
-        STATS.call(operation)
+        STATS.call(operation, response._get_param("name"))
         if self.quotas.latency:
             time.sleep(self.quotas.latency)
         if not self.limits.admit(response.current_account, response.region, operation):

@@ -9,7 +9,9 @@ follows. Everything is written against moto's own classes and registered in
 It also keeps what moto drops: a gateway's `domainOverride` and its
 UpdateGateway-only `wafConfiguration` and `customTransformConfiguration`
 (reset by an update that leaves them out, as UpdateGateway replaces the whole
-configuration) and `webAclArn`; a target's `privateEndpoint`,
+configuration) and `webAclArn`, the web ACL that WAF's AssociateWebACL
+associated with the gateway's ARN (moto's wafv2; `wafConfiguration` is refused
+and not shown without one); a target's `privateEndpoint`,
 `certificateConfigurations`, `authorizationData` while it waits for a user's
 consent, and `lastSynchronizedAt` in ListGatewayTargets; a credential
 provider's secret source (`*SecretSource`, the external `*SecretConfig`, whose
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import string
 import time
 from concurrent.futures import Future
@@ -43,6 +46,7 @@ from moto.secretsmanager.exceptions import SecretsManagerClientError
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.utilities.paginator import paginate
 from moto.utilities.utils import get_partition
+from moto.wafv2.models import wafv2_backends
 
 from reconciler.aws_model import output_shape, shape
 from reconciler.emulator import all_backends
@@ -51,6 +55,7 @@ from reconciler.emulator.base import (  # noqa: F401 - DELAY_VARIABLE, Timed & c
     transition_delay,
 )
 from reconciler.emulator.dataplane import DataPlane, Outcome, static_tools
+from reconciler.emulator.gateway_client import AUTH, Refusal
 from reconciler.emulator.idempotency import IdempotentBackend
 from reconciler.emulator.policies import PolicyBackend
 from reconciler.emulator.rate_limits import RateLimitBackend
@@ -58,7 +63,6 @@ from reconciler.emulator.resource_policies import ResourcePolicyBackend
 from reconciler.emulator.rules import RuleBackend
 from reconciler.emulator.tagging import TaggedResources
 from reconciler.emulator.tools import mcp_server_of
-from reconciler.mcp.client import AUTH, McpFailure
 
 POLICY_SESSION_HEADER = "x-amzn-bedrock-agentcore-policy-session-id"
 UNORDERED_JWT_LISTS = ("allowedClients", "allowedAudience", "allowedScopes")
@@ -70,6 +74,14 @@ PAGINATION_MODEL = pagination(
     list_oauth2_credential_providers="name",
     list_api_key_credential_providers="name",
 )
+
+
+READY_FLAP_VARIABLE = "RECONCILER_EMULATOR_READY_FLAP"  # "0": a gateway reads READY for good at once
+
+
+def ready_flap() -> bool:
+    """Whether a gateway's READY flaps once after a change, as the real service's may (on unless turned off)."""
+    return os.environ.get(READY_FLAP_VARIABLE, "1") != "0"
 
 
 def with_output_members(result: dict[str, Any], resource: Any, output: Shape, skip: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -88,7 +100,6 @@ class EmulatedGateway(Timed, Gateway):
         for name in GATEWAY_UPDATE_MEMBERS:  # members moto does not know yet, e.g. UpdateGateway-only ones
             if name not in known:
                 setattr(self, name, extra.get(name))
-        self.web_acl_arn: str | None = None  # set by associating a WAF web ACL with the gateway
         partition = get_partition(self.region_name)
         # Real ids: <name>-<10 [0-9a-z]> (SERVICE-FACTS: Gateway ids).
         self.gateway_id = f"{self.name.lower()}-{random_id(string.digits + string.ascii_lowercase)}"
@@ -100,12 +111,49 @@ class EmulatedGateway(Timed, Gateway):
         }
         self.begin("CREATING")
 
+    def begin(self, transient: str, final: str = "READY") -> None:
+        """After the change, GetGateway reads READY, then once more the transient status, then READY for good: a
+        gateway reporting READY once may still be settling (Terraform waits for two READY reads in a row)."""
+        super().begin(transient, final)
+        self._shown: list[str] = [final, transient] if ready_flap() and final == "READY" else []
+        self._showing: str | None = None
+
+    def show_statuses(self, *statuses: str) -> None:
+        """What the next GetGateway reads show once the change is through, one each (an emulator control: a status
+        the model's enum does not list yet, as the service may add one)."""
+        self._shown, self._showing = list(statuses), None
+
+    def observe(self) -> None:
+        """One GetGateway read: the next status to show, if any, once the change itself is through."""
+        settled = Timed.status.fget(self) == self._final  # type: ignore[attr-defined]
+        self._showing = self._shown.pop(0) if settled and self._shown else None
+
+    @property  # type: ignore[override]
+    def status(self) -> str:
+        return self._showing or Timed.status.fget(self)  # type: ignore[attr-defined]
+
+    @status.setter
+    def status(self, value: str) -> None:
+        Timed.status.fset(self, value)  # type: ignore[attr-defined]
+
+    @property
+    def web_acl_arn(self) -> str | None:
+        """The WAF web ACL associated with the gateway through WAF's AssociateWebACL (moto's wafv2, with the gateway's ARN)."""
+        acl = wafv2_backends[self.account_id][self.region_name].get_web_acl_for_resource(self.gateway_arn)
+        return acl.arn if acl is not None else None
+
     def update(self, **members: Any) -> None:  # type: ignore[override]
-        """A full replacement: members left out are reset, UpdateGateway-only ones too (SERVICE-FACTS: UpdateGateway)."""
+        """A full replacement: members left out are reset, UpdateGateway-only ones too (SERVICE-FACTS: UpdateGateway).
+
+        `wafConfiguration` is refused until a WAF web ACL is associated with the gateway (Terraform PR 48903).
+        """
         if members["authorizer_type"] != self.authorizer_type:
             raise ValidationException("Authorizer type cannot be updated for an existing gateway")
         if members["name"] != self.name:
             raise ValidationException("Gateway name cannot be changed")
+        if members.get("waf_configuration") and self.web_acl_arn is None:
+            raise ValidationException(f"Gateway {self.gateway_id} has no associated AWS WAF web ACL: associate one (AWS WAF "
+                                      "AssociateWebACL) before setting wafConfiguration")
         for key, value in members.items():
             setattr(self, key, value)
         self.description = members.get("description") or ""
@@ -121,7 +169,8 @@ class EmulatedGateway(Timed, Gateway):
                 jwt[member] = list(reversed(jwt[member]))
         if not result.get("description"):
             result.pop("description", None)
-        return with_output_members(result, self, output_shape("GetGateway"))
+        # wafConfiguration is dropped once the web ACL's association is removed (Terraform PR 48903).
+        return with_output_members(result, self, output_shape("GetGateway"), skip=() if self.web_acl_arn else ("wafConfiguration",))
 
 
 # Work on a target, its failure status, and the status it waits in when its OAuth grant needs a user.
@@ -283,7 +332,7 @@ class SecretSource:
             secret = secretsmanager_backends[backend.account_id][backend.region_name].get_secret_value(self.reference["secretId"], None, None)
             return str(json.loads(secret["SecretString"])[self.reference["jsonKey"]])
         except (SecretsManagerClientError, KeyError, TypeError, ValueError):
-            raise McpFailure(AUTH, "cannot read the credential provider's external secret at its JSON key") from None
+            raise Refusal(AUTH, "cannot read the credential provider's external secret at its JSON key") from None
 
     def describe(self, prefix: str) -> dict[str, Any]:
         shown: dict[str, Any] = {f"{prefix}Source": self.source}
@@ -320,6 +369,7 @@ class Oauth2Provider(CredentialProvider):
     def __init__(self, backend: BedrockAgentCoreControlBackend, name: str, vendor: str, config: dict[str, Any]):
         super().__init__(backend, name)
         self.vendor = vendor
+        self.failure: tuple[str, str] | None = None  # (CREATE_FAILED or UPDATE_FAILED, failureReason)
         self.configure(config)
 
     def configure(self, config: dict[str, Any]) -> None:
@@ -338,7 +388,8 @@ class Oauth2Provider(CredentialProvider):
             **self.secret.describe(self.SECRET),
             "callbackUrl": f"https://bedrock-agentcore.amazonaws.com/identities/oauth2/callback/{self.name}",
             "oauth2ProviderConfigOutput": {key: self._output(key, value) for key, value in self.config.items()},
-            "status": "READY",
+            "status": self.failure[0] if self.failure else "READY",
+            **({"failureReason": self.failure[1]} if self.failure else {}),  # the model's member; no statusReasons here
         }
 
     def _output(self, key: str, value: dict[str, Any]) -> dict[str, Any]:
@@ -376,6 +427,7 @@ class EmulatorBackend(IdempotentBackend, PolicyBackend, RateLimitBackend, RuleBa
         super().__init__(region_name, account_id)
         self.oauth2_providers: dict[str, Oauth2Provider] = {}
         self.api_key_providers: dict[str, ApiKeyProvider] = {}
+        self.oauth2_failures: dict[str, str] = {}  # provider name -> failureReason of its next write
         self.deleting_targets: dict[tuple[str, str], float] = {}
 
     # --- gateways -------------------------------------------------------------------
@@ -389,15 +441,16 @@ class EmulatorBackend(IdempotentBackend, PolicyBackend, RateLimitBackend, RuleBa
             self.tag_resource(gateway.gateway_arn, tags)
         return gateway
 
+    def get_gateway(self, gateway_identifier: str) -> Gateway:
+        gateway = super().get_gateway(gateway_identifier)
+        gateway.observe()  # type: ignore[attr-defined]
+        return gateway
+
     def update_gateway(self, gateway_identifier: str, **members: Any) -> Gateway:  # type: ignore[override]
         gateway = self._get_gateway(gateway_identifier)
         self.check_engine_reference(members.get("policy_engine_configuration"))
         gateway.update(**members)
         return gateway
-
-    def associate_web_acl(self, gateway_identifier: str, web_acl_arn: str | None) -> None:
-        """What WAF's AssociateWebACL / DisassociateWebACL do to a gateway: GetGateway shows the web ACL's ARN."""
-        self._get_gateway(gateway_identifier).web_acl_arn = web_acl_arn  # type: ignore[attr-defined]
 
     def delete_gateway(self, gateway_identifier: str) -> Gateway:
         """Refused while targets exist (SERVICE-FACTS); its rules, rate limits and resource policy go with it.
@@ -491,7 +544,17 @@ class EmulatorBackend(IdempotentBackend, PolicyBackend, RateLimitBackend, RuleBa
         del table[name]
 
     def create_oauth2_credential_provider(self, name: str, vendor: str, config: dict[str, Any], tags: dict[str, str] | None) -> Oauth2Provider:
-        return self._add_provider(self.oauth2_providers, Oauth2Provider(self, name, vendor, config), tags)
+        provider = self._add_provider(self.oauth2_providers, Oauth2Provider(self, name, vendor, config), tags)
+        self._fate(provider, "CREATE_FAILED")
+        return provider
+
+    def fail_oauth2_provider(self, name: str, reason: str) -> None:
+        """An emulator control: the next create or update of provider `name` ends failed with this `failureReason`."""
+        self.oauth2_failures[name] = reason
+
+    def _fate(self, provider: Oauth2Provider, failed: str) -> None:
+        reason = self.oauth2_failures.pop(provider.name, None)
+        provider.failure = (failed, reason) if reason else None
 
     def get_oauth2_credential_provider(self, name: str) -> Oauth2Provider:
         return self._provider(self.oauth2_providers, name)
@@ -501,6 +564,7 @@ class EmulatorBackend(IdempotentBackend, PolicyBackend, RateLimitBackend, RuleBa
         if vendor != provider.vendor:
             raise ValidationException("credentialProviderVendor cannot be changed")
         provider.configure(config)
+        self._fate(provider, "UPDATE_FAILED")
         return provider
 
     def delete_oauth2_credential_provider(self, name: str) -> None:

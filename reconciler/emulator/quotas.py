@@ -23,7 +23,8 @@ The same quotas as JSON, with the same keys ({"reads": 50, "writes": 5, "latency
 harness can change an account's quotas while the server runs.
 
 `stats()` returns the counters (calls, throttled, refused and injected faults, in total and per
-operation) and `reset_stats()` zeroes them; `reconcile emulator` serves the same as
+operation), `call_log()` the last calls as they arrived (time, operation, the `name` they carried), and
+`reset_stats()` zeroes both; `reconcile emulator` serves the same as
 GET /_emulator/stats (DELETE /_emulator/stats zeroes them and returns the last counts).
 """
 
@@ -32,7 +33,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, fields
 from typing import Any, Callable
 
@@ -165,17 +166,35 @@ def targets_in_flight(targets: list[Any], excluding: Any = None) -> int:
     return sum(1 for target in targets if target is not excluding and target.status in IN_FLIGHT)
 
 
+@dataclass(frozen=True)
+class Call:
+    """One call as it arrived: when (time.monotonic()), which operation, and the `name` it carried (what it creates)."""
+
+    at: float
+    operation: str
+    name: str | None = None
+
+
+LOG_SIZE = 10_000  # the last calls kept in the log
+
+
 class CallStats:
-    """Calls by operation and what became of them: throttled, refused, or a fault kind."""
+    """Calls by operation and what became of them: throttled, refused, or a fault kind; and a log of the last calls."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.calls: Counter[str] = Counter()
         self.outcomes: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self.log: deque[Call] = deque(maxlen=LOG_SIZE)
 
-    def call(self, operation: str) -> None:
+    def call(self, operation: str, name: str | None = None) -> None:
         with self.lock:
             self.calls[operation] += 1
+            self.log.append(Call(time.monotonic(), operation, name))
+
+    def arrivals(self) -> list[Call]:
+        with self.lock:
+            return list(self.log)
 
     def record(self, operation: str, outcome: str) -> None:
         with self.lock:
@@ -206,6 +225,7 @@ class CallStats:
         with self.lock:
             self.calls.clear()
             self.outcomes.clear()
+            self.log.clear()
         return last
 
 
@@ -215,6 +235,11 @@ STATS = CallStats()
 def stats() -> dict[str, Any]:
     """The counters since the last reset: {calls, throttled, refused, faults, operations: {OP: {...}}}."""
     return STATS.snapshot()
+
+
+def call_log() -> list[Call]:
+    """The last calls since the last reset, in the order they arrived."""
+    return STATS.arrivals()
 
 
 def reset_stats() -> dict[str, Any]:

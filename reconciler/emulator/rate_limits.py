@@ -17,6 +17,8 @@
   "the resulting set of rate limits"). Rate limits it does not name are kept, as the operation's
   documentation says (the member documentation's "replaces all existing rate limits" contradicts it).
 - CREATING -> ACTIVE, UPDATING -> ACTIVE, DELETING -> gone.
+- One rule or rate-limit change at a time per gateway (see rules.py): a write while another is in a
+  transient status is a ConflictException.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from moto.utilities.paginator import paginate
 
 from reconciler.emulator.base import (
     ACTIVE, UNCHANGED, ChildTable, GatewayHooks, ServiceQuotaExceededException, Timed, ValidationException, begin_deletion,
-    pagination, present, refuse_while_busy,
+    pagination, present,
 )
 from reconciler.emulator.validation import ValidatedRequest
 
@@ -114,6 +116,7 @@ class RateLimitBackend(GatewayHooks):
 
     def create_gateway_rate_limit(self, gateway_identifier: str, rate_limit_id: str | None, dimension_keys: list[str],
                                   entries: list[dict[str, Any]], description: str | None) -> RateLimit:
+        self._refuse_while_configuring(gateway_identifier)
         existing = self.gateway_rate_limits(gateway_identifier)
         self._check_new(existing, rate_limit_id, dimension_keys, entries, creations=1)
         return self._add(gateway_identifier, rate_limit_id, dimension_keys, entries, description)
@@ -121,13 +124,14 @@ class RateLimitBackend(GatewayHooks):
     def update_gateway_rate_limit(self, gateway_identifier: str, rate_limit_id: str, entries: list[dict[str, Any]],
                                   description: Any) -> RateLimit:
         limit = self.get_gateway_rate_limit(gateway_identifier, rate_limit_id)
-        refuse_while_busy(limit, f"Rate limit {rate_limit_id}")
+        self._refuse_while_configuring(gateway_identifier)
         refuse(entry_problems(limit.dimension_keys, entries))
         limit.change(entries, description)
         return limit
 
     def delete_gateway_rate_limit(self, gateway_identifier: str, rate_limit_id: str) -> RateLimit:
         limit = self.get_gateway_rate_limit(gateway_identifier, rate_limit_id)
+        self._refuse_while_configuring(gateway_identifier)
         begin_deletion(limit, f"Rate limit {rate_limit_id}")
         return limit
 
@@ -137,6 +141,7 @@ class RateLimitBackend(GatewayHooks):
 
     def batch_put_gateway_rate_limits(self, gateway_identifier: str, items: list[dict[str, Any]]) -> list[RateLimit]:
         """All or nothing: every item is matched and checked before any rate limit changes."""
+        self._refuse_while_configuring(gateway_identifier)
         existing = self.gateway_rate_limits(gateway_identifier)
         matched = [self._match(existing, item, f"rateLimits.{index}.") for index, item in enumerate(items, start=1)]
         keys = [frozenset(item["dimensionKeys"]) for item in items]
@@ -164,7 +169,6 @@ class RateLimitBackend(GatewayHooks):
             return None
         if limit.dimension_keys != list(keys):
             raise ValidationException(f"{where}dimensionKeys of rate limit {limit.rate_limit_id} cannot change")
-        refuse_while_busy(limit, f"Rate limit {limit.rate_limit_id}")
         refuse(entry_problems(keys, item["entries"], where))
         return limit
 
@@ -184,6 +188,12 @@ class RateLimitBackend(GatewayHooks):
         gateway_id = self._get_gateway(gateway_identifier).gateway_id  # type: ignore[attr-defined]
         limit = RateLimit(gateway_id, rate_limit_id, dimension_keys, entries, description)
         return self.rate_limits.add(gateway_id, limit.rate_limit_id, limit)
+
+    def _refuse_while_configuring(self, gateway_identifier: str) -> None:
+        self.refuse_while_configuring(self._get_gateway(gateway_identifier).gateway_id)  # type: ignore[attr-defined]
+
+    def configuration_changes(self, gateway_id: str) -> list[Timed]:
+        return [limit for limit in self.rate_limits.of(gateway_id).values() if limit.busy] + super().configuration_changes(gateway_id)
 
     def forget_gateway(self, gateway: Any) -> None:
         self.rate_limits.forget(gateway.gateway_id)

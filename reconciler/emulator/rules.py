@@ -13,6 +13,9 @@
   them with `add_managed_rule` (not reachable through the API) and refuses to update or delete them
   with a ValidationException (inferred).
 - CREATING -> ACTIVE, UPDATING -> ACTIVE, DELETING -> gone. A gateway's deletion forgets its rules.
+- One rule or rate-limit change at a time per gateway: a write while another is CREATING, UPDATING or
+  DELETING is a ConflictException that does not say "in progress" (base.GatewayHooks.refuse_while_configuring;
+  Terraform serialises them per gateway and retries every ConflictException).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from moto.utilities.paginator import paginate
 
 from reconciler.aws_model import shape
 from reconciler.emulator.base import (
-    ACTIVE, ChildTable, GatewayHooks, Timed, ValidationException, begin_deletion, pagination, present, refuse_while_busy,
+    ACTIVE, ChildTable, GatewayHooks, Timed, ValidationException, begin_deletion, pagination, present,
 )
 from reconciler.emulator.validation import ValidatedRequest, values_of
 
@@ -86,6 +89,7 @@ class RuleBackend(GatewayHooks):
 
     def create_gateway_rule(self, gateway_identifier: str, members: dict[str, Any], managed_by: str | None = None) -> GatewayRule:
         gateway = self._get_gateway(gateway_identifier)  # type: ignore[attr-defined]
+        self.refuse_while_configuring(gateway.gateway_id)
         self._check(gateway, members, None)
         rule = GatewayRule(gateway, members, managed_by)
         return self.gateway_rules.add(gateway.gateway_id, rule.rule_id, rule)
@@ -100,7 +104,7 @@ class RuleBackend(GatewayHooks):
 
     def update_gateway_rule(self, gateway_identifier: str, rule_id: str, changes: dict[str, Any]) -> GatewayRule:
         rule = self._changeable(gateway_identifier, rule_id)
-        refuse_while_busy(rule, f"Rule {rule_id}")
+        self.refuse_while_configuring(rule.gateway_id)
         members = {**rule.members, **{k: v for k, v in changes.items() if k in RULE_MEMBERS and v is not None}}
         self._check(self._get_gateway(gateway_identifier), members, rule)  # type: ignore[attr-defined]
         rule.members, rule.updated_at = members, utcnow()
@@ -109,6 +113,7 @@ class RuleBackend(GatewayHooks):
 
     def delete_gateway_rule(self, gateway_identifier: str, rule_id: str) -> GatewayRule:
         rule = self._changeable(gateway_identifier, rule_id)
+        self.refuse_while_configuring(rule.gateway_id)
         begin_deletion(rule, f"Rule {rule_id}")
         return rule
 
@@ -133,6 +138,9 @@ class RuleBackend(GatewayHooks):
         problems += traffic_split_problems(members.get("actions"))
         if problems:
             raise ValidationException("; ".join(problems))
+
+    def configuration_changes(self, gateway_id: str) -> list[Timed]:
+        return [rule for rule in self.gateway_rules.of(gateway_id).values() if rule.busy] + super().configuration_changes(gateway_id)
 
     def forget_gateway(self, gateway: Any) -> None:
         self.gateway_rules.forget(gateway.gateway_id)

@@ -24,11 +24,11 @@ from typing import Any, Callable, Iterable, Sequence
 from reconciler.emulator import all_backends
 from reconciler.emulator.dataplane import DataPlane
 from reconciler.emulator.faults import FAULTS_VARIABLE, fault_spec, injector, install_faults
+from reconciler.emulator.gateway_client import LOOPBACK_HTTP_SETTING
 from reconciler.emulator.models import DELAY_VARIABLE
 from reconciler.emulator.preview import preview_calls
 from reconciler.emulator.quotas import QUOTAS_VARIABLE, Quotas, quotas_from_json, reset_stats, stats
 from reconciler.errors import ConfigError
-from reconciler.mcp.endpoints import LOOPBACK_HTTP_SETTING
 
 DEFAULT_PORT = 4566
 STATS_PATH = "/_emulator/stats"

@@ -38,6 +38,7 @@ MANAGES_TAG = "agentcore-reconciler:manages"  # on a parent: the opt-in child ki
 FINGERPRINT_TAG = "agentcore-reconciler:secret-fingerprint"
 NOT_FOUND = "ResourceNotFoundException"
 SUPPLIED = frozenset({"name", "tags", "clientToken"})
+GATEWAY_CONFIGURATION = "gateway-configuration"  # the write group of a gateway's rules and rate limits
 
 
 class _Unknown:
@@ -151,6 +152,8 @@ class Kind(ABC):
     referenced: ClassVar[bool] = False  # others point at it by ARN: removed only after they were updated
     after_sync: ClassVar[bool] = False  # written after the run's MCP targets were synchronized
     parent_write_limit: ClassVar[int | None] = None  # concurrent writes the service allows per parent
+    write_group: ClassVar[str | None] = None  # kinds sharing that limit on one parent (one service-side lock)
+    retry_conflicts: ClassVar[bool] = False  # any ConflictException on its writes is the lock: retried in the budget
     show_status: ClassVar[bool] = False  # its live status matters to reviewers: plans and drift list it
     destroy_setting: ClassVar[str | None] = None  # `safety:` key that lets apply delete/replace it without --force
     reference: ClassVar[Reference | None] = None
@@ -159,6 +162,7 @@ class Kind(ABC):
     output_renames: ClassVar[dict[str, str]] = {}  # request member -> its name in the read response
     kept_outputs: ClassVar[tuple[str, ...]] = ()  # output-only members kept on the live resource
     ready_statuses: ClassVar[frozenset[str]] = frozenset({"READY"})
+    ready_reads: ClassVar[int] = 1  # ready reads in a row before a write counts as settled (2 where READY may flap)
     failed_statuses: ClassVar[frozenset[str]] = frozenset()
     pending_statuses: ClassVar[frozenset[str]] = frozenset()  # waiting for a person (e.g. OAuth consent)
 
@@ -284,6 +288,11 @@ class Kind(ABC):
     @cached_property
     def name_shape(self) -> Shape:
         return self.create_shape.members[self.name_member]
+
+    def plan_problems(self, body: dict[str, Any], live: Live | None) -> list[str]:
+        """Hook: why a planned write of `body` would fail against this live resource (None: it is created by the
+        plan), when that can be known before apply; each says what to do."""
+        return []
 
     def name_problem(self, name: str) -> str | None:
         """Names are map keys; an integer name (a rule's priority) must be within the model's range."""
@@ -453,8 +462,9 @@ class Kind(ABC):
 
 
 def _reasons(raw: dict[str, Any]) -> list[str]:
-    """`statusReasons`, or the single `statusReason` some kinds give."""
-    return list(raw.get("statusReasons") or ([raw["statusReason"]] if raw.get("statusReason") else []))
+    """`statusReasons`, or the single `statusReason` or `failureReason` (OAuth2 providers) some kinds give."""
+    single = raw.get("statusReason") or raw.get("failureReason")
+    return list(raw.get("statusReasons") or ([single] if single else []))
 
 
 def _optional_wrapper(shape: Shape) -> bool:

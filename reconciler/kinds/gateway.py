@@ -6,12 +6,14 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from reconciler.config.loader import Path_
-from reconciler.kinds.base import Context, Kind, Ref
+from reconciler.kinds.base import Context, Kind, Live, Ref
 from reconciler.kinds.publish import PUBLISH, publish_problems
 from reconciler.quotas import TARGETS_PER_GATEWAY
 
 if TYPE_CHECKING:
     from reconciler.desired import Desired
+
+WAF, WEB_ACL = "wafConfiguration", "webAclArn"
 
 
 class GatewayKind(Kind):
@@ -28,8 +30,19 @@ class GatewayKind(Kind):
     # The service refuses these in UpdateGateway: "Authorizer type cannot be updated".
     replace_members = (("authorizerType",), ("protocolConfiguration", "mcp", "searchType"))
     defaults = {"protocolType": "MCP"}
-    kept_outputs = ("gatewayUrl",)  # where agents connect: published records point there
+    kept_outputs = ("gatewayUrl", WEB_ACL)  # where agents connect (published records point there); its WAF web ACL
     failed_statuses = frozenset({"FAILED", "UPDATE_UNSUCCESSFUL"})
+    ready_reads = 2  # READY may flap back to a transient status once (Terraform waits for two READY reads in a row)
+
+    def plan_problems(self, body: dict[str, Any], live: Live | None) -> list[str]:
+        """UpdateGateway refuses wafConfiguration until an AWS WAF web ACL is associated with the gateway, which needs
+        the gateway's ARN, and GetGateway drops it once the association is removed (Terraform PR 48903)."""
+        if WAF not in body or (live is not None and live.outputs.get(WEB_ACL)):
+            return []
+        state = "is created by this plan" if live is None else "has no AWS WAF web ACL associated"
+        return [f"wafConfiguration needs an AWS WAF web ACL associated with the gateway, and this gateway {state}: apply it "
+                "without wafConfiguration, associate a web ACL with the gateway's ARN (wafv2 AssociateWebACL), then declare "
+                "wafConfiguration (plan --refresh reads the new association)"]
 
     def sibling_arn(self, sibling: str, ref: Ref) -> str | None:
         """ListGateways returns no ARNs; they differ only in the trailing gateway id."""

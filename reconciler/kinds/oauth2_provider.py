@@ -19,7 +19,8 @@ class Oauth2ProviderKind(CredentialProviderKind):
     list_operation = "ListOauth2CredentialProviders"
     replace_members = (("credentialProviderVendor",),)
     output_renames = {CONFIG: "oauth2ProviderConfigOutput"}
-    failed_statuses = frozenset({"CREATE_FAILED", "UPDATE_FAILED", "DELETE_FAILED"})
+    failed_statuses = frozenset({"CREATE_FAILED", "UPDATE_FAILED", "DELETE_FAILED"})  # the reason is in `failureReason`
+    ready_reads = 2  # as gateways: a provider reporting READY once may still be settling
 
     def adjust_live(self, live: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:
         """The service may or may not echo clientId: compare it only when it is returned."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.kinds.base import Kind
+from reconciler.kinds.base import GATEWAY_CONFIGURATION, Kind
 
 
 class RateLimitKind(Kind):
@@ -13,6 +13,9 @@ class RateLimitKind(Kind):
     section = "rateLimits"
     taggable = False
     opt_in = True
+    # The service changes one rule or rate limit of a gateway at a time and refuses another write meanwhile with a
+    # ConflictException that does not say "in progress" (Terraform serialises them and retries every conflict).
+    parent_write_limit, write_group, retry_conflicts = 1, GATEWAY_CONFIGURATION, True
     create_operation, read_operation = "CreateGatewayRateLimit", "GetGatewayRateLimit"
     update_operation, delete_operation = "UpdateGatewayRateLimit", "DeleteGatewayRateLimit"
     list_operation = "ListGatewayRateLimits"

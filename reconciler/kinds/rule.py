@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.kinds.base import Kind
+from reconciler.kinds.base import GATEWAY_CONFIGURATION, Kind
 
 
 class RuleKind(Kind):
@@ -20,6 +20,9 @@ class RuleKind(Kind):
     section = "rules"
     taggable = False
     opt_in = True
+    # The service changes one rule or rate limit of a gateway at a time and refuses another write meanwhile with a
+    # ConflictException that does not say "in progress" (Terraform serialises them and retries every conflict).
+    parent_write_limit, write_group, retry_conflicts = 1, GATEWAY_CONFIGURATION, True
     create_operation, read_operation = "CreateGatewayRule", "GetGatewayRule"
     update_operation, delete_operation, list_operation = "UpdateGatewayRule", "DeleteGatewayRule", "ListGatewayRules"
     list_is_full = True

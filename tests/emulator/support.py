@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any, Callable
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -15,6 +16,7 @@ ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/r"
 WAIT = 10.0  # seconds a bounded wait may take before the test fails
 SLOW = "0.5"  # a transition delay long enough to see transient statuses without racing them
+SETTLED = "0"  # no transition delay: consecutive writes of a gateway's rules and rate limits never meet its lock
 TOOLS = [
     {"name": "get_order", "description": "Look up an order.",
      "inputSchema": {"type": "object", "properties": {"order_id": {"type": "string"}, "amount": {"type": "integer"}}}},
@@ -54,6 +56,15 @@ def ready_target(client: Any, gateway_id: str, name: str = "orders") -> str:
     target_id = client.create_gateway_target(gatewayIdentifier=gateway_id, name=name, targetConfiguration=lambda_target())["targetId"]
     until(lambda: client.get_gateway_target(gatewayIdentifier=gateway_id, targetId=target_id)["status"], lambda s: s == "READY")
     return str(target_id)
+
+
+def associate_web_acl(gateway_arn: str, name: str = "agents") -> str:
+    """A WAF web ACL associated with the gateway as the real account does it: wafv2 AssociateWebACL with its ARN."""
+    waf = boto3.client("wafv2", region_name=REGION)
+    acl = waf.create_web_acl(Name=name, Scope="REGIONAL", DefaultAction={"Allow": {}}, VisibilityConfig={
+        "SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": False, "MetricName": name})["Summary"]["ARN"]
+    waf.associate_web_acl(WebACLArn=acl, ResourceArn=gateway_arn)
+    return str(acl)
 
 
 def backend() -> Any:

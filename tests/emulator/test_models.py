@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 import time
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import EMULATOR_DELAY
-from tests.emulator.support import backend
+from tests.conftest import EMULATOR_DELAY, REGION
+from tests.emulator.support import associate_web_acl, backend, error
 
 ROLE = "arn:aws:iam::123456789012:role/r"
 MCP = {"mcp": {"mcpServer": {"endpoint": "https://e.example.com/mcp"}}}
@@ -156,6 +157,7 @@ DOMAINS = {"defaultDomain": "tools.example.com", "alternateDomains": ["agents.ex
 
 def test_update_only_gateway_members_are_kept_until_an_update_leaves_them_out(client) -> None:
     gid = gateway(client, domainOverride=DOMAINS)
+    associate_web_acl(client.get_gateway(gatewayIdentifier=gid)["gatewayArn"])
     assert client.get_gateway(gatewayIdentifier=gid)["domainOverride"] == DOMAINS
     client.update_gateway(gatewayIdentifier=gid, name="g", roleArn=ROLE, authorizerType="NONE", domainOverride=DOMAINS,
                           wafConfiguration=WAF, customTransformConfiguration=TRANSFORM)
@@ -167,12 +169,20 @@ def test_update_only_gateway_members_are_kept_until_an_update_leaves_them_out(cl
     assert not {"wafConfiguration", "customTransformConfiguration", "domainOverride"} & set(live)  # UpdateGateway replaced them all
 
 
-def test_a_web_acl_associated_with_the_gateway_shows_in_get_gateway(client) -> None:
+def test_waf_needs_an_associated_web_acl_which_get_gateway_shows(client) -> None:
     gid = gateway(client)
+    arn = client.get_gateway(gatewayIdentifier=gid)["gatewayArn"]
     assert "webAclArn" not in client.get_gateway(gatewayIdentifier=gid)
-    acl = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/agents/0123"
-    backend().associate_web_acl(gid, acl)
+    update = {"gatewayIdentifier": gid, "name": "g", "roleArn": ROLE, "authorizerType": "NONE", "wafConfiguration": WAF}
+    assert error(lambda: client.update_gateway(**update)) == (
+        f"ValidationException: Gateway {gid} has no associated AWS WAF web ACL: associate one (AWS WAF AssociateWebACL) "
+        "before setting wafConfiguration")
+    acl = associate_web_acl(arn)
     assert client.get_gateway(gatewayIdentifier=gid)["webAclArn"] == acl
+    client.update_gateway(**update)
+    assert client.get_gateway(gatewayIdentifier=gid)["wafConfiguration"] == WAF
+    boto3.client("wafv2", region_name=REGION).disassociate_web_acl(ResourceArn=arn)
+    assert not {"webAclArn", "wafConfiguration"} & set(client.get_gateway(gatewayIdentifier=gid))  # dropped with the association
 
 
 def test_a_target_keeps_its_private_endpoint_and_certificates_and_lists_its_last_synchronization(client) -> None:
@@ -235,6 +245,7 @@ def test_deleting_a_gateway_forgets_its_rules_rate_limits_and_resource_policy(cl
     arn = client.get_gateway(gatewayIdentifier=gid)["gatewayArn"]
     tid = client.create_gateway_target(gatewayIdentifier=gid, name="t", targetConfiguration=MCP)["targetId"]
     client.create_gateway_rule(gatewayIdentifier=gid, priority=1, actions=[{"routeToTarget": {"staticRoute": {"targetName": "t"}}}])
+    settle()  # the gateway takes one rule or rate-limit change at a time
     client.create_gateway_rate_limit(gatewayIdentifier=gid, dimensionKeys=["toolName"],
                                      entries=[{"dimensions": {"toolName": "*"}, "requests": [{"rate": 1, "period": "second"}]}])
     client.put_resource_policy(resourceArn=arn, policy='{"Version": "2012-10-17", "Statement": []}')

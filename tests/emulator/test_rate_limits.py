@@ -7,7 +7,7 @@ import re
 import pytest
 
 from reconciler.emulator.base import DELAY_VARIABLE
-from tests.emulator.support import SLOW, error, gateway, until
+from tests.emulator.support import SETTLED, SLOW, error, gateway, until
 
 PER_SECOND = [{"rate": 10, "period": "second"}]
 
@@ -26,6 +26,7 @@ def test_a_rate_limit_with_a_chosen_or_generated_id_becomes_active(client, monke
     chosen = client.create_gateway_rate_limit(gatewayIdentifier=gateway_id, rateLimitId="per-tool", dimensionKeys=["toolName"],
                                               entries=[entry(toolName="*")], description="every tool")
     assert chosen["rateLimitId"] == "per-tool" and chosen["gatewayIdentifier"] == gateway_id and chosen["status"] == "CREATING"
+    until(lambda: status(client, gateway_id, "per-tool"), lambda s: s == "ACTIVE")
     generated = client.create_gateway_rate_limit(gatewayIdentifier=gateway_id, dimensionKeys=["targetName", "toolName"],
                                                  entries=[entry(targetName="orders", toolName="*")])
     assert re.fullmatch(r"[0-9a-f-]{36}", generated["rateLimitId"])
@@ -33,7 +34,8 @@ def test_a_rate_limit_with_a_chosen_or_generated_id_becomes_active(client, monke
     assert client.get_gateway_rate_limit(gatewayIdentifier=gateway_id, rateLimitId="per-tool")["entries"] == [entry(toolName="*")]
 
 
-def test_ids_and_dimension_keys_are_unique_in_a_gateway(client) -> None:
+def test_ids_and_dimension_keys_are_unique_in_a_gateway(client, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(DELAY_VARIABLE, SETTLED)  # one write after another: the gateway lock is tested apart
     gateway_id = gateway(client)
     client.create_gateway_rate_limit(gatewayIdentifier=gateway_id, rateLimitId="aa", dimensionKeys=["toolName", "targetName"],
                                      entries=[entry(toolName="*", targetName="*")])
@@ -81,6 +83,7 @@ def test_update_changes_entries_and_description_only(client, monkeypatch: pytest
 
 
 def test_deletion_goes_through_deleting_then_the_rate_limit_is_gone(client, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(DELAY_VARIABLE, SETTLED)  # one write after another: the gateway lock is tested apart
     gateway_id = gateway(client)
     client.create_gateway_rate_limit(gatewayIdentifier=gateway_id, rateLimitId="rl", dimensionKeys=["toolName"], entries=[entry(toolName="*")])
     monkeypatch.setenv(DELAY_VARIABLE, SLOW)
@@ -91,12 +94,14 @@ def test_deletion_goes_through_deleting_then_the_rate_limit_is_gone(client, monk
     assert error(lambda: client.get_gateway_rate_limit(gatewayIdentifier=gateway_id, rateLimitId="rl")).startswith("ResourceNotFoundException")
 
 
-def test_batch_put_updates_matching_limits_and_creates_new_ones(client) -> None:
+def test_batch_put_updates_matching_limits_and_creates_new_ones(client, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(DELAY_VARIABLE, SETTLED)  # one write after another: the gateway lock is tested apart
     gateway_id = gateway(client)
     client.create_gateway_rate_limit(gatewayIdentifier=gateway_id, rateLimitId="tools", dimensionKeys=["toolName"], entries=[entry(toolName="*")])
     client.create_gateway_rate_limit(gatewayIdentifier=gateway_id, rateLimitId="untouched", dimensionKeys=["qualifiedModelId"],
                                      entries=[entry(qualifiedModelId="*")])
     until(lambda: status(client, gateway_id, "tools"), lambda s: s == "ACTIVE")
+    monkeypatch.setenv(DELAY_VARIABLE, SLOW)
     answer = client.batch_put_gateway_rate_limits(gatewayIdentifier=gateway_id, rateLimits=[
         {"dimensionKeys": ["toolName"], "entries": [entry([{"rate": 3, "period": "second"}], toolName="*")]},  # matched by keys
         {"rateLimitId": "targets", "dimensionKeys": ["targetName"], "entries": [entry(targetName="*")]},
@@ -122,7 +127,8 @@ def test_batch_put_is_all_or_nothing(client) -> None:
         {"rateLimitId": "tools", "dimensionKeys": ["targetName"], "entries": [entry(targetName="*")]}]))
 
 
-def test_rate_limits_come_in_small_pages(client) -> None:
+def test_rate_limits_come_in_small_pages(client, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(DELAY_VARIABLE, SETTLED)  # one write after another: the gateway lock is tested apart
     gateway_id = gateway(client)
     keys = ["toolName", "targetName", "qualifiedModelId", "$.context.iam.principal", "$.context.iam.sourceIdentity"]
     combinations = [[a] for a in keys] + [[a, b] for a in keys for b in keys if a < b]
@@ -136,7 +142,8 @@ def test_rate_limits_come_in_small_pages(client) -> None:
     assert len(every) == 12
 
 
-def test_a_gateway_holds_at_most_50_rate_limits(client) -> None:
+def test_a_gateway_holds_at_most_50_rate_limits(client, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(DELAY_VARIABLE, SETTLED)  # one write after another: the gateway lock is tested apart
     gateway_id = gateway(client)
     claims = [f"$.context.jwt.claim{index}" for index in range(51)]
     for claim in claims[:50]:

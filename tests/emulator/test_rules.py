@@ -7,7 +7,7 @@ import re
 import pytest
 
 from reconciler.emulator.base import DELAY_VARIABLE
-from tests.emulator.support import SLOW, backend, error, gateway, ready_target, until
+from tests.emulator.support import SETTLED, SLOW, backend, error, gateway, ready_target, until
 
 PRINCIPALS = [{"matchPrincipals": {"anyOf": [{"iamPrincipal": {"arn": "arn:aws:iam::123456789012:role/agents", "operator": "StringEquals"}}]}}]
 
@@ -38,7 +38,8 @@ def test_a_rule_gets_a_uuid_and_becomes_active(client, monkeypatch: pytest.Monke
     assert rule["conditions"] == PRINCIPALS and rule["actions"] == route("orders") and "updatedAt" in rule
 
 
-def test_priorities_are_unique_in_a_gateway(client) -> None:
+def test_priorities_are_unique_in_a_gateway(client, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(DELAY_VARIABLE, SETTLED)  # one write after another: the gateway lock is tested apart
     gateway_id = gateway_with_target(client)
     first = client.create_gateway_rule(gatewayIdentifier=gateway_id, priority=10, actions=route("orders"))["ruleId"]
     assert error(lambda: client.create_gateway_rule(gatewayIdentifier=gateway_id, priority=10, actions=route("billing"))) == (
@@ -58,6 +59,7 @@ def test_actions_must_name_targets_of_the_gateway_and_split_all_traffic(client) 
 
 
 def test_update_is_a_patch_that_keeps_what_it_leaves_out(client, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(DELAY_VARIABLE, SETTLED)  # one write after another: the gateway lock is tested apart
     gateway_id = gateway_with_target(client)
     rule_id = client.create_gateway_rule(gatewayIdentifier=gateway_id, priority=10, conditions=PRINCIPALS, actions=route("orders"),
                                          description="agents to orders")["ruleId"]
@@ -85,6 +87,7 @@ def test_rules_the_service_manages_are_refused_to_update_and_delete(client) -> N
 
 
 def test_deletion_goes_through_deleting_and_lists_are_ordered_by_priority_in_small_pages(client, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(DELAY_VARIABLE, SETTLED)  # one write after another: the gateway lock is tested apart
     gateway_id = gateway_with_target(client)
     for priority in range(12, 0, -1):
         client.create_gateway_rule(gatewayIdentifier=gateway_id, priority=priority * 10, actions=route("orders"))
@@ -104,3 +107,18 @@ def test_a_malformed_rule_id_is_a_validation_error_an_unknown_one_is_not_found(c
     assert error(lambda: client.get_gateway_rule(gatewayIdentifier=gateway_id, ruleId="x" * 36)).startswith("ValidationException: 1 validation error")
     assert error(lambda: client.get_gateway_rule(gatewayIdentifier=gateway_id, ruleId="0" * 8 + "-0000-0000-0000-" + "0" * 12)).startswith(
         "ResourceNotFoundException")
+
+
+def test_a_gateway_takes_one_rule_or_rate_limit_change_at_a_time(client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The service locks the gateway's rules and rate limits while one changes; its conflict never says "in progress"."""
+    gateway_id = gateway_with_target(client)
+    monkeypatch.setenv(DELAY_VARIABLE, SLOW)
+    first = client.create_gateway_rule(gatewayIdentifier=gateway_id, priority=10, actions=route("orders"))["ruleId"]
+    limit = {"dimensionKeys": ["toolName"], "entries": [{"dimensions": {"toolName": "*"}, "requests": [{"rate": 1, "period": "second"}]}]}
+    refusals = [error(lambda: client.create_gateway_rule(gatewayIdentifier=gateway_id, priority=20, actions=route("billing"))),
+                error(lambda: client.create_gateway_rate_limit(gatewayIdentifier=gateway_id, **limit)),
+                error(lambda: client.delete_gateway_rule(gatewayIdentifier=gateway_id, ruleId=first))]
+    assert refusals == [f"ConflictException: Gateway {gateway_id} is locked by a concurrent modification of its rules or rate limits; "
+                        "retry the request"] * 3
+    until(lambda: rule_status(client, gateway_id, first), lambda s: s == "ACTIVE")
+    assert client.create_gateway_rate_limit(gatewayIdentifier=gateway_id, **limit)["status"] == "CREATING"  # free again

@@ -31,6 +31,8 @@ def test_the_gateway_surface_through_the_emulator_server(emulator_url: str) -> N
     limits = client.batch_put_gateway_rate_limits(gatewayIdentifier=gateway_id, rateLimits=[
         {"rateLimitId": "tools", "dimensionKeys": ["toolName"], "entries": [{"dimensions": {"toolName": "*"}, "requests": [{"rate": 5, "period": "second"}]}]}])
     assert [limit["rateLimitId"] for limit in limits["rateLimits"]] == ["tools"]
+    until(lambda: client.get_gateway_rate_limit(gatewayIdentifier=gateway_id, rateLimitId="tools")["status"],
+          lambda s: s == "ACTIVE")  # the gateway takes one rule or rate-limit change at a time
     assert error(lambda: client.create_gateway_rule(gatewayIdentifier=gateway_id, priority=1,
                                                     actions=[{"routeToTarget": {"staticRoute": {"targetName": "missing"}}}])).startswith("ValidationException")
 
