@@ -39,12 +39,6 @@ def test_target_type_change_forces_replacement() -> None:
     assert is_synchronizable(mcp) and not is_synchronizable(lam)
 
 
-def test_oauth2_client_id_is_compared_only_when_echoed() -> None:
-    desired = {"oauth2ProviderConfigInput": {"customOauth2ProviderConfig": {"clientId": "a", "oauthDiscovery": {"discoveryUrl": "u"}}}}
-    live = {"oauth2ProviderConfigInput": {"customOauth2ProviderConfig": {"oauthDiscovery": {"discoveryUrl": "u"}}}}
-    assert OAUTH2.adjust_live(live, desired) == desired
-
-
 def test_oauth2_output_is_mapped_back_to_the_input_shape() -> None:
     raw = {"name": "p", "credentialProviderVendor": "GoogleOauth2", "credentialProviderArn": "arn", "status": "READY",
            "clientSecretArn": {"secretArn": "s"},
