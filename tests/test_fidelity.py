@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 
 from reconciler.errors import AwsError, PlanError
+from reconciler.fingerprint import legacy_fingerprint
+from reconciler.kinds.base import FINGERPRINT_TAG
 from reconciler.plan import REPLACE, UPDATE
 from reconciler.unread import NOT_READ_BACK
-from tests.helpers import BASE, ROLE, actions, converge, fleet, mcp_registry, plan_for, registry_from
+from tests.helpers import BASE, ROLE, SECRETS, actions, converge, fleet, mcp_registry, plan_for, registry_from
 from tests.emulator.test_models import error_code
 
 CLIENT_ID = "oauth2ProviderConfigInput.customOauth2ProviderConfig.clientId"
@@ -173,10 +175,6 @@ def test_a_rule_description_that_an_update_cannot_clear_replaces_the_rule(api, c
 
 
 def test_a_fingerprint_tag_of_an_earlier_version_still_vouches_for_what_it_covered(api, client, tmp_path: Path) -> None:
-    from reconciler.fingerprint import legacy_fingerprint
-    from reconciler.kinds.base import FINGERPRINT_TAG
-    from tests.helpers import SECRETS
-
     converge(api, registry_from(tmp_path))
     arn = client.get_api_key_credential_provider(name="vendor")["credentialProviderArn"]
     assert client.list_tags_for_resource(resourceArn=arn)["tags"][FINGERPRINT_TAG].startswith("v2-")

@@ -1,5 +1,5 @@
 from reconciler.kinds import KINDS
-from reconciler.kinds.base import prune
+from reconciler.kinds.base import Ref, prune
 from reconciler.kinds.target import is_synchronizable, target_type, without_service_headers
 
 TARGET, GATEWAY, OAUTH2, API_KEY = (KINDS[k] for k in ("target", "gateway", "oauth2-credential-provider", "api-key-credential-provider"))
@@ -89,8 +89,6 @@ def test_defaults_fill_only_where_their_structure_is_declared() -> None:
 
 
 def test_writes_send_the_defaults_they_are_compared_with() -> None:
-    from reconciler.kinds.base import Ref
-
     mcp = {"targetConfiguration": {"mcp": {"mcpServer": {"endpoint": "https://a"}}}}
     assert TARGET.create_request(mcp)["targetConfiguration"]["mcp"]["mcpServer"] == {"endpoint": "https://a", "resourcePriority": 1000, "listingMode": "DEFAULT"}
     assert GATEWAY.create_request({"roleArn": "r"})["protocolType"] == "MCP"
@@ -99,8 +97,6 @@ def test_writes_send_the_defaults_they_are_compared_with() -> None:
 
 
 def test_patch_updates_clear_what_the_declaration_leaves_out() -> None:
-    from reconciler.kinds.base import Ref
-
     rule, rate_limit = KINDS["rule"], KINDS["rate-limit"]
     assert rule.update_is_patch and rate_limit.update_is_patch and not GATEWAY.update_is_patch and not TARGET.update_is_patch
     request = rule.update_request(Ref("rule", "10", "r-1", "gateway/g/rule/10"), {"actions": [{"routeToTarget": {}}]})
