@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.config.loader import Path_
 from reconciler.desired import ArnRef, Desired, Registry
 from reconciler.diff import ABSENT, FieldChange, diff_fields, leaves, mark_sensitive
 from reconciler.errors import PlanError

@@ -66,7 +66,7 @@ def compare_unread(desired: Desired, body: dict[str, Any], live: Live, registry:
     """The live body to diff against (unread members that match their fingerprint filled in, changed ones marked
     NOT_READ_BACK) and the changes of write-only members, which no body holds."""
     kind = KINDS[desired.kind]
-    current, fields = live.body, []
+    current, fields = live.body, list[FieldChange]()
     if not kind.taggable:
         return current, fields
     values = unread_values(kind, body, live.body)
@@ -83,13 +83,13 @@ def compare_unread(desired: Desired, body: dict[str, Any], live: Live, registry:
         elif written is not None:
             current = _with(current, path, NOT_READ_BACK)
     for digest in entries:  # recorded members the files no longer declare
-        path = _paths(kind.key).get(digest)
-        if path is None or _get(current, path) is not None:
+        removed = _paths(kind.key).get(digest)
+        if removed is None or _get(current, removed) is not None:
             continue
-        if path in kind.write_only:
-            fields.append(FieldChange(path, NOT_READ_BACK, ABSENT))
+        if removed in kind.write_only:
+            fields.append(FieldChange(removed, NOT_READ_BACK, ABSENT))
         else:
-            current = _with(current, path, NOT_READ_BACK)
+            current = _with(current, removed, NOT_READ_BACK)
     return current, fields
 
 
