@@ -25,12 +25,13 @@ from reconciler.desired import Desired
 from reconciler.errors import AwsError, ReconcilerError, ResourceFailed
 from reconciler.interrupts import Cancellation, Interrupted, run_all
 from reconciler.kinds import KINDS, ordered
-from reconciler.kinds.base import NOT_FOUND, Kind, Ref
+from reconciler.kinds.base import FINGERPRINT_TAG, NOT_FOUND, Kind, Ref
 from reconciler.kinds.target import TargetKind, is_synchronizable
 from reconciler.plan import CREATE, DELETE, REPLACE, UPDATE, Change, Plan
 from reconciler.planner import resolve_refs
 from reconciler.slots import MAX_WORKERS, WriteSlots, spread
 from reconciler.sync import SyncSettings, Synchronizer
+from reconciler.unread import wanted_fingerprint
 from reconciler.waiting import Polling, Progress, Retrying, failure_text, settle, with_retries
 
 
@@ -195,6 +196,7 @@ class Executor:
                 # Members only UpdateGateway (and the like) can set: written right after the create.
                 self._with_retries(change.address, lambda: kind.update(self.api, ref, body), kind)
                 self._wait(kind, ref, "modifying")
+            self._record_unread(change, kind, ref, body)
             self._after_write(kind, ref, change.address)
             self._remember_sync(change, body)
             extra["id"] = ref.ident
@@ -248,6 +250,19 @@ class Executor:
                     self._remember_sync(change, body)
             if kind.taggable:
                 kind.set_tags(self.api, ref, change.live.tags, change.tags)
+            if change.body_changed:
+                self._record_unread(change, kind, ref, self._resolved(change))
+
+    def _record_unread(self, change: Change, kind: Kind, ref: Ref, body: dict) -> None:
+        """Read back what was written: its fingerprint tag keeps each declared member the read left out (reconciler.unread)."""
+        if not kind.taggable or change.desired is None:
+            return
+        read: dict = {}
+        self._with_retries(change.address, lambda: read.update(kind.normalize(kind.describe(self.api, ref))))
+        tag, written = wanted_fingerprint(change.desired, body, read, self.plan.registry), change.tags.get(FINGERPRINT_TAG)
+        if tag != written:
+            current, wanted = ({FINGERPRINT_TAG: t} if t else {} for t in (written, tag))
+            self._with_retries(change.address, lambda: kind.set_tags(self.api, ref, current, wanted))
 
     def _delete(self, change: Change) -> None:
         kind = KINDS[change.kind]

@@ -5,10 +5,12 @@ members and write-only (never returned) members are all derived at run time.
 Most kinds live in the AgentCore control plane (`SERVICE`); AWS Agent Registry
 has its own (`REGISTRY_SERVICE` for registries and records, `DISCOVERY_SERVICE`
 for search), so every lookup takes the service it concerns.
+The defaults the service documents ("Defaults to 1000 when not set") are derived too.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any, Iterator
 
@@ -18,6 +20,13 @@ from botocore.model import ServiceModel, Shape
 SERVICE = "bedrock-agentcore-control"
 REGISTRY_SERVICE = "agent-registry-control"  # AWS Agent Registry (GA): registries and records
 DISCOVERY_SERVICE = "agent-registry"  # its data plane: SearchDiscoverableRegistryRecords
+ITEM = "[]"  # in a member path: every item of a list
+# How the model's docs state a member's default: "Defaults to 1000", "The default value is 3600 seconds",
+# "<code>false</code> (the default)", "FAIL_ON_ANY_FINDINGS (default)", or an enum value's own item saying
+# "This is the default".
+_STATED = re.compile(r"(?:[Dd]efaults? to|[Tt]he default(?: value)? is)\s+(?:<code>\s*(?P<code>[^<]+?)\s*</code>|(?P<word>[\w.-]+))")
+_MARKED = re.compile(r"(?:<code>\s*(?P<code>[^<]+?)\s*</code>|(?P<word>\w+))\s*\((?:the )?default\)")
+_ITEM = re.compile(r"<li>\s*(?:<p>)?\s*<code>\s*(?P<code>[^<]+?)\s*</code>(?:(?!</li>).)*?This is the default", re.S)
 
 
 @lru_cache(maxsize=None)
@@ -40,6 +49,95 @@ def output_shape(operation: str, service: str = SERVICE) -> Shape:
 def arn_service(service: str) -> str:
     """The service part of the ARNs of `service`'s resources: its SigV4 signing name (bedrock-agentcore, agent-registry)."""
     return str(service_model(service).signing_name)
+
+
+def http_method(operation: str, service: str = SERVICE) -> str:
+    """PUT replaces what it is given; PATCH keeps what it is not given."""
+    return str(service_model(service).operation_model(operation).http.get("method", "POST"))
+
+
+def documented_default(member: Shape) -> Any:
+    """The default a scalar member's documentation states, typed by its shape; None when it states none.
+
+    A value is taken only where the shape vouches for it: one of the enum's values, a number for an
+    integer, true/false for a boolean, a `<code>` value for a free string ("defaults to the gateway's
+    Region" is prose, not a value)."""
+    if member.type_name not in ("string", "integer", "long", "boolean") or not member.documentation:
+        return None
+    for pattern in (_STATED, _MARKED, _ITEM):
+        for found in pattern.finditer(member.documentation):
+            value = _typed(found.group("code") or found.group("word").rstrip("."), member, found.group("code") is not None)
+            if value is not None:
+                return value
+    return None
+
+
+def _typed(text: str, member: Shape, coded: bool) -> Any:
+    enum = getattr(member, "enum", None)
+    if enum:
+        return text if text in enum else None
+    if member.type_name in ("integer", "long"):
+        return int(text) if text.isdigit() else None
+    if member.type_name == "boolean":
+        return {"true": True, "false": False}.get(text)
+    return text if coded else None
+
+
+def member_paths(members: dict[str, Shape]) -> Iterator[tuple[tuple[str, ...], Shape]]:
+    """Every member below `members` with its path, through structures and list items (ITEM); each shape once per branch."""
+
+    def walk(request: dict[str, Shape], path: tuple[str, ...], seen: frozenset[str]) -> Iterator[tuple[tuple[str, ...], Shape]]:
+        for name, member in request.items():
+            here = path + (name,)
+            yield here, member
+            inner, step = (member.member, (ITEM,)) if member.type_name == "list" else (member, ())
+            if inner.type_name == "structure" and inner.name not in seen and not inner.metadata.get("document"):
+                yield from walk(dict(inner.members), here + step, seen | {inner.name})
+
+    return walk(members, (), frozenset())
+
+
+def documented_defaults(members: dict[str, Shape]) -> dict[tuple[str, ...], Any]:
+    """Member path -> the default its documentation states."""
+    return {path: value for path, member in member_paths(members) if (value := documented_default(member)) is not None}
+
+
+def with_defaults(value: Any, defaults: dict[tuple[str, ...], Any]) -> Any:
+    """`value` with each default filled in where its path's parent exists and the member is absent.
+
+    Copies only what it changes: the caller's value (a loaded declaration) is never written into."""
+    for path, default in defaults.items():
+        value = _filled(value, path, default)
+    return value
+
+
+def _filled(node: Any, path: tuple[str, ...], default: Any) -> Any:
+    head, rest = path[0], path[1:]
+    if head == ITEM:
+        if not isinstance(node, list):
+            return node
+        items = [_filled(item, rest, default) for item in node]
+        return items if any(new is not old for new, old in zip(items, node)) else node
+    if not isinstance(node, dict) or (not rest and head in node) or (rest and head not in node):
+        return node
+    child = default if not rest else _filled(node[head], rest, default)
+    return node if child is node.get(head) else {**node, head: child}
+
+
+def without_defaults(value: Any, defaults: dict[tuple[str, ...], Any]) -> Any:
+    """`value` less each member that holds its default (what an imported declaration need not say)."""
+    if not defaults:
+        return value
+    if isinstance(value, dict):
+        own = {p[0]: v for p, v in defaults.items() if len(p) == 1}
+        return {k: without_defaults(v, _below(defaults, k)) for k, v in value.items() if k not in own or own[k] != v}
+    if isinstance(value, list):
+        return [without_defaults(item, _below(defaults, ITEM)) for item in value]
+    return value
+
+
+def _below(defaults: dict[tuple[str, ...], Any], step: str) -> dict[tuple[str, ...], Any]:
+    return {p[1:]: v for p, v in defaults.items() if len(p) > 1 and p[0] == step}
 
 
 def project_members(value: dict[str, Any], members: dict[str, Shape]) -> dict[str, Any]:

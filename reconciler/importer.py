@@ -19,7 +19,7 @@ import yaml
 from botocore.model import Shape
 
 from reconciler.aws import UNAVAILABLE, Api
-from reconciler.aws_model import structures
+from reconciler.aws_model import structures, without_defaults
 from reconciler.errors import AwsError, ReconcilerError
 from reconciler.kinds import KINDS, children_of, references, roots
 from reconciler.kinds.base import Kind, Live, Ref
@@ -106,7 +106,7 @@ class Importer:
 
     def _body(self, live: Live, arns: dict[str, Ref]) -> dict[str, Any]:
         kind = KINDS[live.ref.kind]
-        body = {k: v for k, v in live.body.items() if kind.defaults.get(k) != v}
+        body = without_defaults(live.body, kind.defaults)
         self._placeholders(body, kind, live.ref.name)
         by_shape = references()
         for shape, block, _ in structures(body, kind.declared_members):

@@ -45,7 +45,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Callable
 
-FORMAT_VERSION = 2  # 2: descriptions kept as JSON text
+FORMAT_VERSION = 3  # 2: descriptions kept as JSON text; 3: with the documented defaults filled in
 CACHE_DIR_VARIABLE = "RECONCILER_CACHE_DIR"
 APP_DIR = "agentcore-reconciler"
 

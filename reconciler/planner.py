@@ -8,26 +8,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.config.loader import Path_
 from reconciler.desired import ArnRef, Desired, Registry
 from reconciler.diff import ABSENT, FieldChange, diff_fields, leaves, mark_sensitive
 from reconciler.errors import PlanError
-from reconciler.fingerprint import fingerprint
 from reconciler.kinds import KINDS, ordered
 from reconciler.kinds.base import FINGERPRINT_TAG, MANAGES_TAG, OWNER_TAG, Live
 from reconciler.live import LiveState
 from reconciler.plan import ADOPT, CREATE, DELETE, REPLACE, TAKEOVER, UPDATE, Change, Plan
 from reconciler.safety import prevent_destroy_errors, protection_tags, refusals, unprotectable
+from reconciler.unread import compare_unread, is_secret, wanted_fingerprint
 
 
-def wanted_tags(registry: Registry, desired: Desired) -> dict[str, str]:
+def wanted_tags(registry: Registry, desired: Desired, body: dict[str, Any], live: Live | None) -> dict[str, str]:
+    """The tags a declared resource carries; the fingerprint tag as the last read suggests (apply corrects it)."""
     if not KINDS[desired.kind].taggable:
         return {}
     tags = {**registry.tags, OWNER_TAG: registry.name, **protection_tags(registry, desired), **managed_children_tag(registry, desired)}
-    secrets = KINDS[desired.kind].write_only_values(desired.body)
-    if secrets:
-        tags[FINGERPRINT_TAG] = fingerprint(secrets, registry.name, desired.address)
-    return tags
+    fingerprint = wanted_fingerprint(desired, body, live.body if live else None, registry.name)
+    return {**tags, FINGERPRINT_TAG: fingerprint} if fingerprint else tags
 
 
 def managed_children_tag(registry: Registry, desired: Desired) -> dict[str, str]:
@@ -91,6 +89,7 @@ class Planner:
             if addr not in self.registry.resources:
                 changes[addr] = self._deletion(live)
         self.errors += prevent_destroy_errors(changes.values(), self.live.resources) + unprotectable(self.registry)
+        self.errors += [_awaiting_consent(c) for c in changes.values() if c.live and c.live.status in KINDS[c.kind].pending_statuses]
         if self.errors:
             raise PlanError("\n".join(sorted(self.errors)))
         known = {addr: live.ref for addr, live in self.managed.items()}
@@ -121,7 +120,7 @@ class Planner:
             self._not_ours(desired, live)
             return None
         body = resolve_refs(self._derived_body(desired, changes), arns)
-        tags = wanted_tags(self.registry, desired)
+        tags = wanted_tags(self.registry, desired, body, live)
         parent = changes.get(desired.parent_address) if desired.parent_address else None
         if live is None or (parent is not None and parent.action == REPLACE):
             action = CREATE if live is None else REPLACE
@@ -140,15 +139,14 @@ class Planner:
     def _compare(self, desired: Desired, live: Live, body: dict[str, Any], tags: dict[str, str]) -> Change | None:
         kind = KINDS[desired.kind]
         wanted = kind.comparable(body)
-        current = kind.adjust_live(live.body, wanted)
-        fields = diff_fields(current, wanted)
-        fields += self._secret_fields(desired, live, tags)
+        current, fields = compare_unread(desired, body, live, self.registry.name)
+        fields = diff_fields(current, wanted, unordered=kind.unordered_lists) + fields
         body_changed = bool(fields)
         fields += [FieldChange(("tags", k), live.tags.get(k, ABSENT), v) for k, v in sorted(tags.items()) if live.tags.get(k) != v and k != FINGERPRINT_TAG]
-        fields += [FieldChange(("tags", k), v, ABSENT) for k, v in sorted(live.tags.items()) if k not in tags]
+        fields += [FieldChange(("tags", k), v, ABSENT) for k, v in sorted(live.tags.items()) if k not in tags and k != FINGERPRINT_TAG]
         if not fields:
             return None
-        mark_sensitive(fields, lambda p: self._is_secret(desired, p))
+        mark_sensitive(fields, lambda p: is_secret(desired, p))
         reasons = kind.replacement_reasons(wanted, current)
         for change in fields:
             change.forces_replacement = any(change.dotted.startswith(path) for path, _ in reasons)
@@ -157,24 +155,12 @@ class Planner:
         return Change(desired.address, desired.kind, action, fields, desired, live, tags, body_changed, texts,
                       self.adopted.get(desired.address))
 
-    def _secret_fields(self, desired: Desired, live: Live, tags: dict[str, str]) -> list[FieldChange]:
-        """Write-only members changed when the fingerprint tag differs (or was never written)."""
-        if FINGERPRINT_TAG not in tags or live.tags.get(FINGERPRINT_TAG) == tags[FINGERPRINT_TAG]:
-            return []
-        values = KINDS[desired.kind].write_only_values(desired.body)
-        return [FieldChange(tuple(p.split(".")), "(unreadable)", v) for p, v in values.items()]
-
     def _creation_fields(self, desired: Desired, body: dict[str, Any]) -> list[FieldChange]:
         fields = [FieldChange(path, ABSENT, value) for path, value in leaves(body)]
-        return mark_sensitive(fields, lambda p: self._is_secret(desired, p))
+        return mark_sensitive(fields, lambda p: is_secret(desired, p))
 
     def _deletion(self, live: Live) -> Change:
         return Change(live.address, live.ref.kind, DELETE, [], None, live)
-
-    def _is_secret(self, desired: Desired, path: Path_) -> bool:
-        secret = desired.secret_paths | KINDS[desired.kind].secret_members
-        # A field is secret when it lies inside a secret value, or holds one (a list with a `${env:}` item).
-        return any(path[: len(s)] == s or s[: len(path)] == path for s in secret)
 
     def _not_ours(self, desired: Desired, live: Live) -> None:
         where = f"{desired.location}: " if desired.location else ""
@@ -198,6 +184,15 @@ class Planner:
             f"{where}{desired.address}: a {kind.noun} named '{desired.name}' already exists in the account and "
             f"{whose}; rename yours, remove it from the files, or, if it is the same resource, {remedy}"
         )
+
+
+def _awaiting_consent(change: Change) -> str:
+    """A resource waiting for a user's OAuth consent cannot be updated or deleted (UpdateGatewayTarget's docs)."""
+    assert change.live is not None
+    where = f"{change.desired.location}: " if change.desired and change.desired.location else ""
+    verb = {DELETE: "deleted", REPLACE: "replaced"}.get(change.action, "updated")
+    return (f"{where}{change.address}: is {change.live.status}, waiting for a user's OAuth consent, and cannot be {verb} until "
+            "the authorization completes or fails; have the user grant (or deny) it, then plan again")
 
 
 def _status_line(live: Live) -> str:

@@ -141,7 +141,7 @@ def test_authorizer_type_change_is_a_replace_that_recreates_targets(api, client,
 def test_secret_change_is_detected_by_fingerprint_and_never_shown(api, client, tmp_path: Path) -> None:
     converge(api, registry_from(tmp_path))
     tags = client.list_tags_for_resource(resourceArn=client.get_api_key_credential_provider(name="vendor")["credentialProviderArn"])["tags"]
-    assert tags[OWNER_TAG] == "test-registry" and tags[FINGERPRINT_TAG].startswith("v1-")
+    assert tags[OWNER_TAG] == "test-registry" and tags[FINGERPRINT_TAG].startswith("v2-")
     registry = registry_from(tmp_path, env={"VENDOR_KEY": "rotated-key-value-99"})
     plan = plan_for(api, registry)
     assert actions(plan) == {"api-key-credential-provider/vendor": "update"}

@@ -16,7 +16,7 @@ from moto.bedrockagentcorecontrol.exceptions import BedrockAgentCoreControlClien
 from moto.core.utils import camelcase_to_underscores
 from moto.moto_api._internal import mock_random
 
-from reconciler.aws_model import input_shape
+from reconciler.aws_model import documented_defaults, input_shape, with_defaults
 
 DELAY_VARIABLE = "RECONCILER_EMULATOR_DELAY"
 PAGE_SIZE = 10  # small on purpose: clients must follow nextToken
@@ -133,6 +133,15 @@ def request_members(operation: str, params: dict[str, Any], exclude: Iterable[st
     """The request members of `operation` (botocore's model) as snake_case keyword arguments; absent ones are None."""
     skipped = REQUEST_ONLY | set(exclude)
     return {camelcase_to_underscores(name): params.get(name) for name in input_shape(operation).members if name not in skipped}
+
+
+def with_service_defaults(result: dict[str, Any], operation: str, skip: Iterable[str] = (), **undocumented: Any) -> dict[str, Any]:
+    """A Get answer with the defaults the service fills in for members the create left out: those the model's docs
+    state for `operation`'s request members (less the `skip`ped member names), and `undocumented` ones
+    ("a.b.c"=value) the service fills in although the docs name no default."""
+    table = {path: value for path, value in documented_defaults(input_shape(operation).members).items() if path[-1] not in skip}
+    table.update({tuple(path.split(".")): value for path, value in undocumented.items()})
+    return with_defaults(result, table)
 
 
 def split_arguments(function: Any, arguments: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

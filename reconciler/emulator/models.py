@@ -52,7 +52,7 @@ from reconciler.aws_model import output_shape, shape
 from reconciler.emulator import all_backends
 from reconciler.emulator.base import (  # noqa: F401 - DELAY_VARIABLE, Timed & co. are this module's public names too
     DELAY_VARIABLE, Timed, ValidationException, pagination, random_id, request_members, split_arguments,
-    transition_delay,
+    transition_delay, with_service_defaults,
 )
 from reconciler.emulator.dataplane import DataPlane, Outcome, static_tools
 from reconciler.emulator.gateway_client import AUTH, Refusal
@@ -154,6 +154,9 @@ class EmulatedGateway(Timed, Gateway):
         if members.get("waf_configuration") and self.web_acl_arn is None:
             raise ValidationException(f"Gateway {self.gateway_id} has no associated AWS WAF web ACL: associate one (AWS WAF "
                                       "AssociateWebACL) before setting wafConfiguration")
+        added = sorted(set(_versions(members.get("protocol_configuration"))) - set(_versions(self.protocol_configuration)))
+        if added:  # aws-cli #10346: versions can be dropped after creation, not added
+            raise ValidationException(f"supportedVersions cannot be added to an existing gateway: {', '.join(added)}")
         for key, value in members.items():
             setattr(self, key, value)
         self.description = members.get("description") or ""
@@ -169,8 +172,16 @@ class EmulatedGateway(Timed, Gateway):
                 jwt[member] = list(reversed(jwt[member]))
         if not result.get("description"):
             result.pop("description", None)
+        result.pop("customTransformConfiguration", None)  # kept and used, never returned (Terraform PR #48875)
         # wafConfiguration is dropped once the web ACL's association is removed (Terraform PR 48903).
-        return with_output_members(result, self, output_shape("GetGateway"), skip=() if self.web_acl_arn else ("wafConfiguration",))
+        skip = ("customTransformConfiguration",) + (() if self.web_acl_arn else ("wafConfiguration",))
+        result = with_output_members(result, self, output_shape("GetGateway"), skip=skip)
+        # BUFFERED ("This is the default") applies only to interceptors with the RESPONSE interception point.
+        return with_service_defaults(result, "CreateGateway", skip=("responseInterceptionMode",))
+
+
+def _versions(protocol_configuration: dict[str, Any] | None) -> list[str]:
+    return ((protocol_configuration or {}).get("mcp") or {}).get("supportedVersions") or []
 
 
 # Work on a target, its failure status, and the status it waits in when its OAuth grant needs a user.
@@ -294,10 +305,20 @@ class EmulatedTarget(Timed, GatewayTarget):
         result["status"] = self.status
         if self.status_reasons and result["status"] not in ("READY",):
             result["statusReasons"] = list(self.status_reasons)
-        return with_output_members(result, self, output_shape("GetGatewayTarget"), skip=("statusReasons",))
+        result = with_output_members(result, self, output_shape("GetGatewayTarget"), skip=("statusReasons",))
+        # GetGatewayTarget answers listingMode DEFAULT for an MCP-server target that did not set it (issue 16:
+        # Terraform has it optional and computed), though the docs name no default.
+        return with_service_defaults(result, "CreateGatewayTarget", **{"targetConfiguration.mcp.mcpServer.listingMode": "DEFAULT"})
 
     def to_summary(self) -> dict[str, Any]:
         return with_output_members(super().to_summary(), self, shape("TargetSummary"))
+
+
+def _refuse_pending_auth(target: GatewayTarget, verb: str) -> None:
+    """UpdateGatewayTarget / DeleteGatewayTarget docs: refused while the target waits for a user's authorization."""
+    if target.status in PENDING_AUTH:
+        raise ValidationException(f"Target {target.target_id} is {target.status} and cannot be {verb} until the "
+                                  "authorization completes or fails")
 
 
 def _refuse_restricted_headers(metadata: dict[str, Any] | None) -> None:
@@ -393,7 +414,8 @@ class Oauth2Provider(CredentialProvider):
         }
 
     def _output(self, key: str, value: dict[str, Any]) -> dict[str, Any]:
-        shown = {k: v for k, v in value.items() if k not in ("clientSecret", "clientSecretConfig", "tenantId")}
+        """Without the secrets, nor the clientId: the service does not echo it (Terraform's import ignores client_id)."""
+        shown = {k: v for k, v in value.items() if k not in ("clientSecret", "clientSecretConfig", "tenantId", "clientId")}
         if key == "includedOauth2ProviderConfig":
             metadata = {k: shown.pop(k) for k in ("issuer", "authorizationEndpoint", "tokenEndpoint") if k in shown}
             shown["oauthDiscovery"] = {"authorizationServerMetadata": metadata}
@@ -486,6 +508,7 @@ class EmulatorBackend(IdempotentBackend, PolicyBackend, RateLimitBackend, RuleBa
         target = self.get_gateway_target(gateway_identifier, target_id)
         if target.status == "DELETING":
             raise ConflictException(f"Target {target_id} is being deleted")
+        _refuse_pending_auth(target, "updated")
         target.update(**members)
         target.work("UPDATING", self)  # type: ignore[attr-defined]
         return target
@@ -497,6 +520,7 @@ class EmulatorBackend(IdempotentBackend, PolicyBackend, RateLimitBackend, RuleBa
     def delete_gateway_target(self, gateway_identifier: str, target_id: str) -> GatewayTarget:
         """Asynchronous: DELETING for a while, then gone (SERVICE-FACTS: target deletion)."""
         target = self.get_gateway_target(gateway_identifier, target_id)
+        _refuse_pending_auth(target, "deleted")
         target.begin("DELETING", final="DELETING")
         self.deleting_targets[(target.gateway_id, target.target_id)] = time.monotonic() + transition_delay()
         return target

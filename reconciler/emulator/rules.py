@@ -8,7 +8,10 @@
   (inferred). A traffic split's weights sum to 100 (model: "Weights across all entries must sum to 100").
 - UpdateGatewayRule is a PATCH (HTTP PATCH, "Updates a gateway rule's priority, conditions, actions,
   or description"; the AgentCore CLI keeps rule updates patch-shaped while it sends gateways and
-  targets whole): members left out are kept.
+  targets whole): members left out are kept, an explicit empty list (`conditions: []`) clears; an
+  empty description is refused (the model's minimum length is 1), so an update cannot clear one.
+- Get answers carry the defaults the model documents (a match model's operator StringLike, a
+  fallback's circuit breaker ENABLED) where the rule left them out.
 - Rules created by the service's automated processes carry `system.managedBy`; the emulator makes
   them with `add_managed_rule` (not reachable through the API) and refuses to update or delete them
   with a ValidationException (inferred).
@@ -32,6 +35,7 @@ from moto.utilities.paginator import paginate
 from reconciler.aws_model import shape
 from reconciler.emulator.base import (
     ACTIVE, ChildTable, GatewayHooks, Timed, ValidationException, begin_deletion, pagination, present,
+    with_service_defaults,
 )
 from reconciler.emulator.validation import ValidatedRequest, values_of
 
@@ -55,10 +59,10 @@ class GatewayRule(Timed, BaseModel):
         return int(self.members["priority"])
 
     def describe(self) -> dict[str, Any]:
-        return present({
+        return with_service_defaults(present({
             "ruleId": self.rule_id, "gatewayArn": self.gateway_arn, **self.members, "status": self.status,
             "createdAt": self.created_at, "updatedAt": self.updated_at, "system": self.system,
-        })
+        }), "CreateGatewayRule")
 
 
 def traffic_split_problems(value: Any) -> list[str]:

@@ -13,4 +13,6 @@ class ApiKeyProviderKind(CredentialProviderKind):
     create_operation, read_operation = "CreateApiKeyCredentialProvider", "GetApiKeyCredentialProvider"
     update_operation, delete_operation = "UpdateApiKeyCredentialProvider", "DeleteApiKeyCredentialProvider"
     list_operation = "ListApiKeyCredentialProviders"
-    defaults = {"apiKeySecretSource": "MANAGED"}  # the API reference: MANAGED unless the key is EXTERNAL
+    # The docs say when to use MANAGED or EXTERNAL, not which applies when it is left out: MANAGED (the key given in
+    # the request is kept by the service), as GetApiKeyCredentialProvider answers for a provider created with a key.
+    default_overrides = {("apiKeySecretSource",): "MANAGED"}

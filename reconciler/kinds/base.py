@@ -25,7 +25,10 @@ from botocore import xform_name
 from botocore.model import Shape
 
 from reconciler.aws import Api
-from reconciler.aws_model import SERVICE, arn_service, input_shape, output_shape, project_members, sensitive_paths, write_only_paths
+from reconciler.aws_model import (
+    SERVICE, arn_service, documented_defaults, http_method, input_shape, member_paths, output_shape, project_members,
+    sensitive_paths, with_defaults, write_only_paths,
+)
 from reconciler.config.loader import Path_
 from reconciler.errors import AwsError
 from reconciler.kinds.tokens import client_token
@@ -39,6 +42,10 @@ FINGERPRINT_TAG = "agentcore-reconciler:secret-fingerprint"
 NOT_FOUND = "ResourceNotFoundException"
 SUPPLIED = frozenset({"name", "tags", "clientToken"})
 GATEWAY_CONFIGURATION = "gateway-configuration"  # the write group of a gateway's rules and rate limits
+# Lists the service returns in another order than sent (SERVICE-FACTS), or whose items are matched by content
+# (a Lambda target's tools): compared as sets. Every other list keeps its order and is compared in order.
+UNORDERED_LISTS = frozenset({"AllowedAudienceList", "AllowedClientsList", "AllowedScopesType", "GatewayInterceptionPoints",
+                             "ToolDefinitions"})
 
 
 class _Unknown:
@@ -158,7 +165,9 @@ class Kind(ABC):
     destroy_setting: ClassVar[str | None] = None  # `safety:` key that lets apply delete/replace it without --force
     reference: ClassVar[Reference | None] = None
     replace_members: ClassVar[tuple[Path_, ...]] = ()  # beyond the derived ones: members the service refuses to change
-    defaults: ClassVar[dict[str, Any]] = {}  # members the service fills in when omitted
+    # The defaults the service fills in come from the model's docs (`defaults`); these amend them: a value where the
+    # docs are silent, None where a documented default holds only in some configurations. Each says why.
+    default_overrides: ClassVar[dict[Path_, Any]] = {}
     output_renames: ClassVar[dict[str, str]] = {}  # request member -> its name in the read response
     kept_outputs: ClassVar[tuple[str, ...]] = ()  # output-only members kept on the live resource
     ready_statuses: ClassVar[frozenset[str]] = frozenset({"READY"})
@@ -235,6 +244,24 @@ class Kind(ABC):
         return write_only_paths(self.declared_members, self.read_shape, self.output_renames)
 
     @cached_property
+    def defaults(self) -> dict[Path_, Any]:
+        """Member path -> what the service fills in when it is omitted (ITEM steps into every list item).
+
+        Both sides of a diff get them, and creates and updates send them, so what is compared is what is written."""
+        table = {**documented_defaults(self.declared_members), **self.default_overrides}
+        return {path: value for path, value in table.items() if value is not None}
+
+    @cached_property
+    def update_is_patch(self) -> bool:
+        """Whether the update keeps the members it is not given (HTTP PATCH) rather than resetting them."""
+        return http_method(self.update_operation, self.service) == "PATCH"
+
+    @cached_property
+    def unordered_lists(self) -> frozenset[Path_]:
+        """Paths (ITEM for list items) of the lists compared as sets (UNORDERED_LISTS)."""
+        return frozenset(p for p, m in member_paths(self.declared_members) if m.type_name == "list" and m.name in UNORDERED_LISTS)
+
+    @cached_property
     def secret_members(self) -> set[Path_]:
         """Write-only members botocore marks sensitive: never shown."""
         return self.write_only & sensitive_paths(self.declared_members)
@@ -253,22 +280,34 @@ class Kind(ABC):
 
     def comparable(self, body: dict[str, Any]) -> dict[str, Any]:
         """Both sides of a diff pass through here: defaults filled, write-only and empty members dropped."""
-        filled = copy.deepcopy(project_members({**self.defaults, **body}, self.declared_members))
+        filled = copy.deepcopy(with_defaults(project_members(body, self.declared_members), self.defaults))
         for path in self.write_only:
             _drop(filled, path)
         return prune(filled)
 
-    def adjust_live(self, live: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:
-        """Hook: reconcile members the service may omit or rewrite, given what is desired."""
-        return live
-
     def replacement_reasons(self, desired: dict[str, Any], live: dict[str, Any]) -> list[tuple[str, str]]:
         """(dotted member path, why) for each change the API cannot make in place."""
         paths = [(m,) for m in sorted(self.create_only)] + list(self.replace_members)
-        return [(".".join(map(str, p)), "cannot be changed in place") for p in paths if _get(desired, p) != _get(live, p)]
+        reasons = [(".".join(map(str, p)), "cannot be changed in place") for p in paths if _get(desired, p) != _get(live, p)]
+        return reasons + [(m, f"cannot be cleared in place ({self.update_operation} keeps a member it is not given "
+                              "and refuses an empty one)") for m in sorted(self.unclearable) if m in live and m not in desired]
 
-    def write_only_values(self, body: dict[str, Any]) -> dict[str, Any]:
-        return {".".join(map(str, p)): v for p in sorted(self.write_only) if (v := _get(body, p)) is not None}
+    @cached_property
+    def clears(self) -> dict[str, Any]:
+        """What a PATCH update sends for a declared member the declaration leaves out, so that it is cleared, not kept."""
+        if not self.update_is_patch:
+            return {}  # a PUT resets what it is not given
+        return _clears(self.update_shape, self.declared_members)
+
+    @cached_property
+    def unclearable(self) -> frozenset[str]:
+        """Members a PATCH update keeps when left out and cannot clear (no empty value allowed): a new resource clears them."""
+        if not self.update_is_patch:
+            return frozenset()
+        defaulted = {p[0] for p in self.defaults if len(p) == 1}  # always sent
+        return frozenset(m for m, shape in self.update_shape.members.items()
+                         if m in self.declared_members and m not in self.update_shape.required_members
+                         and m not in self.clears and m not in defaulted and not _optional_wrapper(shape))
 
     def body_from(self, spec: Any, children: frozenset[str]) -> dict[str, Any]:
         """The request-shaped body of a declaration: reconciler-only members and child sections left out.
@@ -411,7 +450,10 @@ class Kind(ABC):
     def put_batch(self, api: Api, parent: Ref | None, items: list[tuple[Desired, dict[str, Any]]]) -> list[Ref]:
         """Create or update several resources of one parent in one `batch_operation` call (items under `list_key`)."""
         assert self.batch_operation is not None
-        entries = [{self.name_member: self.name_value(d.name), **self.create_request(body)} for d, body in items]
+        item_shape = input_shape(self.batch_operation, self.service).members[self.list_key].member
+        # An upsert keeps what an existing resource's item leaves out (as a PATCH would): clear it explicitly.
+        clears = _clears(item_shape, self.declared_members)
+        entries = [{self.name_member: self.name_value(d.name), **clears, **self.create_request(body)} for d, body in items]
         request: dict[str, Any] = {**self._parent_args(parent), self.list_key: entries}
         if "clientToken" in input_shape(self.batch_operation, self.service).members:
             request["clientToken"] = client_token(request, api.run_id)
@@ -419,17 +461,21 @@ class Kind(ABC):
         return [self.ref_from(item, parent) for item in answer.get(self.list_key, [])]
 
     def create_request(self, body: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in body.items() if k not in self.update_only}
+        """The declared body with the defaults it is compared with sent explicitly."""
+        return {k: v for k, v in with_defaults(body, self.defaults).items() if k not in self.update_only}
 
     def update(self, api: Api, ref: Ref, body: dict[str, Any]) -> None:
         self.call(api, self.update_operation, **{**self._key(ref), **self.update_request(ref, body)})
 
     def update_request(self, ref: Ref, body: dict[str, Any]) -> dict[str, Any]:
-        """The whole declared body (updates replace the configuration), in the update's own member shapes."""
+        """The whole declared body with its defaults, in the update's own member shapes; a PATCH also clears what
+        the declaration leaves out."""
+        body = with_defaults(body, self.defaults)
         request = {k: _as_update(v, self.update_shape.members[k]) for k, v in body.items() if k in self.update_shape.members}
         for member, shape in self.update_shape.members.items():
             if member not in body and member in self.declared_members and _optional_wrapper(shape):
                 request[member] = {}  # an explicit "no value": left out, the member would be kept
+        request.update({k: v for k, v in self.clears.items() if k not in request})
         if self.name_member in self.update_shape.members:
             request[self.name_member] = self.name_value(ref.name)
         return request
@@ -465,6 +511,13 @@ def _reasons(raw: dict[str, Any]) -> list[str]:
     """`statusReasons`, or the single `statusReason` or `failureReason` (OAuth2 providers) some kinds give."""
     single = raw.get("statusReason") or raw.get("failureReason")
     return list(raw.get("statusReasons") or ([single] if single else []))
+
+
+def _clears(shape: Shape, declared: dict[str, Shape]) -> dict[str, Any]:
+    """For each optional declared member of `shape` that takes an empty value (no minimum length): that value."""
+    empty = {"string": "", "list": [], "map": {}}
+    return {m: empty[s.type_name] for m, s in shape.members.items() if m in declared and m not in shape.required_members
+            and s.type_name in empty and not s.metadata.get("min") and not getattr(s, "enum", None)}
 
 
 def _optional_wrapper(shape: Shape) -> bool:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
+from reconciler.aws_model import ITEM
 from reconciler.config.loader import Path_
-from reconciler.kinds.base import Context, Kind, Live, Ref
+from reconciler.kinds.base import Context, Kind, Live, Ref, _get
 from reconciler.kinds.publish import PUBLISH, publish_problems
 from reconciler.quotas import TARGETS_PER_GATEWAY
 
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from reconciler.desired import Desired
 
 WAF, WEB_ACL = "wafConfiguration", "webAclArn"
+VERSIONS = ("protocolConfiguration", "mcp", "supportedVersions")
 
 
 class GatewayKind(Kind):
@@ -29,7 +31,13 @@ class GatewayKind(Kind):
     id_member, id_param, arn_member = "gatewayId", "gatewayIdentifier", "gatewayArn"
     # The service refuses these in UpdateGateway: "Authorizer type cannot be updated".
     replace_members = (("authorizerType",), ("protocolConfiguration", "mcp", "searchType"))
-    defaults = {"protocolType": "MCP"}
+    default_overrides = {
+        # The docs only say "The protocol type for the gateway"; MCP is the enum's one value and GetGateway returns it.
+        ("protocolType",): "MCP",
+        # "BUFFERED ... This is the default", but the member may only be set on an interceptor with the RESPONSE
+        # interception point: filled (and sent) everywhere, a REQUEST-only interceptor would be refused.
+        ("interceptorConfigurations", ITEM, "responseInterceptionMode"): None,
+    }
     kept_outputs = ("gatewayUrl", WEB_ACL)  # where agents connect (published records point there); its WAF web ACL
     failed_statuses = frozenset({"FAILED", "UPDATE_UNSUCCESSFUL"})
     ready_reads = 2  # READY may flap back to a transient status once (Terraform waits for two READY reads in a row)
@@ -43,6 +51,12 @@ class GatewayKind(Kind):
         return [f"wafConfiguration needs an AWS WAF web ACL associated with the gateway, and this gateway {state}: apply it "
                 "without wafConfiguration, associate a web ACL with the gateway's ARN (wafv2 AssociateWebACL), then declare "
                 "wafConfiguration (plan --refresh reads the new association)"]
+
+    def replacement_reasons(self, desired: dict[str, Any], live: dict[str, Any]) -> list[tuple[str, str]]:
+        """An update may drop MCP versions but not add one (aws-cli #10346): an added version needs a new gateway."""
+        added = sorted(set(_get(desired, VERSIONS) or []) - set(_get(live, VERSIONS) or []))
+        reason = [(".".join(VERSIONS), f"{', '.join(added)} cannot be added after creation (only removed)")] if added else []
+        return super().replacement_reasons(desired, live) + reason
 
     def sibling_arn(self, sibling: str, ref: Ref) -> str | None:
         """ListGateways returns no ARNs; they differ only in the trailing gateway id."""

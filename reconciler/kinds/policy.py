@@ -2,7 +2,9 @@
 
 The service checks a policy against the tools its engine's gateways expose, so
 policies are written after the run's targets were synchronized. `validationMode`
-is accepted but never returned: write-only, so it never shows as a change.
+is accepted but never returned: write-only, and a policy has no tag to keep its
+fingerprint in, so it is not compared; every create and update sends it (its
+documented default, FAIL_ON_ANY_FINDINGS, when not declared).
 """
 
 from __future__ import annotations
@@ -27,4 +29,3 @@ class PolicyKind(Kind):
     arn_member = "policyArn"
     ready_statuses = frozenset({"ACTIVE"})
     failed_statuses = CHANGING_FAILED
-    defaults = {"enforcementMode": "ACTIVE"}  # the API reference's default

@@ -53,6 +53,9 @@ class TargetKind(Kind):
     parent_param = "gatewayIdentifier"
     failed_statuses = frozenset({"FAILED", "UPDATE_UNSUCCESSFUL", "SYNCHRONIZE_UNSUCCESSFUL"})
     pending_statuses = frozenset({"CREATE_PENDING_AUTH", "UPDATE_PENDING_AUTH", "SYNCHRONIZE_PENDING_AUTH"})
+    # The docs describe DEFAULT and DYNAMIC without naming a default; GetGatewayTarget answers DEFAULT for an
+    # MCP-server target that did not set it (Terraform: optional and computed; SERVICE-FACTS: DEFAULT listing mode).
+    default_overrides = {("targetConfiguration", "mcp", "mcpServer", "listingMode"): "DEFAULT"}
 
     def check(self, desired: Desired, spec: Any, document: dict[str, Any], context: Context) -> list[tuple[Path_, str]]:
         return publish_problems(spec, document, context)
