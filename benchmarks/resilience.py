@@ -607,9 +607,12 @@ def describe(client: Any, gateways: Sequence[str], providers: Sequence[tuple[str
 
 
 def ready(read: Callable[[], dict[str, Any]]) -> None:
-    """Until the resource is READY (bounded: the emulator's transitions last READY_DELAY)."""
+    """Until the resource reads READY twice in a row, as the service's may flap once (bounded: the emulator's
+    transitions last READY_DELAY)."""
+    in_a_row = 0
     for _ in range(200):
-        if read()["status"] == "READY":
+        in_a_row = in_a_row + 1 if read()["status"] == "READY" else 0
+        if in_a_row == 2:
             return
         time.sleep(0.05)
     raise AssertionError(f"never READY: {read()}")

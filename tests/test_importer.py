@@ -12,6 +12,7 @@ from reconciler.importer import env_name
 from reconciler.live import read_live
 from reconciler.planner import make_plan
 from reconciler.kinds.base import OWNER_TAG
+from tests.emulator.support import until
 from tests.helpers import BASE, ROLE, SECRETS, converge, plan_for, reconcile, registry_from
 
 FAST = ("--auto-approve", "--poll-interval", "0.02")
@@ -115,6 +116,8 @@ def make_surface_by_hand(client) -> None:  # type: ignore[no-untyped-def]
         {"credentialProviderType": "GATEWAY_IAM_ROLE"}], targetConfiguration={"mcp": {"lambda": {
             "lambdaArn": "arn:aws:lambda:us-east-1:123456789012:function:tools",
             "toolSchema": {"inlinePayload": [{"name": "run", "description": "Run", "inputSchema": {"type": "object"}}]}}}})
+    until(lambda: client.get_gateway_rate_limit(gatewayIdentifier=gateway["gatewayId"], rateLimitId="per-agent")["status"],
+          lambda status: status == "ACTIVE")  # the gateway takes one rule or rate-limit change at a time
     client.create_gateway_rule(gatewayIdentifier=gateway["gatewayId"], priority=10, description="first",
                                actions=[{"routeToTarget": {"staticRoute": {"targetName": "tools"}}}])
     client.put_resource_policy(resourceArn=gateway["gatewayArn"], policy='{"Version": "2012-10-17", "Statement": []}')

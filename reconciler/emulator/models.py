@@ -124,9 +124,9 @@ class EmulatedGateway(Timed, Gateway):
         self._shown, self._showing = list(statuses), None
 
     def observe(self) -> None:
-        """One GetGateway read: the next status to show, if any, once the change itself is through."""
-        settled = Timed.status.fget(self) == self._final  # type: ignore[attr-defined]
-        self._showing = self._shown.pop(0) if settled and self._shown else None
+        """One GetGateway read: the next status to show, if any, once the change itself ended READY."""
+        ready = Timed.status.fget(self) == "READY"  # type: ignore[attr-defined]
+        self._showing = self._shown.pop(0) if ready and self._shown else None
 
     @property  # type: ignore[override]
     def status(self) -> str:
