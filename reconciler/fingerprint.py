@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import json
 import os
+from functools import lru_cache
 from typing import Any, Callable
 
 from reconciler.config.loader import Path_
@@ -41,7 +42,11 @@ def path_digest(path: Path_) -> str:
 
 def value_digest(path: Path_, value: Any, registry: str, address: str, secret: bool) -> str:
     payload = json.dumps([list(map(str, path)), value], sort_keys=True, separators=(",", ":"), default=str).encode()
-    salt = _salt(registry, address)
+    return _digest(payload, _salt(registry, address), secret)
+
+
+@lru_cache(maxsize=4096)  # a plan asks twice per member (the tag it wants, the comparison): PBKDF2 runs once
+def _digest(payload: bytes, salt: bytes, secret: bool) -> str:
     digest = hashlib.pbkdf2_hmac("sha256", payload, salt, ITERATIONS) if secret else hmac.new(salt, payload, "sha256").digest()
     return digest.hex()[:VALUE_DIGITS]
 
