@@ -258,11 +258,11 @@ class Executor:
         if not kind.taggable or change.desired is None:
             return
         read: dict = {}
-        self._with_retries(change.address, lambda: read.update(kind.normalize(kind.describe(self.api, ref))))
+        self._with_retries(change.address, lambda: read.update(kind.normalize(kind.describe(self.api, ref))), kind)
         tag, written = wanted_fingerprint(change.desired, body, read, self.plan.registry), change.tags.get(FINGERPRINT_TAG)
         if tag != written:
             current, wanted = ({FINGERPRINT_TAG: t} if t else {} for t in (written, tag))
-            self._with_retries(change.address, lambda: kind.set_tags(self.api, ref, current, wanted))
+            self._with_retries(change.address, lambda: kind.set_tags(self.api, ref, current, wanted), kind)
 
     def _delete(self, change: Change) -> None:
         kind = KINDS[change.kind]
