@@ -69,7 +69,7 @@ from typing import Any, Callable, NoReturn, Sequence
 from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
 
 from reconciler.aws_model import service_model
-from reconciler.emulator import install
+from reconciler.emulator import holds, install
 from reconciler.emulator.quotas import (
     QUOTAS_VARIABLE,
     STATS,
@@ -343,6 +343,7 @@ class Injector:
         if not operation:
             return call()
         STATS.call(operation)
+        holds.wait_while_held(operation)
         if self.quotas.latency:
             time.sleep(self.quotas.latency)
         if not self.limits.admit(response.current_account, response.region, operation):
