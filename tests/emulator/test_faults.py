@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import time
+import types
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -16,10 +17,12 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
 
+from reconciler.emulator import base, faults as fault_injection
 from reconciler.emulator.faults import FAULTS_VARIABLE, install_faults, parse_faults, reset
+from reconciler.emulator.holds import holding
 from reconciler.emulator.quotas import QUOTAS_VARIABLE, TokenBucket, parse_quotas, reset_stats, stats
 from reconciler.errors import ConfigError
-from tests.conftest import EMULATOR_DELAY, REGION, free_port, running_emulator
+from tests.conftest import EMULATOR_DELAY, REGION, free_port, hang_bound, running_emulator
 
 ROLE = "arn:aws:iam::123456789012:role/r"
 MCP = {"mcp": {"mcpServer": {"endpoint": "https://e.example.com/mcp"}}}
@@ -27,7 +30,7 @@ LAMBDA = {"mcp": {"lambda": {"lambdaArn": "arn:aws:lambda:us-east-1:123456789012
                              "toolSchema": {"inlinePayload": []}}}}
 POLLS = 200  # bounded waits: 200 polls of a 0.02 s pause
 NO_RETRIES = Config(retries={"mode": "standard", "max_attempts": 0}, read_timeout=2, connect_timeout=2)
-HOLD = "10"  # seconds the server holds a lost answer: past the client's 2 s read timeout
+HOLD = str(hang_bound(30))  # seconds the server holds a lost answer: far past the client's 2 s read timeout
 PATIENT = Config(retries={"mode": "standard", "max_attempts": 0}, read_timeout=30)
 
 
@@ -43,6 +46,16 @@ def faults(emulator: None, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Non
         reset()
 
     return configure
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The emulator's transitions (and slow faults) on a clock only the test moves: now[0] += seconds."""
+    now = [time.monotonic()]
+    moved = types.SimpleNamespace(monotonic=lambda: now[0], sleep=time.sleep)
+    for module in (base, fault_injection):
+        monkeypatch.setattr(module, "time", moved)
+    return now
 
 
 def make_client(config: Config = NO_RETRIES, endpoint_url: str | None = None) -> Any:
@@ -212,13 +225,15 @@ def test_a_matching_update_or_synchronization_ends_unsuccessful(faults) -> None:
     assert settled(lambda: client.get_gateway(gatewayIdentifier=gid))["status"] == "UPDATE_UNSUCCESSFUL"
 
 
-def test_a_slow_resource_stays_creating_after_the_others_are_ready(faults) -> None:
+def test_a_slow_resource_stays_creating_after_the_others_are_ready(faults, clock: list[float]) -> None:
     faults("slow:name=big*,seconds=1.5")
     client = make_client()
     big, small = gateway(client, "big"), gateway(client, "small")
-    assert settled(lambda: client.get_gateway(gatewayIdentifier=small))["status"] == "READY"
-    assert client.get_gateway(gatewayIdentifier=big)["status"] == "CREATING"  # 30 times the normal delay
-    assert settled(lambda: client.get_gateway(gatewayIdentifier=big))["status"] == "READY"
+    clock[0] += 1.0  # 20 times the normal delay
+    assert client.get_gateway(gatewayIdentifier=small)["status"] == "READY"
+    assert client.get_gateway(gatewayIdentifier=big)["status"] == "CREATING"
+    clock[0] += 0.6
+    assert client.get_gateway(gatewayIdentifier=big)["status"] == "READY"
 
 
 def test_target_creation_is_refused_while_iam_propagates_then_succeeds(faults) -> None:
@@ -236,17 +251,18 @@ def test_target_creation_is_refused_while_iam_propagates_then_succeeds(faults) -
                                                              "faults": {"iam-propagation": 3}}
 
 
-def test_writes_to_a_busy_gateway_or_target_conflict(faults, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_writes_to_a_busy_gateway_or_target_conflict(faults) -> None:
     faults("busy-conflict")
-    monkeypatch.setenv("RECONCILER_EMULATOR_DELAY", "0.5")  # long enough to be sure the writes meet it busy
     client = make_client()
-    gid = gateway(client)
-    update = lambda: client.update_gateway(gatewayIdentifier=gid, name="g", roleArn=ROLE, authorizerType="NONE")  # noqa: E731
-    assert refused(update).response["Error"]["Code"] == "ConflictException"
-    assert refused(lambda: target(client, gid)).response["Error"]["Code"] == "ConflictException"
+    with holding("gateway:name=g"):  # CREATING until the block ends
+        gid = gateway(client)
+        update = lambda: client.update_gateway(gatewayIdentifier=gid, name="g", roleArn=ROLE, authorizerType="NONE")  # noqa: E731
+        assert refused(update).response["Error"]["Code"] == "ConflictException"
+        assert refused(lambda: target(client, gid)).response["Error"]["Code"] == "ConflictException"
     settled(lambda: client.get_gateway(gatewayIdentifier=gid))
-    tid = target(client, gid)
-    error = refused(lambda: client.delete_gateway_target(gatewayIdentifier=gid, targetId=tid)).response["Error"]
+    with holding("target:name=t"):
+        tid = target(client, gid)
+        error = refused(lambda: client.delete_gateway_target(gatewayIdentifier=gid, targetId=tid)).response["Error"]
     assert error == {"Code": "ConflictException", "Message": f"Target {tid} is CREATING: another operation is in progress on it"}
     settled(lambda: client.get_gateway_target(gatewayIdentifier=gid, targetId=tid))
     client.delete_gateway_target(gatewayIdentifier=gid, targetId=tid)
@@ -289,9 +305,9 @@ def test_every_call_takes_the_configured_latency(faults) -> None:
     assert time.monotonic() - started >= 0.1  # a lower bound only: sleeping never ends early
 
 
-def test_a_sixth_target_write_in_flight_on_one_gateway_is_refused(faults, monkeypatch: pytest.MonkeyPatch) -> None:
+@holding("target")  # every target stays CREATING during the test
+def test_a_sixth_target_write_in_flight_on_one_gateway_is_refused(faults) -> None:
     faults(quotas="target-writes=5")
-    monkeypatch.setenv("RECONCILER_EMULATOR_DELAY", "60")  # every target stays CREATING during the test
     client = make_client()
     gid, other = gateway(client, "g"), gateway(client, "h")
     for index in range(5):
@@ -303,9 +319,9 @@ def test_a_sixth_target_write_in_flight_on_one_gateway_is_refused(faults, monkey
     assert stats()["refused"] == 1
 
 
-def test_without_quotas_target_writes_are_unlimited(faults, monkeypatch: pytest.MonkeyPatch) -> None:
+@holding("target")
+def test_without_quotas_target_writes_are_unlimited(faults) -> None:
     faults()
-    monkeypatch.setenv("RECONCILER_EMULATOR_DELAY", "60")
     client = make_client()
     gid = gateway(client)
     for index in range(7):
@@ -381,7 +397,7 @@ def test_faults_and_counters_through_the_emulator_server(serve_emulator: Callabl
 
 
 def test_concurrent_target_writes_beyond_five_on_one_gateway_are_refused_by_the_server(serve_emulator: Callable[..., str]) -> None:
-    url = serve_emulator("--delay", "30", "--writes-per-second", "1000")  # the targets stay CREATING during the test
+    url = serve_emulator("--hold", "target", "--writes-per-second", "1000")  # the targets stay CREATING during the test
     gid = gateway(make_client(PATIENT, url), "busy")
 
     def create(index: int) -> str:
