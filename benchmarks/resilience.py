@@ -12,8 +12,9 @@ The checks:
                apply ends exit 0 (at most one re-run), the next plan is empty, each declared resource exists once
     crashes    `kill -9` of apply after its Nth progress line plus a seeded delay, at points spread over a first
                apply (creates) and over the apply of the next revision (deletes, updates), and while a gateway is
-               CREATING (the emulator holds it so until the re-run has met it busy); after each, the documented recovery (apply; `force-unlock` of the lock a dead run
-               leaves first) converges: each declared resource once, nothing removed left, an empty plan
+               CREATING (the emulator holds it so until the re-run has met it busy); after each, the documented
+               recovery (apply; `force-unlock` of the lock a dead run leaves first) converges: each declared
+               resource once, nothing removed left, an empty plan
     secrets    `${env:}` secrets (an OAuth2 clientSecret and an apiKey, used for real by MCP servers) never appear
                in any output of validate, plan (every format, --out, --checksum), apply (saved plan, rotation),
                drift, import, sync, probe and verify, nor in any file written (the observed-state cache included),
@@ -365,17 +366,25 @@ LOST_ONCE = ("CreateOauth2CredentialProvider", "CreateApiKeyCredentialProvider",
              "CreateGatewayRule")
 
 
-def fault_rules(targets: int) -> list[str]:
-    """The faults apply must converge under; the first rule that fires answers a call."""
+def fault_rules(targets: int, tries: int | None = None) -> list[str]:
+    """The faults apply must converge under; the first rule that fires answers a call. With `tries` (the tests'), the
+    call faults fire on a request's first `tries` tries only and those drawn at a rate fire every Nth call instead: each
+    kind is injected whatever the order of the calls, and a client that tries more often than that (botocore: 8
+    attempts) provably gets every answer, so one apply converges whatever the timing."""
+    bounded = f",tries={tries}" if tries else ""
+
+    def often(kind: str, rate: float) -> str:
+        return f"{kind}:{f'every={round(1 / rate)}' if tries else f'rate={rate}'}{bounded}"
+
     return [
-        "throttle:every=3",
-        "internal:rate=0.04",
-        "unavailable:rate=0.04",
-        "reset:rate=0.03",  # the connection is reset: nothing written, no answer
         # One answer lost for each Create*, and one in four of the targets' (the writes happen). The providers' creates take
         # no clientToken: their retry meets the provider the lost call made.
-        *(f"lost:op={operation},limit=1,as=reset" for operation in LOST_ONCE),
-        f"lost:op=CreateGatewayTarget,every=4,limit={lost_targets(targets)},as=reset",
+        *(f"lost:op={operation},limit=1,as=reset{bounded}" for operation in LOST_ONCE),
+        f"lost:op=CreateGatewayTarget,every=4,limit={lost_targets(targets)},as=reset{bounded}",
+        f"throttle:every=3{bounded}",
+        often("internal", 0.04),
+        often("unavailable", 0.04),
+        often("reset", 0.03),  # the connection is reset: nothing written, no answer
         "iam-propagation:name=*/t1*,attempts=1",  # t1, t10..t19...: the gateway role is still propagating
         "busy-conflict",
     ]

@@ -124,6 +124,16 @@ def test_every_nth_call_fails_up_to_a_limit_and_other_operations_are_untouched(f
     assert stats()["faults"] == 2
 
 
+def test_a_fault_limited_to_the_first_tries_lets_the_retry_through(faults) -> None:
+    faults("internal:op=GetGateway,tries=2")
+    client = make_client(Config(retries={"mode": "standard", "max_attempts": 3}))
+    gid = gateway(client)
+    answer = client.get_gateway(gatewayIdentifier=gid)  # tries 1 and 2 fail, the third is answered
+    assert answer["gatewayId"] == gid and answer["ResponseMetadata"]["RetryAttempts"] == 2
+    assert stats()["operations"]["GetGateway"] == {"calls": 3, "throttled": 0, "refused": 0, "faults": {"internal": 2}}
+    assert refused(lambda: make_client().get_gateway(gatewayIdentifier=gid)).response["Error"]["Code"] == "InternalServerException"
+
+
 def test_a_rate_is_drawn_from_a_seed_so_runs_repeat(faults) -> None:
     def run() -> list[bool]:
         client = make_client()
@@ -335,7 +345,8 @@ def test_without_quotas_target_writes_are_unlimited(faults) -> None:
     [("thrtle", "unknown fault 'thrtle'"), ("throttle:name=x", "'name' is not a key of throttle"),
      ("internal:rate=2", "rate is a probability"), ("lost:as=drop", "as=drop: expected one of reset, timeout"),
      ("reset:every=0", "every=0 is out of range"), ("seed=x", "seed=x is not an integer"),
-     ("slow:seconds=soon", "seconds=soon is not a number")],
+     ("slow:seconds=soon", "seconds=soon is not a number"), ("reset:tries=0", "tries=0 is out of range"),
+     ("slow:tries=1", "'tries' is not a key of slow")],
 )
 def test_a_bad_fault_rule_is_one_clear_line(spec: str, message: str) -> None:
     with pytest.raises(ConfigError) as caught:
