@@ -11,9 +11,10 @@ The checks:
                to Create* (the write happens, the answer is lost), IAM propagation refusals and busy conflicts:
                apply ends exit 0 (at most one re-run), the next plan is empty, each declared resource exists once
     crashes    `kill -9` of apply after its Nth progress line plus a seeded delay, at points spread over a first
-               apply (creates) and over the apply of the next revision (deletes, updates), and while a slow gateway
-               is CREATING; after each, the documented recovery (apply; `force-unlock` of the lock a dead run
-               leaves first) converges: each declared resource once, nothing removed left, an empty plan
+               apply (creates) and over the apply of the next revision (deletes, updates), and while a gateway is
+               CREATING (the emulator holds it so until the re-run has met it busy); after each, the documented
+               recovery (apply; `force-unlock` of the lock a dead run leaves first) converges: each declared
+               resource once, nothing removed left, an empty plan
     secrets    `${env:}` secrets (an OAuth2 clientSecret and an apiKey, used for real by MCP servers) never appear
                in any output of validate, plan (every format, --out, --checksum), apply (saved plan, rotation),
                drift, import, sync, probe and verify, nor in any file written (the observed-state cache included),
@@ -45,7 +46,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator, Sequence
+from typing import IO, Any, Callable, Iterator, Sequence, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -57,6 +58,7 @@ from tests.helpers import ROLE, lambda_targets  # noqa: E402
 from tests.mcp_servers import RequireApiKey, RequireBearer, healthy, mcp_app, oauth_server, serving  # noqa: E402
 
 REGION = "us-east-1"
+T = TypeVar("T")
 DEADLINE = 240.0  # seconds any one CLI run may take
 READY_DELAY = 0.2  # seconds the emulator's resources stay CREATING/UPDATING
 POLL = ("--poll-interval", "0.1")
@@ -172,12 +174,23 @@ class Layout:
 class FaultyEmulator(Emulator):
     """The harness's emulator server, with fault rules beside its quotas."""
 
-    def __init__(self, faults: Sequence[str] = (), seed: int = 0):
+    def __init__(self, faults: Sequence[str] = (), seed: int = 0, holds: Sequence[str] = ()):
         super().__init__(Quotas(reads_per_second=RATE, writes_per_second=RATE, latency=0.0, ready_delay=READY_DELAY))
-        self.faults, self.seed = tuple(faults), seed
+        self.faults, self.seed, self.holds = tuple(faults), seed, tuple(holds)
 
     def quota_flags(self) -> list[str]:  # the flags the harness's Emulator starts the server with
-        return [*super().quota_flags(), "--fault-seed", str(self.seed), *(flag for rule in self.faults for flag in ("--fault", rule))]
+        return [*super().quota_flags(), "--fault-seed", str(self.seed), *(flag for rule in self.faults for flag in ("--fault", rule)),
+                *(flag for rule in self.holds for flag in ("--hold", rule))]
+
+    def held(self) -> list[dict[str, Any]]:
+        """The holds in place, each with what it has kept (/_emulator/holds)."""
+        with urllib.request.urlopen(f"{self.url}/_emulator/holds", timeout=30) as answer:  # noqa: S310 - loopback
+            return json.load(answer)["holds"]  # type: ignore[no-any-return]
+
+    def release(self) -> None:
+        """Release every hold: held resources move on, held calls are carried out."""
+        with urllib.request.urlopen(urllib.request.Request(f"{self.url}/_emulator/holds", method="DELETE"), timeout=30):  # noqa: S310
+            pass
 
     def counters(self) -> dict[str, Any]:
         with urllib.request.urlopen(f"{self.url}/_emulator/stats", timeout=30) as answer:  # noqa: S310 - loopback
@@ -221,9 +234,21 @@ class Bench:
     def apply(self, folder: Path, *arguments: str, env: dict[str, str] | None = None) -> Run:
         return self.cli(folder, "apply", "--auto-approve", *POLL, *arguments, env=env)
 
-    def killed_apply(self, folder: Path, after: int | str, delay: float) -> tuple[Run, bool]:
+    def killed_apply(self, folder: Path, after: int | str, delay: float, until: Callable[[], bool] = lambda: True) -> tuple[Run, bool]:
         """`reconcile apply` sent SIGKILL `delay` seconds after its stderr's `after`th line (or first line holding the text
-        `after`); (run, whether it was still running then)."""
+        `after`) and once `until()` holds (bounded); (run, whether it was still running then)."""
+        def kill(process: subprocess.Popen[str]) -> bool:
+            bounded_wait(until, f"the condition of the kill after {after!r}")
+            time.sleep(delay)
+            alive = process.poll() is None
+            process.kill()
+            return alive
+
+        return self.watched_apply(folder, after, kill)
+
+    def watched_apply(self, folder: Path, after: int | str, then: Callable[[subprocess.Popen[str]], T]) -> tuple[Run, T]:
+        """`reconcile apply`, `then(process)` called after its stderr's `after`th line (or first line holding the text
+        `after`); (run, what `then` returned). The run is killed past DEADLINE."""
         command = [sys.executable, "-m", "reconciler", "apply", "--auto-approve", *POLL]
         with tempfile.TemporaryFile("w+") as out:
             started = time.monotonic()
@@ -233,9 +258,7 @@ class Bench:
             try:
                 assert process.stderr is not None
                 lines = read_until(process.stderr, after)
-                time.sleep(delay)
-                alive = process.poll() is None
-                process.kill()
+                outcome = then(process)
                 rest = process.stderr.read()
                 _, status, usage = os.wait4(process.pid, 0)
                 process.returncode = os.waitstatus_to_exitcode(status)
@@ -246,7 +269,7 @@ class Bench:
             run = Run(command, process.returncode, out.read(), "".join(lines) + rest, time.monotonic() - started,
                       usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
         self._record(run)
-        return run, alive
+        return run, outcome
 
     def _record(self, run: Run) -> None:
         with self.lock:
@@ -256,6 +279,15 @@ def parallel(calls: Sequence[Callable[[], Any]], workers: int = 4) -> list[Any]:
     """What each call returns, the calls run `workers` at a time (CLI runs mostly wait: on the emulator, on each other)."""
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(lambda call: call(), calls))
+
+
+def bounded_wait(condition: Callable[[], bool], what: str) -> None:
+    """Until `condition()` holds; AssertionError after DEADLINE (a hang, never a race: what it waits for must come)."""
+    deadline = time.monotonic() + DEADLINE
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not met after {DEADLINE:.0f} s")
+        time.sleep(0.05)
 
 
 def read_until(stream: IO[str], after: int | str) -> list[str]:
@@ -269,9 +301,9 @@ def read_until(stream: IO[str], after: int | str) -> list[str]:
 
 
 @contextmanager
-def bench(root: Path, secrets: Secrets, faults: Sequence[str] = (), seed: int = 0) -> Iterator[Bench]:
+def bench(root: Path, secrets: Secrets, faults: Sequence[str] = (), seed: int = 0, holds: Sequence[str] = ()) -> Iterator[Bench]:
     """A Bench on an emulator of its own; an emulator that logged a traceback invalidates the check (AssertionError)."""
-    with FaultyEmulator(faults, seed) as emulator:
+    with FaultyEmulator(faults, seed, holds) as emulator:
         yield Bench(emulator, root, secrets)
         log = emulator.log_text()
         if "Traceback" in log:
@@ -334,17 +366,25 @@ LOST_ONCE = ("CreateOauth2CredentialProvider", "CreateApiKeyCredentialProvider",
              "CreateGatewayRule")
 
 
-def fault_rules(targets: int) -> list[str]:
-    """The faults apply must converge under; the first rule that fires answers a call."""
+def fault_rules(targets: int, tries: int | None = None) -> list[str]:
+    """The faults apply must converge under; the first rule that fires answers a call. With `tries` (the tests'), the
+    call faults fire on a request's first `tries` tries only and those drawn at a rate fire every Nth call instead: each
+    kind is injected whatever the order of the calls, and a client that tries more often than that (botocore: 8
+    attempts) provably gets every answer, so one apply converges whatever the timing."""
+    bounded = f",tries={tries}" if tries else ""
+
+    def often(kind: str, rate: float) -> str:
+        return f"{kind}:{f'every={round(1 / rate)}' if tries else f'rate={rate}'}{bounded}"
+
     return [
-        "throttle:every=3",
-        "internal:rate=0.04",
-        "unavailable:rate=0.04",
-        "reset:rate=0.03",  # the connection is reset: nothing written, no answer
         # One answer lost for each Create*, and one in four of the targets' (the writes happen). The providers' creates take
         # no clientToken: their retry meets the provider the lost call made.
-        *(f"lost:op={operation},limit=1,as=reset" for operation in LOST_ONCE),
-        f"lost:op=CreateGatewayTarget,every=4,limit={lost_targets(targets)},as=reset",
+        *(f"lost:op={operation},limit=1,as=reset{bounded}" for operation in LOST_ONCE),
+        f"lost:op=CreateGatewayTarget,every=4,limit={lost_targets(targets)},as=reset{bounded}",
+        f"throttle:every=3{bounded}",
+        often("internal", 0.04),
+        often("unavailable", 0.04),
+        often("reset", 0.03),  # the connection is reset: nothing written, no answer
         "iam-propagation:name=*/t1*,attempts=1",  # t1, t10..t19...: the gateway role is still propagating
         "busy-conflict",
     ]
@@ -387,8 +427,9 @@ def converge_under_faults(root: Path, targets: int, seed: int, secrets: Secrets,
 
 
 # --- 2. kill -9 and a re-run -------------------------------------------------------------------------------------
-BUSY = "crash-busy"  # its gateway takes long enough to create for a re-run to find it CREATING
-CRASH_FAULTS = (f"slow:op=CreateGateway,name={BUSY}-gw,seconds=4", "busy-conflict")
+BUSY = "crash-busy"  # the emulator holds its gateway CREATING until the re-run has met it so
+CRASH_FAULTS = ("busy-conflict",)
+CRASH_HOLDS = (f"gateway:name={BUSY}-gw,status=CREATING",)
 LOCK_ID = re.compile(r"reconcile force-unlock ([0-9a-f-]+)")
 CRASH_BUCKET = "resilience-locks"
 CREATING, CHANGING = "creating", "changing"  # the apply killed: the first one, or the one of the next revision
@@ -438,7 +479,7 @@ class Crashes:
 
 
 def kills(lines: dict[str, int], count: int, lock_every: int, rng: random.Random) -> list[Kill]:
-    """A kill while the slow gateway of registry BUSY is CREATING (no lock: the re-run must start while it still is), and
+    """A kill while the held gateway of registry BUSY is CREATING (no lock: the re-run must start while it still is), and
     `count` kills, alternately of the creating and the changing apply, spread over its stderr lines: after line N and a
     random delay."""
     spread = []
@@ -446,7 +487,7 @@ def kills(lines: dict[str, int], count: int, lock_every: int, rng: random.Random
         apply, rank, per_apply = (CREATING, CHANGING)[i % 2], i // 2, (count + 1) // 2
         spread.append(Kill(f"crash-{i}", apply, 1 + rank * (lines[apply] - 1) // per_apply, round(rng.uniform(0, 0.3), 3),
                            rank % lock_every == 0))
-    return [Kill(BUSY, CREATING, f"gateway/{BUSY}-gw: Creating...", 0.5, locked=False)] + spread  # its create is made by then
+    return [Kill(BUSY, CREATING, f"gateway/{BUSY}-gw: Creating...", 0.0, locked=False)] + spread
 
 
 def crash_and_rerun(root: Path, targets: int, points: int, seed: int, secrets: Secrets, at_once: int = 4,
@@ -455,7 +496,7 @@ def crash_and_rerun(root: Path, targets: int, points: int, seed: int, secrets: S
     (deletes and updates), and once while a gateway is CREATING, each followed by the recovery, in registries of their
     own (`at_once` at a time); the registries of every `lock_every`th pair of points hold the S3 lock a killed apply
     leaves behind."""
-    with bench(root, secrets, CRASH_FAULTS, seed) as b:
+    with bench(root, secrets, CRASH_FAULTS, seed, CRASH_HOLDS) as b:
         b.emulator.client("s3").create_bucket(Bucket=CRASH_BUCKET)
 
         def prepared(kill: Kill) -> tuple[Layout, Path]:
@@ -472,10 +513,19 @@ def crash_and_rerun(root: Path, targets: int, points: int, seed: int, secrets: S
             layout, folder = prepared(Kill(f"crash-reference-{apply}", apply, 0, 0.0, locked=True))
             return len(succeeded(b.apply(folder)).stderr.splitlines())
 
+        def kept_busy() -> bool:
+            """The hold keeps BUSY's gateway CREATING: it was created (the killed apply waits for it), its time is over."""
+            return any(f"{BUSY}-gw" in hold["kept"] for hold in b.emulator.held())
+
+        def recover_busy(folder: Path) -> Run:
+            """The re-run, BUSY's gateway held CREATING until the re-run's writes to it were refused as busy."""
+            return b.watched_apply(folder, "ConflictException", lambda _: b.emulator.release())[0]
+
         def crash(kill: Kill) -> CrashPoint:
             layout, folder = prepared(kill)
-            _, alive = b.killed_apply(folder, kill.after, kill.delay)
-            recovery = [b.apply(folder)]
+            busy = kill.registry == BUSY
+            _, alive = b.killed_apply(folder, kill.after, kill.delay, kept_busy if busy else lambda: True)
+            recovery = [recover_busy(folder) if busy else b.apply(folder)]
             held = LOCK_ID.search(recovery[0].stderr)
             if recovery[0].exit_code != 0 and held:
                 recovery.append(b.cli(folder, "force-unlock", held.group(1)))

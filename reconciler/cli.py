@@ -440,10 +440,12 @@ def schema() -> None:
 @click.option("--latency", type=float, default=None, help="Seconds every call takes.")
 @click.option("--target-writes-per-gateway", type=int, default=None,
               help="Targets of one gateway being created/updated/deleted at once (default 5 with any quota; 0: no limit).")
+@click.option("--hold", "holds", multiple=True, metavar="RULE",
+              help="Keep resources in their transient status, or calls waiting, until released (repeatable; rules above).")
 @handled
 def emulator(host: str, port: int, delay: float | None, faults: tuple[str, ...], fault_seed: int | None,
              reads_per_second: float | None, writes_per_second: float | None, latency: float | None,
-             target_writes_per_gateway: int | None) -> None:
+             target_writes_per_gateway: int | None, holds: tuple[str, ...]) -> None:
     """Run the bundled AgentCore control-plane emulator (moto + corrections) on loopback.
 
     \b
@@ -454,11 +456,18 @@ def emulator(host: str, port: int, delay: float | None, faults: tuple[str, ...],
       slow: the transition lasts `seconds`; iam-propagation: CreateGatewayTarget refused `attempts` times
       busy-conflict: writes to a CREATING/UPDATING gateway or target get ConflictException
       keys: op=GLOB[|GLOB] name=GLOB rate=P every=N limit=N seconds=S as=timeout|reset attempts=N
+      tries=N: a call fault fires on a request's first N tries only (its later retries get through)
       e.g. --fault 'throttle:op=List*,rate=0.1' --fault 'lost:op=CreateGatewayTarget,limit=1'
     Quotas (the flags, or RECONCILER_EMULATOR_QUOTAS="reads=R,writes=W,latency=S,target-writes=N"):
       a call over its rate gets ThrottlingException; the 6th target write in flight on a gateway, ConflictException.
     Counters of calls, throttles and faults: GET /_emulator/stats (DELETE zeroes them).
     The quotas while it runs: GET /_emulator/quotas, and PUT a JSON object of the same keys to replace them.
+    Holds (--hold RULE, or POST {"kind": KIND, KEY: VALUE...} to /_emulator/holds; DELETE releases), RULE = KIND[:KEY=VALUE,...]:
+      gateway, target, rule, rate-limit, policy-engine, policy, registry, record: the resource stays in its transient
+      status (CREATING, UPDATING, SYNCHRONIZING, DELETING) until released; keys: name=GLOB status=STATUS
+      call: calls wait before they are carried out until released; keys: op=GLOB[|GLOB]
+      e.g. --hold 'gateway:name=big-*,status=CREATING' --hold 'call:op=CreateGateway'
+      GET /_emulator/holds lists them with what each held; DELETE with {"id": N} releases one, with no body all.
     The Resource Groups Tagging API's GetResources answers for the emulator's resources too.
     """
     try:
@@ -467,7 +476,7 @@ def emulator(host: str, port: int, delay: float | None, faults: tuple[str, ...],
     except ImportError:
         _fail("the emulator needs moto: pip install 'agentcore-reconciler[emulator]'")
     quotas = Quotas(reads=reads_per_second, writes=writes_per_second, latency=latency, target_writes=target_writes_per_gateway)
-    serve(host, port, delay, faults, fault_seed, quotas)
+    serve(host, port, delay, faults, fault_seed, quotas, holds)
 
 
 def main() -> None:

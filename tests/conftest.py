@@ -11,7 +11,7 @@ import sys
 import threading
 import urllib.request
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import boto3
 import pytest
@@ -29,6 +29,14 @@ REGION = "us-east-1"
 FAST = ApplySettings(polling=Polling(initial=0.02, maximum=0.1, timeout=20, report_every=60), retrying=Retrying(delay=0.01),
                      sync=SyncSettings(attempts=3, backoff=0.2))
 EMULATOR_DELAY = "0.05"
+# Bounds on hangs (a process or a wait that never ends), never on speed: RECONCILER_TEST_TIMEOUT_SCALE stretches them on
+# a slow or busy machine.
+TIMEOUT_SCALE = float(os.environ.get("RECONCILER_TEST_TIMEOUT_SCALE", "1"))
+
+
+def hang_bound(seconds: float) -> float:
+    """`seconds` scaled by RECONCILER_TEST_TIMEOUT_SCALE: how long a test waits before it calls something hung."""
+    return seconds * TIMEOUT_SCALE
 
 os.environ.update(
     AWS_ACCESS_KEY_ID="testing",
@@ -135,3 +143,12 @@ def emulator_url() -> Iterator[str]:
     """The emulator server shared by the end-to-end tests."""
     with running_emulator("--delay", EMULATOR_DELAY) as url:
         yield url
+
+
+def emulator_holds(url: str, method: str = "GET", body: dict[str, Any] | None = None) -> Any:
+    """/_emulator/holds of the emulator server at `url`: GET the holds, POST a hold ({"kind": ..., KEY: VALUE}), DELETE
+    (release) one ({"id": N}) or all (no body). See reconciler.emulator.holds."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{url}/_emulator/holds", data=data, method=method)
+    with urllib.request.urlopen(request, timeout=hang_bound(30)) as answer:  # noqa: S310 - loopback
+        return json.load(answer)

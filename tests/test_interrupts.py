@@ -1,5 +1,6 @@
 """Ctrl-C and SIGTERM during `reconcile apply`, as a pipeline sends them: the CLI runs as a process against
-`reconcile emulator` (slow transitions, so the interrupt lands mid-run), with an S3 lock.
+`reconcile emulator`, with an S3 lock. The emulator holds resources in CREATING, or a call waiting, until the test
+releases them, so each interrupt lands where the test says (never a race against a transition's time).
 
 What must hold: no write starts after the first interrupt (queued target writes included), the report says
 what was done and what was not, the lock is released, the exit code is 130 (SIGINT) or 1 (SIGTERM), a second
@@ -12,9 +13,10 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import boto3
 import pytest
@@ -23,19 +25,19 @@ from reconciler.apply import apply_plan
 from reconciler.interrupts import Cancellation
 from reconciler.outputs.mcp import render_sync_text
 from reconciler.sync import SyncSettings, Synchronizer, synchronize_declared
-from tests.conftest import FAST, REGION, running_emulator
+from tests.conftest import EMULATOR_DELAY, FAST, REGION, emulator_holds, hang_bound, running_emulator
 from tests.helpers import SECRETS, converge, fleet, mcp_registry, plan_for, registry_from
 from tests.mcp_servers import healthy, mcp_app, serving
 
 TARGETS = 12
 BUCKET = "interrupt-locks"
-DEADLINE = 60.0  # seconds any process here may take
+DEADLINE = hang_bound(60.0)  # seconds any process or wait here may take before it is called hung
 
 
 @pytest.fixture
-def slow_emulator() -> Iterator[str]:
-    """An emulator whose resources stay CREATING for a second and a half."""
-    with running_emulator("--delay", "1.5") as url:
+def held_emulator() -> Iterator[str]:
+    """An emulator server for one test: its holds (placed by the test) release with it."""
+    with running_emulator("--delay", EMULATOR_DELAY) as url:
         yield url
 
 
@@ -49,22 +51,34 @@ def start_apply(folder: Path, url: str) -> subprocess.Popen[str]:
 
 
 def wait_for_line(process: subprocess.Popen[str], text: str) -> list[str]:
-    """Read stderr until a line contains `text` (bounded by DEADLINE)."""
+    """Read stderr until a line contains `text` (the process ends past DEADLINE: a hang fails, it never blocks)."""
     assert process.stderr is not None
-    seen, started = [], time.monotonic()
-    while time.monotonic() - started < DEADLINE:
-        line = process.stderr.readline()
-        if not line:
-            break
+    seen = []
+    while line := process.stderr.readline():
         seen.append(line)
         if text in line:
             return seen
     raise AssertionError(f"never saw {text!r}: {''.join(seen)}")
 
 
+def killed_past_deadline(process: subprocess.Popen[str]) -> None:
+    """A hang bound: the process is killed if it outlives DEADLINE (readline would block on it forever)."""
+    timer = threading.Timer(DEADLINE, process.kill)
+    timer.daemon = True
+    timer.start()
+
+
+def wait_until(condition: Callable[[], bool], what: str) -> None:
+    """Until `condition()` holds; a hang fails after DEADLINE."""
+    deadline = time.monotonic() + DEADLINE
+    while not condition():
+        assert time.monotonic() < deadline, f"{what}: not after {DEADLINE:.0f} s"
+        time.sleep(0.02)
+
+
 @pytest.fixture
-def registry(tmp_path: Path, slow_emulator: str) -> Path:
-    boto3.client("s3", region_name=REGION, endpoint_url=slow_emulator).create_bucket(Bucket=BUCKET)
+def registry(tmp_path: Path, held_emulator: str) -> Path:
+    boto3.client("s3", region_name=REGION, endpoint_url=held_emulator).create_bucket(Bucket=BUCKET)
     (tmp_path / "gateways.yaml").write_text(fleet(TARGETS, head=f"lock: {{s3: {{bucket: {BUCKET}}}}}\n"))
     return tmp_path
 
@@ -80,48 +94,55 @@ def lock_objects(url: str) -> list[str]:
     return [o["Key"] for o in listed.get("Contents", [])]
 
 
-def test_first_sigint_finishes_in_flight_reports_releases_the_lock_and_exits_130(registry: Path, slow_emulator: str) -> None:
-    apply = start_apply(registry, slow_emulator)
-    wait_for_line(apply, "target/t0: Creating...")
+def test_first_sigint_finishes_in_flight_reports_releases_the_lock_and_exits_130(registry: Path, held_emulator: str) -> None:
+    emulator_holds(held_emulator, "POST", {"kind": "target", "status": "CREATING"})  # no target write slot frees up
+    apply = start_apply(registry, held_emulator)
+    killed_past_deadline(apply)
+    seen = wait_for_line(apply, "target/t0: Creating...")
     apply.send_signal(signal.SIGINT)
     out, err = apply.communicate(timeout=DEADLINE)
     assert apply.returncode == 130, err
     assert "Interrupt received" in err and "Apply interrupted:" in out
     assert "not attempted: gateway/fleet/target/" in out  # queued behind the gateway's 5 write slots: never sent
-    created = targets_in(slow_emulator)
+    created = targets_in(held_emulator)
     assert 0 < len(created) <= 5  # only the writes in flight when the interrupt came
-    time.sleep(2.0)  # a write still queued would have been sent by now
-    assert targets_in(slow_emulator) == created
-    assert lock_objects(slow_emulator) == []  # released on the way out
+    started = sorted(line.split("target/")[1].split(":")[0] for line in [*seen, *err.splitlines()] if ": Creating..." in line and "target/" in line)
+    assert created == started  # each write announced was sent, no other
+    assert lock_objects(held_emulator) == []  # released on the way out
 
-    again = start_apply(registry, slow_emulator)
+    emulator_holds(held_emulator, "DELETE")
+    again = start_apply(registry, held_emulator)
     out, err = again.communicate(timeout=DEADLINE * 2)
     assert again.returncode == 0, err
-    assert targets_in(slow_emulator) == sorted(f"t{i}" for i in range(TARGETS))  # converged, no duplicate
+    assert targets_in(held_emulator) == sorted(f"t{i}" for i in range(TARGETS))  # converged, no duplicate
 
 
-def test_sigterm_exits_1(registry: Path, slow_emulator: str) -> None:
-    apply = start_apply(registry, slow_emulator)
+def test_sigterm_exits_1(registry: Path, held_emulator: str) -> None:
+    emulator_holds(held_emulator, "POST", {"kind": "gateway", "name": "fleet", "status": "CREATING"})  # the apply waits for it
+    apply = start_apply(registry, held_emulator)
+    killed_past_deadline(apply)
     wait_for_line(apply, "gateway/fleet: Creating...")
     apply.send_signal(signal.SIGTERM)
     out, err = apply.communicate(timeout=DEADLINE)
     assert apply.returncode == 1 and "Apply interrupted:" in out, err
     assert "interrupted: gateway/fleet: interrupted while waiting for gateway/fleet" in out
-    assert lock_objects(slow_emulator) == []
+    assert lock_objects(held_emulator) == []
 
 
-def test_a_second_interrupt_exits_at_once(tmp_path: Path) -> None:
-    with running_emulator("--latency", "2") as url:  # every call takes two seconds: the interrupt finds one in flight
-        (tmp_path / "gateways.yaml").write_text(fleet(1))
-        apply = start_apply(tmp_path, url)
-        wait_for_line(apply, "gateway/fleet: Creating...")
-        apply.send_signal(signal.SIGINT)
-        wait_for_line(apply, "Interrupt received")
-        apply.send_signal(signal.SIGINT)
-        started = time.monotonic()
-        _, err = apply.communicate(timeout=DEADLINE)
-        assert apply.returncode == 130 and time.monotonic() - started < 1.5
-        assert "Interrupted again: exiting now" in err
+def test_a_second_interrupt_exits_at_once(tmp_path: Path, held_emulator: str) -> None:
+    # The gateway's create call stays in flight until released: only a run that stops waiting for it can exit.
+    hold = emulator_holds(held_emulator, "POST", {"kind": "call", "op": "CreateGateway"})
+    (tmp_path / "gateways.yaml").write_text(fleet(1))
+    apply = start_apply(tmp_path, held_emulator)
+    killed_past_deadline(apply)
+    wait_for_line(apply, "gateway/fleet: Creating...")
+    wait_until(lambda: emulator_holds(held_emulator)["holds"][0]["waiting"] == 1, "the create call reached the emulator")
+    apply.send_signal(signal.SIGINT)
+    wait_for_line(apply, "Interrupt received")
+    apply.send_signal(signal.SIGINT)
+    _, err = apply.communicate(timeout=DEADLINE)
+    assert apply.returncode == 130 and "Interrupted again: exiting now" in err
+    assert emulator_holds(held_emulator)["holds"] == [{**hold, "calls": 1, "waiting": 1}]  # it exited with the call in flight
 
 
 def test_a_cancelled_run_writes_nothing_and_says_so(api, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

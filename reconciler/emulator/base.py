@@ -17,6 +17,7 @@ from moto.core.utils import camelcase_to_underscores
 from moto.moto_api._internal import mock_random
 
 from reconciler.aws_model import documented_defaults, input_shape, with_defaults
+from reconciler.emulator import holds
 
 DELAY_VARIABLE = "RECONCILER_EMULATOR_DELAY"
 PAGE_SIZE = 10  # small on purpose: clients must follow nextToken
@@ -44,7 +45,8 @@ def random_id(alphabet: str, length: int = 10) -> str:
 
 
 class Timed:
-    """A status that moves from a transient value to its final one after `transition_delay()`."""
+    """A status that moves from a transient value to its final one after `transition_delay()` (or once released, when
+    a hold of reconciler.emulator.holds keeps it)."""
 
     _current: str = "READY"
     _final: str = "READY"
@@ -55,7 +57,7 @@ class Timed:
 
     @property
     def status(self) -> str:  # type: ignore[override]
-        if self._until and time.monotonic() >= self._until:
+        if self._until and time.monotonic() >= self._until and not holds.keeps(self):
             self._current, self._until = self._final, 0.0
         return self._current
 

@@ -38,8 +38,11 @@ Keys:
     name=GLOB            resource faults: resources by name; a target also matches as GATEWAY/TARGET
     rate=P               fire with probability P (0..1)
     every=N              fire on the Nth, 2Nth, ... matching call
-    limit=N              fire at most N times
+    limit=N              fire at most N times (every=N,limit=1: the Nth matching call only)
                          (with neither rate nor every, a rule fires on every matching call)
+    tries=N              call faults: fire only on a request's first N tries (botocore's amz-sdk-request
+                         header, attempt=K); its later retries get through, so a client retrying more than
+                         N times provably gets an answer
     seconds=S            timeout and lost: how long the connection is held; slow: how long the transition lasts
     as=timeout|reset     lost: how the answer is lost
     attempts=N           iam-propagation: how many tries of each target are refused
@@ -55,6 +58,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import socket
 import struct
 import threading
@@ -69,7 +73,7 @@ from typing import Any, Callable, NoReturn, Sequence
 from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
 
 from reconciler.aws_model import service_model
-from reconciler.emulator import install
+from reconciler.emulator import holds, install
 from reconciler.emulator.quotas import (
     QUOTAS_VARIABLE,
     STATS,
@@ -119,6 +123,7 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "busy-conflict": (GATEWAY_WRITES + TARGET_SUBJECT_WRITES, ("name",)),
 }
 CALL_FAULTS = frozenset(CALL_ERRORS) | {"reset", "timeout", "lost"}
+ATTEMPT = re.compile(r"attempt=(\d+)")  # in botocore's amz-sdk-request header: which try of the request this is
 
 
 @dataclass
@@ -132,6 +137,7 @@ class Rule:
     seconds: float | None = None
     lost_as: str = "timeout"
     attempts: int = 2
+    tries: int | None = None
     matched: int = 0  # matching calls seen
     fired: int = 0  # faults injected
 
@@ -180,7 +186,7 @@ def _rule(text: str) -> Rule:
     if kind not in KINDS:
         raise _problem(text, f"unknown fault '{kind}' (known: {', '.join(KINDS)})")
     rule = Rule(kind)
-    allowed = ("op", "rate", "every", "limit") + KINDS[kind][1]
+    allowed = ("op", "rate", "every", "limit") + (("tries",) if kind in CALL_FAULTS else ()) + KINDS[kind][1]
     for item in filter(None, (part.strip() for part in options.split(","))):
         key, _, value = (piece.strip() for piece in item.partition("="))
         if key not in allowed:
@@ -211,7 +217,7 @@ def _number(text: str, key: str, value: str, kind: Callable[[str], Any]) -> Any:
         number = kind(value)
     except ValueError:
         raise _problem(text, f"{key}={value} is not a{'n integer' if kind is int else ' number'}") from None
-    if number < 0 or (key in ("every", "attempts") and number == 0):
+    if number < 0 or (key in ("every", "attempts", "tries") and number == 0):
         raise _problem(text, f"{key}={value} is out of range")
     return number
 
@@ -250,6 +256,12 @@ def drop(response: Any, how: str, hold: float) -> NoReturn:
     connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # closed with RST, not FIN
     connection.shutdown(socket.SHUT_RDWR)  # or werkzeug would wait on it for the client's next request
     raise ConnectionResetError("the emulator dropped this connection (fault injection)")  # werkzeug closes it quietly
+
+
+def request_attempt(response: Any) -> int:
+    """Which try of its request a call is (1 when the client does not say)."""
+    found = ATTEMPT.search(response.headers.get("amz-sdk-request") or "")
+    return int(found.group(1)) if found else 1
 
 
 # --- the resources a call writes -------------------------------------------------------------------
@@ -346,11 +358,14 @@ class Injector:
         if not operation:
             return call()
         STATS.call(operation, response._get_param("name"))
+        holds.wait_while_held(operation)
         if self.quotas.latency:
             time.sleep(self.quotas.latency)
         if not self.limits.admit(response.current_account, response.region, operation):
             return self._refuse(response, operation, "throttled", "ThrottlingException", "Rate exceeded")
-        fault = self._first(operation, [rule for rule in self.plan.rules if rule.kind in CALL_FAULTS])
+        attempt = request_attempt(response)
+        fault = self._first(operation, [rule for rule in self.plan.rules
+                                        if rule.kind in CALL_FAULTS and (rule.tries is None or attempt <= rule.tries)])
         if fault is not None and fault.kind != "lost":
             return self._fail(response, operation, fault)
         answer = self._refusal(response, operation) or self._carry_out(response, operation, call)

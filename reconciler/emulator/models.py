@@ -49,7 +49,7 @@ from moto.utilities.utils import get_partition
 from moto.wafv2.models import wafv2_backends
 
 from reconciler.aws_model import output_shape, shape
-from reconciler.emulator import all_backends
+from reconciler.emulator import all_backends, holds
 from reconciler.emulator.base import (  # noqa: F401 - DELAY_VARIABLE, Timed & co. are this module's public names too
     DELAY_VARIABLE, Timed, ValidationException, pagination, random_id, request_members, split_arguments,
     transition_delay, with_service_defaults,
@@ -536,7 +536,7 @@ class EmulatorBackend(IdempotentBackend, PolicyBackend, RateLimitBackend, RuleBa
     def _purge_deleted_targets(self) -> None:
         now = time.monotonic()
         for key, until in list(self.deleting_targets.items()):
-            if now >= until:
+            if now >= until and not holds.keeps(self.gateway_targets.get(key)):  # a hold keeps it DELETING
                 self.gateway_targets.pop(key, None)
                 del self.deleting_targets[key]
 

@@ -9,8 +9,13 @@ Besides the AWS API, the server answers two emulator-only paths, in JSON:
     GET /_emulator/quotas    the quotas in force ({"reads": R, "writes": W, "latency": S, "target-writes": N})
     PUT /_emulator/quotas    replaces them with the body's (same keys; left out or null: no quota) and returns
                              them; a change starts from full buckets and zeroed counters
+    GET /_emulator/holds     the holds in place (reconciler.emulator.holds): {"holds": [{"id": N, "kind": K, ...,
+                             "kept": [names held], "calls": N made to wait, "waiting": N now}]}
+    POST /_emulator/holds    places the body's hold, a JSON object {"kind": K, KEY: VALUE...} (as --hold RULE), and
+                             returns it with its id
+    DELETE /_emulator/holds  releases the hold {"id": N} of the body, or every hold with no body; returns those released
 
-Another method is 405; a body that is not valid quotas is 400 with one line saying why.
+Another method is 405; a body that is not valid quotas, or not a valid hold, is 400 with one line saying why.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from reconciler.emulator import all_backends
 from reconciler.emulator.dataplane import DataPlane
+from reconciler.emulator import holds as holding
 from reconciler.emulator.faults import FAULTS_VARIABLE, fault_spec, injector, install_faults
 from reconciler.emulator.gateway_client import LOOPBACK_HTTP_SETTING
 from reconciler.emulator.models import DELAY_VARIABLE
@@ -33,6 +39,7 @@ from reconciler.errors import ConfigError
 DEFAULT_PORT = 4566
 STATS_PATH = "/_emulator/stats"
 QUOTAS_PATH = "/_emulator/quotas"
+HOLDS_PATH = "/_emulator/holds"
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 Handler = Callable[[bytes], Any]  # the request body -> what to answer, as JSON
 
@@ -55,14 +62,41 @@ def with_preview_calls(counters: dict[str, Any]) -> dict[str, Any]:
     return {**counters, "preview-calls": preview_calls()}
 
 
+def _json_object(body: bytes, what: str) -> dict[str, Any]:
+    try:
+        document = json.loads(body)
+    except ValueError as error:
+        raise ConfigError([(None, f"{what}: the body is not JSON ({error})")]) from None
+    if not isinstance(document, dict):
+        raise ConfigError([(None, f"{what}: the body must be a JSON object")])
+    return document
+
+
+def holds_in_place(_: bytes = b"") -> dict[str, Any]:
+    return {"holds": [hold.as_json() for hold in holding.placed()]}
+
+
+def place_hold(body: bytes) -> dict[str, Any]:
+    return holding.place(_json_object(body, "hold")).as_json()
+
+
+def release_holds(body: bytes) -> dict[str, Any]:
+    """Release the body's {"id": N}, or every hold with no body."""
+    hold_id = _json_object(body, "release").get("id") if body else None
+    if hold_id is not None and not isinstance(hold_id, int):
+        raise ConfigError([(None, "release: id must be an integer")])
+    return {"released": [hold.as_json() for hold in holding.release(hold_id)]}
+
+
 ENDPOINTS: dict[str, dict[str, Handler]] = {
     STATS_PATH: {"GET": lambda _: with_preview_calls(stats()), "DELETE": lambda _: with_preview_calls(reset_stats())},
     QUOTAS_PATH: {"GET": active_quotas, "PUT": replace_quotas},
+    HOLDS_PATH: {"GET": holds_in_place, "POST": place_hold, "DELETE": release_holds},
 }
 
 
 def with_emulator_endpoints(app: WsgiApp) -> WsgiApp:
-    """The emulator-only paths (counters, quotas) in front of the AWS API."""
+    """The emulator-only paths (counters, quotas, holds) in front of the AWS API."""
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         handlers = ENDPOINTS.get(environ.get("PATH_INFO", ""))
@@ -98,11 +132,12 @@ def serve(
     faults: Sequence[str] = (),
     fault_seed: int | None = None,
     quotas: Quotas | None = None,
+    holds: Sequence[str] = (),
 ) -> None:
     """Run until interrupted; any AWS client pointed at http://HOST:PORT reaches the emulator.
 
-    Faults and quotas given here replace RECONCILER_EMULATOR_FAULTS / RECONCILER_EMULATOR_QUOTAS;
-    a mistake in either is a ConfigError before the server starts.
+    Faults and quotas given here replace RECONCILER_EMULATOR_FAULTS / RECONCILER_EMULATOR_QUOTAS; the holds are
+    placed before the first call. A mistake in any is a ConfigError before the server starts.
     """
     if delay is not None:
         os.environ[DELAY_VARIABLE] = str(delay)
@@ -114,6 +149,8 @@ def serve(
     os.environ.setdefault(LOOPBACK_HTTP_SETTING, "1")
     install_faults()
     injector()  # checks both settings now rather than on the first call
+    for rule in holds:
+        holding.place(rule)
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 
@@ -130,7 +167,8 @@ def serve(
     for variable in (FAULTS_VARIABLE, QUOTAS_VARIABLE):
         if os.environ.get(variable):
             print(f"  {variable}={os.environ[variable]}", flush=True)
-    print(f"  call counters: http://{host}:{port}{STATS_PATH}, quotas (GET, PUT): http://{host}:{port}{QUOTAS_PATH}", flush=True)
+    print(f"  call counters: http://{host}:{port}{STATS_PATH}, quotas (GET, PUT): http://{host}:{port}{QUOTAS_PATH}, "
+          f"holds (GET, POST, DELETE): http://{host}:{port}{HOLDS_PATH}", flush=True)
     print(f"  export AWS_ENDPOINT_URL=http://{host}:{port} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test", flush=True)
     try:
         threading.Event().wait()

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import time
+import types
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -16,10 +17,12 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
 
+from reconciler.emulator import base, faults as fault_injection
 from reconciler.emulator.faults import FAULTS_VARIABLE, install_faults, parse_faults, reset
+from reconciler.emulator.holds import holding
 from reconciler.emulator.quotas import QUOTAS_VARIABLE, TokenBucket, parse_quotas, reset_stats, stats
 from reconciler.errors import ConfigError
-from tests.conftest import EMULATOR_DELAY, REGION, free_port, running_emulator
+from tests.conftest import EMULATOR_DELAY, REGION, free_port, hang_bound, running_emulator
 
 ROLE = "arn:aws:iam::123456789012:role/r"
 MCP = {"mcp": {"mcpServer": {"endpoint": "https://e.example.com/mcp"}}}
@@ -27,8 +30,9 @@ LAMBDA = {"mcp": {"lambda": {"lambdaArn": "arn:aws:lambda:us-east-1:123456789012
                              "toolSchema": {"inlinePayload": []}}}}
 POLLS = 200  # bounded waits: 200 polls of a 0.02 s pause
 NO_RETRIES = Config(retries={"mode": "standard", "max_attempts": 0}, read_timeout=2, connect_timeout=2)
-HOLD = "10"  # seconds the server holds a lost answer: past the client's 2 s read timeout
-PATIENT = Config(retries={"mode": "standard", "max_attempts": 0}, read_timeout=30)
+HOLD = str(hang_bound(30))  # seconds the server holds a lost answer: far past the impatient client's 2 s read timeout
+# Through the server: every call but the lost one waits as long as a busy machine may take to answer it.
+PATIENT = Config(retries={"mode": "standard", "max_attempts": 0}, read_timeout=hang_bound(60))
 
 
 @pytest.fixture
@@ -43,6 +47,16 @@ def faults(emulator: None, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Non
         reset()
 
     return configure
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The emulator's transitions (and slow faults) on a clock only the test moves: now[0] += seconds."""
+    now = [time.monotonic()]
+    moved = types.SimpleNamespace(monotonic=lambda: now[0], sleep=time.sleep)
+    for module in (base, fault_injection):
+        monkeypatch.setattr(module, "time", moved)
+    return now
 
 
 def make_client(config: Config = NO_RETRIES, endpoint_url: str | None = None) -> Any:
@@ -111,6 +125,16 @@ def test_every_nth_call_fails_up_to_a_limit_and_other_operations_are_untouched(f
     assert stats()["faults"] == 2
 
 
+def test_a_fault_limited_to_the_first_tries_lets_the_retry_through(faults) -> None:
+    faults("internal:op=GetGateway,tries=2")
+    client = make_client(Config(retries={"mode": "standard", "max_attempts": 3}))
+    gid = gateway(client)
+    answer = client.get_gateway(gatewayIdentifier=gid)  # tries 1 and 2 fail, the third is answered
+    assert answer["gatewayId"] == gid and answer["ResponseMetadata"]["RetryAttempts"] == 2
+    assert stats()["operations"]["GetGateway"] == {"calls": 3, "throttled": 0, "refused": 0, "faults": {"internal": 2}}
+    assert refused(lambda: make_client().get_gateway(gatewayIdentifier=gid)).response["Error"]["Code"] == "InternalServerException"
+
+
 def test_a_rate_is_drawn_from_a_seed_so_runs_repeat(faults) -> None:
     def run() -> list[bool]:
         client = make_client()
@@ -153,11 +177,12 @@ def test_a_lost_response_still_writes(faults, lost_as: str, raised: type[Excepti
     assert stats()["operations"]["CreateGatewayTarget"]["faults"] == {"lost": 1}
 
 
-def assert_a_lost_create_retried_with_its_token_makes_no_duplicate(client: Any) -> None:
+def assert_a_lost_create_retried_with_its_token_makes_no_duplicate(client: Any, impatient: Any = None) -> None:
+    """`impatient` (default: client) makes the create whose answer is lost: it gives up waiting for it."""
     gid = gateway(client, "idem")
     token = "a-client-token-that-is-33-characters-long"
     with pytest.raises(ReadTimeoutError):
-        target(client, gid, "orders", clientToken=token)
+        target(impatient or client, gid, "orders", clientToken=token)
     retried = target(client, gid, "orders", clientToken=token)
     listed = client.list_gateway_targets(gatewayIdentifier=gid)["items"]
     assert [(t["name"], t["targetId"]) for t in listed] == [("orders", retried)]
@@ -212,13 +237,15 @@ def test_a_matching_update_or_synchronization_ends_unsuccessful(faults) -> None:
     assert settled(lambda: client.get_gateway(gatewayIdentifier=gid))["status"] == "UPDATE_UNSUCCESSFUL"
 
 
-def test_a_slow_resource_stays_creating_after_the_others_are_ready(faults) -> None:
+def test_a_slow_resource_stays_creating_after_the_others_are_ready(faults, clock: list[float]) -> None:
     faults("slow:name=big*,seconds=1.5")
     client = make_client()
     big, small = gateway(client, "big"), gateway(client, "small")
-    assert settled(lambda: client.get_gateway(gatewayIdentifier=small))["status"] == "READY"
-    assert client.get_gateway(gatewayIdentifier=big)["status"] == "CREATING"  # 30 times the normal delay
-    assert settled(lambda: client.get_gateway(gatewayIdentifier=big))["status"] == "READY"
+    clock[0] += 1.0  # 20 times the normal delay
+    assert client.get_gateway(gatewayIdentifier=small)["status"] == "READY"
+    assert client.get_gateway(gatewayIdentifier=big)["status"] == "CREATING"
+    clock[0] += 0.6
+    assert client.get_gateway(gatewayIdentifier=big)["status"] == "READY"
 
 
 def test_target_creation_is_refused_while_iam_propagates_then_succeeds(faults) -> None:
@@ -236,17 +263,18 @@ def test_target_creation_is_refused_while_iam_propagates_then_succeeds(faults) -
                                                              "faults": {"iam-propagation": 3}}
 
 
-def test_writes_to_a_busy_gateway_or_target_conflict(faults, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_writes_to_a_busy_gateway_or_target_conflict(faults) -> None:
     faults("busy-conflict")
-    monkeypatch.setenv("RECONCILER_EMULATOR_DELAY", "0.5")  # long enough to be sure the writes meet it busy
     client = make_client()
-    gid = gateway(client)
-    update = lambda: client.update_gateway(gatewayIdentifier=gid, name="g", roleArn=ROLE, authorizerType="NONE")  # noqa: E731
-    assert refused(update).response["Error"]["Code"] == "ConflictException"
-    assert refused(lambda: target(client, gid)).response["Error"]["Code"] == "ConflictException"
+    with holding("gateway:name=g"):  # CREATING until the block ends
+        gid = gateway(client)
+        update = lambda: client.update_gateway(gatewayIdentifier=gid, name="g", roleArn=ROLE, authorizerType="NONE")  # noqa: E731
+        assert refused(update).response["Error"]["Code"] == "ConflictException"
+        assert refused(lambda: target(client, gid)).response["Error"]["Code"] == "ConflictException"
     settled(lambda: client.get_gateway(gatewayIdentifier=gid))
-    tid = target(client, gid)
-    error = refused(lambda: client.delete_gateway_target(gatewayIdentifier=gid, targetId=tid)).response["Error"]
+    with holding("target:name=t"):
+        tid = target(client, gid)
+        error = refused(lambda: client.delete_gateway_target(gatewayIdentifier=gid, targetId=tid)).response["Error"]
     assert error == {"Code": "ConflictException", "Message": f"Target {tid} is CREATING: another operation is in progress on it"}
     settled(lambda: client.get_gateway_target(gatewayIdentifier=gid, targetId=tid))
     client.delete_gateway_target(gatewayIdentifier=gid, targetId=tid)
@@ -289,9 +317,9 @@ def test_every_call_takes_the_configured_latency(faults) -> None:
     assert time.monotonic() - started >= 0.1  # a lower bound only: sleeping never ends early
 
 
-def test_a_sixth_target_write_in_flight_on_one_gateway_is_refused(faults, monkeypatch: pytest.MonkeyPatch) -> None:
+@holding("target")  # every target stays CREATING during the test
+def test_a_sixth_target_write_in_flight_on_one_gateway_is_refused(faults) -> None:
     faults(quotas="target-writes=5")
-    monkeypatch.setenv("RECONCILER_EMULATOR_DELAY", "60")  # every target stays CREATING during the test
     client = make_client()
     gid, other = gateway(client, "g"), gateway(client, "h")
     for index in range(5):
@@ -303,9 +331,9 @@ def test_a_sixth_target_write_in_flight_on_one_gateway_is_refused(faults, monkey
     assert stats()["refused"] == 1
 
 
-def test_without_quotas_target_writes_are_unlimited(faults, monkeypatch: pytest.MonkeyPatch) -> None:
+@holding("target")
+def test_without_quotas_target_writes_are_unlimited(faults) -> None:
     faults()
-    monkeypatch.setenv("RECONCILER_EMULATOR_DELAY", "60")
     client = make_client()
     gid = gateway(client)
     for index in range(7):
@@ -319,7 +347,8 @@ def test_without_quotas_target_writes_are_unlimited(faults, monkeypatch: pytest.
     [("thrtle", "unknown fault 'thrtle'"), ("throttle:name=x", "'name' is not a key of throttle"),
      ("internal:rate=2", "rate is a probability"), ("lost:as=drop", "as=drop: expected one of reset, timeout"),
      ("reset:every=0", "every=0 is out of range"), ("seed=x", "seed=x is not an integer"),
-     ("slow:seconds=soon", "seconds=soon is not a number")],
+     ("slow:seconds=soon", "seconds=soon is not a number"), ("reset:tries=0", "tries=0 is out of range"),
+     ("slow:tries=1", "'tries' is not a key of slow")],
 )
 def test_a_bad_fault_rule_is_one_clear_line(spec: str, message: str) -> None:
     with pytest.raises(ConfigError) as caught:
@@ -361,10 +390,10 @@ def test_faults_and_counters_through_the_emulator_server(serve_emulator: Callabl
     url = serve_emulator("--delay", EMULATOR_DELAY, "--fault", f"lost:op=CreateGatewayTarget,limit=1,seconds={HOLD}",
                          "--fault", "reset:op=GetGateway,limit=1", "--fault", "throttle:op=ListGateways,every=2",
                          "--fault-seed", "3", "--reads-per-second", "1000", "--writes-per-second", "1000", "--latency", "0.001")
-    client = make_client(endpoint_url=url)
+    client = make_client(PATIENT, url)
     gid = gateway(client, "served")
-    with pytest.raises(ReadTimeoutError):  # the server holds the answer longer than the client waits
-        target(client, gid, "orders")
+    with pytest.raises(ReadTimeoutError):  # the server holds the answer longer than the impatient client waits
+        target(make_client(endpoint_url=url), gid, "orders")
     assert target_names(client, gid) == ["orders"]  # the write happened all the same
     with pytest.raises(ConnectionClosedError):
         client.get_gateway(gatewayIdentifier=gid)
@@ -381,7 +410,7 @@ def test_faults_and_counters_through_the_emulator_server(serve_emulator: Callabl
 
 
 def test_concurrent_target_writes_beyond_five_on_one_gateway_are_refused_by_the_server(serve_emulator: Callable[..., str]) -> None:
-    url = serve_emulator("--delay", "30", "--writes-per-second", "1000")  # the targets stay CREATING during the test
+    url = serve_emulator("--hold", "target", "--writes-per-second", "1000")  # the targets stay CREATING during the test
     gid = gateway(make_client(PATIENT, url), "busy")
 
     def create(index: int) -> str:
@@ -398,4 +427,4 @@ def test_concurrent_target_writes_beyond_five_on_one_gateway_are_refused_by_the_
 
 def test_a_lost_create_retried_with_its_token_through_the_server_makes_no_duplicate(serve_emulator: Callable[..., str]) -> None:
     url = serve_emulator("--delay", EMULATOR_DELAY, "--fault", f"lost:op=CreateGatewayTarget,limit=1,seconds={HOLD}")
-    assert_a_lost_create_retried_with_its_token_makes_no_duplicate(make_client(endpoint_url=url))
+    assert_a_lost_create_retried_with_its_token_makes_no_duplicate(make_client(PATIENT, url), make_client(endpoint_url=url))
