@@ -86,7 +86,7 @@ def test_every_kind_names_an_emulated_resource() -> None:
     from reconciler.emulator import agent_registry, models, policies, rate_limits, rules
 
     classes = [models.EmulatedGateway, models.EmulatedTarget, rules.GatewayRule, rate_limits.RateLimit, policies.PolicyEngine,
-               policies.Policy, agent_registry.Registry, agent_registry.RegistryRecord]
+               policies.Policy, agent_registry.Registry, agent_registry.Record]
     assert [sorted(holds._kinds_of(cls)) for cls in classes] == [[kind] for kind in holds.RESOURCE_KINDS]
 
 

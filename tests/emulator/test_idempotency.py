@@ -34,6 +34,8 @@ def test_tokens_are_remembered_per_operation(client) -> None:
                                       actions=[{"configurationBundle": {"staticOverride": {
                                           "bundleArn": "arn:aws:bedrock-agentcore:us-east-1:123456789012:configuration-bundle/b-0123456789",
                                           "bundleVersion": "01234567-89ab-cdef-0123-456789abcdef"}}}])
+    # A gateway takes one rule or rate-limit change at a time: the next write waits for this one to settle.
+    until(lambda: client.get_gateway_rule(gatewayIdentifier=gateway_id, ruleId=rule["ruleId"])["status"], lambda s: s == "ACTIVE")
     limit = client.create_gateway_rate_limit(gatewayIdentifier=gateway_id, clientToken=TOKEN, dimensionKeys=["toolName"],
                                              entries=[{"dimensions": {"toolName": "*"}, "requests": [{"rate": 1, "period": "second"}]}])
     assert rule["ruleId"] != limit["rateLimitId"]
@@ -45,6 +47,7 @@ def test_a_failed_request_is_not_remembered(client) -> None:
     request = {"gatewayIdentifier": gateway_id, "rateLimitId": "rl", "clientToken": TOKEN, "dimensionKeys": ["toolName"],
                "entries": [{"dimensions": {"toolName": "*"}, "requests": [{"rate": 1, "period": "second"}]}]}
     client.create_gateway_rate_limit(**{**request, "clientToken": OTHER})
+    until(lambda: client.get_gateway_rate_limit(gatewayIdentifier=gateway_id, rateLimitId="rl")["status"], lambda s: s == "ACTIVE")
     assert error(lambda: client.create_gateway_rate_limit(**request)).startswith("ConflictException: A rate limit rl already exists")
     client.delete_gateway_rate_limit(gatewayIdentifier=gateway_id, rateLimitId="rl")
     until(lambda: client.list_gateway_rate_limits(gatewayIdentifier=gateway_id)["rateLimits"], lambda limits: limits == [])

@@ -72,7 +72,7 @@ def test_the_defaults_each_kind_compares_with_come_from_the_model_docs() -> None
         "rule": {("conditions", "[]", "matchModels", "anyOf", "[]", "operator"): "StringLike", ("actions", "[]") + fallback: "ENABLED",
                  ("actions", "[]", "routeToTarget", "weightedRoute", "trafficSplit", "[]", "fallback", "circuitBreaker", "mode"): "ENABLED"},
         "resource-policy": {},
-        "agent-registry": {("approvalConfiguration", "autoApproval"): False},
+        "agent-registry": {},
         "record": {},
     }
 
