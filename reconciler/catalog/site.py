@@ -82,7 +82,7 @@ def build_site(api: Api, registry: Registry, out: str, timeout: float = 15.0) ->
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    (folder / "index.html").write_text(render(registry.shown_name or registry.name, gateways, stamp), encoding="utf-8")
+    (folder / "index.html").write_text(render((registry.shown_name or registry.name).strip("'"), gateways, stamp), encoding="utf-8")
     for name in STATIC:
         with resources.as_file(resources.files(__package__) / "site" / name) as source:
             shutil.copyfile(source, folder / name)
