@@ -81,9 +81,8 @@ def _label(address: str) -> str:
     return address.replace('"', "'")
 
 
-def plan_picture(plan: Plan) -> list[str]:
-    """The markdown plan's closing diagram, or one line saying why there is none."""
-    graph = plan_graph(plan)
+def picture(graph: Graph) -> list[str]:
+    """A plan's graph as markdown: a Mermaid diagram, or one line saying why there is none."""
     if len(graph.nodes) > MAX_DRAWN:
         return [f"_{len(graph.nodes)} resources are too many to draw; `reconcile graph` prints the registry's graph._"]
     legend = ", ".join(a for a in (*ACTIONS, UNCHANGED) if a in graph.nodes.values())
