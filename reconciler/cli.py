@@ -418,8 +418,8 @@ def catalog_site(paths: tuple[str, ...], out: str, timeout: float) -> None:
     for gateway in gateways:
         if gateway.listing_failure:
             _progress(f"Warning: gateway/{gateway.name}: {gateway.listing_failure}")
-    tools = sum(g.tool_count for g in gateways)
-    click.echo(f"Wrote {os.path.join(out, 'index.html')}: {len(gateways)} gateways, {sum(len(g.targets) for g in gateways)} targets, {tools} tools.")
+    targets, tools = sum(len(g.targets) for g in gateways), sum(g.tool_count for g in gateways)
+    click.echo(f"Wrote {os.path.join(out, 'index.html')}: {len(gateways)} gateways, {targets} targets, {tools} tools.")
 
 
 @cli.command()
