@@ -29,6 +29,7 @@ from reconciler.kinds.base import FINGERPRINT_TAG, NOT_FOUND, Kind, Ref
 from reconciler.kinds.target import TargetKind, is_synchronizable
 from reconciler.plan import CREATE, DELETE, REPLACE, UPDATE, Change, Plan
 from reconciler.planner import resolve_refs
+from reconciler.progress import Meter
 from reconciler.slots import MAX_WORKERS, WriteSlots, spread
 from reconciler.sync import SyncSettings, Synchronizer
 from reconciler.unread import wanted_fingerprint
@@ -100,8 +101,9 @@ class Phase:
 
 class Executor:
     def __init__(self, api: Api, plan: Plan, settings: ApplySettings | None = None, progress: Progress | None = None,
-                 cancellation: Cancellation | None = None, publisher: Publisher | None = None):
+                 cancellation: Cancellation | None = None, publisher: Publisher | None = None, meter: Meter | None = None):
         self.api = api
+        self.meter = meter or Meter()
         self.publisher = publisher
         self.cancellation = cancellation or Cancellation()
         api.stop_writes_on(self.cancellation)
@@ -136,6 +138,7 @@ class Executor:
             if phase.synchronize:
                 self._synchronize()
             elif phase.steps:
+                self.meter.phase(_phase_name(phase), sum(len(s.changes) for s in phase.steps))
                 steps, workers = spread(KINDS[phase.steps[0].change.kind], phase.steps, lambda s: s.change.parent_address,
                                         self.settings.workers)
                 running, never = run_all(self._run_step, steps, workers, self.cancellation, self.settings.grace)
@@ -162,12 +165,14 @@ class Executor:
             with self.lock:
                 if step.operation != DELETE or change.action == DELETE:
                     self.result.done += [f"{c.address} ({c.action})" for c in step.changes]
+            self.meter.advance(len(step.changes))
         except Interrupted as interrupt:  # its call was made; a wait or a retry back-off was cut short
             with self.lock:
                 self.result.interrupted += [(c.address, str(interrupt)) for c in step.changes]
         except ReconcilerError as error:
             with self.lock:
                 self.result.failed += [(c.address, str(error)) for c in step.changes]
+            self.meter.advance(len(step.changes), failed=True)
             self.progress(f"{', '.join(c.address for c in step.changes)}: failed: {error}")
 
     # --- operations ---------------------------------------------------------------
@@ -324,7 +329,7 @@ class Executor:
         pending = {addr for addr, _ in self.result.pending}
         refs = [self.refs[addr] for addr in sorted(self.written_targets) if addr not in pending]
         synchronizer = Synchronizer(self.api, self.settings.polling, self.settings.retrying, self.settings.sync,
-                                    self.progress, slots=self.slots, cancellation=self.cancellation)
+                                    self.progress, slots=self.slots, cancellation=self.cancellation, meter=self.meter)
         # Each was waited on until READY (those pending a user's authorization are left out above).
         outcome = synchronizer.run(refs, [ref.address for ref in refs], self.settings.workers, self.settings.grace)
         if self.publisher is not None:
@@ -347,10 +352,15 @@ def _batched(phase: Phase, kind: Kind) -> Phase:
     return Phase([g[0] if len(g) == 1 else Step(g[0].change, BATCH, [s.change for s in g[1:]]) for g in groups.values()])
 
 
+def _phase_name(phase: Phase) -> str:
+    noun = KINDS[phase.steps[0].change.kind].noun
+    return f"destroying {noun}s" if phase.steps[0].operation == DELETE else f"writing {noun}s"
+
+
 def _build_operation(change: Change) -> str:
     return UPDATE if change.action == UPDATE else CREATE
 
 
 def apply_plan(api: Api, plan: Plan, settings: ApplySettings | None = None, progress: Progress | None = None,
-               cancellation: Cancellation | None = None, publisher: Publisher | None = None) -> ApplyResult:
-    return Executor(api, plan, settings, progress, cancellation, publisher).run()
+               cancellation: Cancellation | None = None, publisher: Publisher | None = None, meter: Meter | None = None) -> ApplyResult:
+    return Executor(api, plan, settings, progress, cancellation, publisher, meter).run()

@@ -27,6 +27,7 @@ from reconciler.interrupts import interruptible
 from reconciler.locking import force_unlock, holding, lock_for, new_lock_info
 from reconciler.manager import Computed, Manager, PlanRequest, api_for
 from reconciler.outputs import RENDERERS
+from reconciler.progress import meter_for
 from reconciler.outputs.drift import DRIFT_RENDERERS
 from reconciler.outputs.mcp import PROBE_RENDERERS, VERIFY_RENDERERS, probe_data, render_sync_text
 from reconciler.saved_plan import SavedPlan, StalePlan, checksum
@@ -219,9 +220,9 @@ def _execute(computed: Computed, poll_interval: float, timeout: float) -> tuple[
     """Run the plan (Ctrl-C / SIGTERM stop it cleanly, see interrupts.py); the result and the exit code it means."""
     started = time.monotonic()
     settings = _settings(poll_interval, timeout)
-    with interruptible(_progress) as cancellation:
+    with interruptible(_progress) as cancellation, meter_for(len(computed.plan.changes), sys.stderr, _progress) as meter:
         publisher = Publisher(computed.api, computed.registry, _progress)
-        result = apply_plan(computed.api, computed.plan, settings, _progress, cancellation, publisher)
+        result = apply_plan(computed.api, computed.plan, settings, _progress, cancellation, publisher, meter)
     click.echo(result.report())
     click.echo(f"Apply took {time.monotonic() - started:.1f}s, {computed.api.writes_made()} write calls.", err=True)
     return result, cancellation.exit_code if result.cancelled else EXIT_ERROR
@@ -255,9 +256,12 @@ def sync(paths: tuple[str, ...], gateways: tuple[str, ...], targets: tuple[str, 
     registry = load_registry(_paths(paths))
     api = api_for(registry)
     settings = _settings(poll_interval, timeout, SyncSettings(attempts, backoff))
+    chosen = registry.mcp_server_targets(gateways, targets)
     with interruptible(_progress) as cancellation:
-        synchronizer = Synchronizer(api, settings.polling, settings.retrying, settings.sync, _progress, cancellation=cancellation)
-        result = synchronize_declared(synchronizer, registry, registry.mcp_server_targets(gateways, targets))
+        with meter_for(len(chosen), sys.stderr, _progress) as meter:
+            synchronizer = Synchronizer(api, settings.polling, settings.retrying, settings.sync, _progress,
+                                        cancellation=cancellation, meter=meter)
+            result = synchronize_declared(synchronizer, registry, chosen)
         click.echo(render_sync_text(result), nl=False)
         published = refresh_records(api, registry, result.synchronized, settings, _progress, cancellation)
     if published is not None:
@@ -398,6 +402,36 @@ def catalog_serve(paths: tuple[str, ...], names: tuple[str, ...], host: str, por
 
     ids, region = _catalog_registries(paths, names)
     serve(ids, host, port, region)
+
+
+@catalog.command(name="site")
+@files_option
+@click.option("--out", "out", required=True, metavar="DIR", help="Folder to write the site into (entered at DIR/index.html).")
+@click.option("--timeout", type=float, default=15.0, show_default=True, help="Seconds for each gateway's tool listing.")
+@handled
+def catalog_site(paths: tuple[str, ...], out: str, timeout: float) -> None:
+    """Write a static web catalog: every gateway, target and tool (as the gateways list them), with a search box."""
+    from reconciler.catalog.site import build_site
+
+    registry = load_registry(_paths(paths))
+    gateways = build_site(api_for(registry), registry, out, timeout)
+    for gateway in gateways:
+        if gateway.listing_failure:
+            _progress(f"Warning: gateway/{gateway.name}: {gateway.listing_failure}")
+    targets, tools = sum(len(g.targets) for g in gateways), sum(g.tool_count for g in gateways)
+    click.echo(f"Wrote {os.path.join(out, 'index.html')}: {len(gateways)} gateways, {targets} targets, {tools} tools.")
+
+
+@cli.command()
+@files_option
+@click.option("--format", "fmt", type=click.Choice(["dot", "mermaid"]), default="mermaid", show_default=True)
+@handled
+def graph(paths: tuple[str, ...], fmt: str) -> None:
+    """Print the registry's dependency graph (parents, ARN references, records' sources). Offline."""
+    from reconciler.graph import dot, mermaid, registry_graph
+
+    registry = load_registry(_paths(paths), OfflineEnviron(os.environ))  # no secret is needed to draw it
+    click.echo((mermaid if fmt == "mermaid" else dot)(registry_graph(registry)), nl=False)
 
 
 @cli.command(name="force-unlock")

@@ -23,6 +23,7 @@ from reconciler.kinds import KINDS, TARGET
 from reconciler.kinds.base import Ref
 from reconciler.kinds.target import TargetKind, is_synchronizable
 from reconciler.live import read_live
+from reconciler.progress import Meter
 from reconciler.scope import Scope
 from reconciler.slots import MAX_WORKERS, WriteSlots, spread
 from reconciler.waiting import Polling, Progress, Retrying, failure_text, settle, with_retries
@@ -68,7 +69,7 @@ class SyncResult:
 
 class Synchronizer:
     def __init__(self, api: Api, polling: Polling, retrying: Retrying, settings: SyncSettings, progress: Progress,
-                 slots: WriteSlots | None = None, cancellation: Cancellation | None = None):
+                 slots: WriteSlots | None = None, cancellation: Cancellation | None = None, meter: Meter | None = None):
         kind = KINDS[TARGET]
         assert isinstance(kind, TargetKind)
         self.kind = kind
@@ -80,6 +81,7 @@ class Synchronizer:
         self.slots = slots if slots is not None else WriteSlots()
         self.cancellation = cancellation or Cancellation()
         api.stop_writes_on(self.cancellation)
+        self.meter = meter or Meter()
         self.result = SyncResult()
         self.lock = threading.Lock()
 
@@ -87,6 +89,8 @@ class Synchronizer:
         """Synchronize `refs`. Those in `settled` the caller has just seen settled and not waiting for a user's
         authorization; the others' status is read first (a *_PENDING_AUTH target cannot be synchronized)."""
         self.settled = set(settled)
+        if refs:
+            self.meter.phase("synchronizing targets", len(refs))
         ordered, useful = spread(self.kind, sorted(refs, key=lambda r: r.address), lambda r: r.parent.address if r.parent else None,
                                  workers)
         running, never = run_all(self._guarded, ordered, useful, self.cancellation, grace)
@@ -102,6 +106,9 @@ class Synchronizer:
                 self.result.interrupted.append((ref.address, str(interrupt)))
         except ReconcilerError as error:
             self._fail(ref, str(error))
+        with self.lock:
+            failed = any(address == ref.address for address, _ in self.result.failed)
+        self.meter.advance(failed=failed)
 
     def _synchronize(self, ref: Ref) -> None:
         current = None if ref.address in self.settled else self.kind.status(self.api, ref)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reconciler.graph import picture, plan_graph
 from reconciler.outputs.common import change_block, force_lines, headline, no_changes_line, status_lines, summary_line
 from reconciler.plan import ACTIONS, Plan
 
@@ -32,4 +33,5 @@ def render_markdown(plan: Plan) -> str:
     lines.append(f"**{summary_line(plan)}**")
     lines += force_lines(plan)
     lines += status_lines(plan)
+    lines += ["", *picture(plan_graph(plan))]
     return "\n".join(lines) + "\n"

@@ -1,0 +1,1 @@
+"""Helpers the packaged GitHub Action (action.yml) runs."""
