@@ -69,7 +69,7 @@ def test_the_site_lists_every_gateway_target_and_tool_with_what_a_caller_needs(s
 
 
 def _browser() -> Any:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="no Playwright for Python: pip install '.[browser]' (see .ci/run)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="no Playwright for Python: pip install '.[test]'")
     if not (os.access(CHROMIUM, os.X_OK) or shutil.which(CHROMIUM)):
         pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium (see .ci/run)")
     return sync_api

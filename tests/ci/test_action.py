@@ -34,7 +34,7 @@ jobs:
 def actionlint(folder: Path, *files: str) -> subprocess.CompletedProcess[str]:
     found = shutil.which("actionlint") or shutil.which("actionlint", path=str(Path(sys.executable).parent))
     if found is None:
-        pytest.skip("no actionlint: pip install '.[lint]' (see .ci/run)")
+        pytest.skip("no actionlint: pip install '.[test]'")
     return subprocess.run([found, "-no-color", "-oneline", *files], cwd=folder, capture_output=True, text=True, timeout=120)
 
 
