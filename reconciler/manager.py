@@ -91,7 +91,9 @@ class Manager:
         for note in live.notes:
             self.progress(note)
         if registry.of_kind(RECORD):
-            Publisher(api, registry, self.progress).fill(live)
+            publisher = Publisher(api, registry, self.progress)
+            publisher.fill(live)
+            publisher.note_discoverable(live)
         plan = make_plan(registry, live, request.adopt, request.force)
         if confirm_ownership(api, live, {top_level(change.address) for change in plan.changes}):
             plan = make_plan(registry, live, request.adopt, request.force)

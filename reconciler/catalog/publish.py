@@ -21,15 +21,17 @@ import json
 from typing import Any, Callable
 
 from reconciler.aws import Api
+from reconciler.aws_model import DISCOVERY_SERVICE
 from reconciler.desired import Desired, Registry
-from reconciler.errors import ReconcilerError
+from reconciler.errors import AwsError, ReconcilerError
 from reconciler.kinds import GATEWAY, KINDS, RECORD
-from reconciler.kinds.base import Ref
+from reconciler.kinds.base import Live, Ref
 from reconciler.kinds.record import SERVER_SCHEMA_VERSION, TOOLS_SCHEMA_VERSION
 from reconciler.live import LiveState
 
 Progress = Callable[[str], None]
 VERSION_LENGTH = 16
+WAITING = frozenset({"DRAFT", "PENDING_APPROVAL", "REJECTED"})  # a record's latest revision, not (yet) the approved one
 
 
 def record_content(gateway: str, target: Desired, url: str, tools: list[dict[str, Any]], description: str) -> dict[str, Any]:
@@ -70,6 +72,25 @@ class Publisher:
             content = self._content(record, gateway.outputs["gatewayUrl"])
             if content is not None:
                 record.body.update(content)
+
+    def note_discoverable(self, live: LiveState) -> None:
+        """A record whose latest revision waits (DRAFT, PENDING_APPROVAL, REJECTED) may still have an approved one
+        that agents find: its status says so. One ListDiscoverableRegistryRecords per agent registry concerned; a
+        registry that refuses it (a CUSTOM_JWT one takes bearer tokens only) is left as it is."""
+        waiting: dict[str, list[Live]] = {}
+        for found in live.resources.values():
+            if found.ref.kind == RECORD and found.ref.parent is not None and found.status in WAITING:
+                waiting.setdefault(found.ref.parent.ident, []).append(found)
+        for registry_id, records in waiting.items():
+            try:
+                listed = self.api.on(DISCOVERY_SERVICE).list_all("list_discoverable_registry_records", "registryRecords",
+                                                                 registryId=registry_id)
+            except AwsError:
+                continue
+            approved = {item["name"]: item.get("recordVersion", "") for item in listed}
+            for record in records:
+                if record.ref.name in approved:
+                    record.status_reasons.append(f"approved revision {approved[record.ref.name]} stays discoverable until this one is approved")
 
     def content(self, record: Desired, refs: dict[str, Ref]) -> dict[str, Any]:
         """Apply time: the record's body from what its gateway lists now (after this run's synchronization)."""

@@ -138,7 +138,9 @@ def test_an_edited_approved_record_stays_discoverable_until_its_new_revision_is_
         assert record_named(registries, "tools.orders")["status"] == "PENDING_APPROVAL"  # the new revision
         assert "tools.orders" in discoverable(discovery, registries, "orders")  # the approved one is still found
         status = reconcile("plan")
-        assert f"{CATALOG}/record/tools.orders: PENDING_APPROVAL" in status.stdout
+        approved = server_of(pending)["version"]
+        assert (f"{CATALOG}/record/tools.orders: PENDING_APPROVAL: approved revision {approved} stays discoverable until this "
+                "one is approved") in status.stdout
 
 
 def test_records_others_wrote_in_the_same_registry_are_never_touched(
