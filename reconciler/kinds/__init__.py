@@ -26,7 +26,11 @@ AGENT_REGISTRY, RECORD = AgentRegistryKind.key, RecordKind.key
 
 
 def register(kind: Kind) -> Kind:
-    """Add a kind; its parent must be a registered top-level kind. Returns it (tests register toy kinds)."""
+    """Add a kind; its key must be new and its parent a registered top-level kind. Returns it (tests register toy kinds).
+
+    What the model can tell about a kind is checked by tests/kinds/test_contract.py over every registered kind."""
+    if kind.key in KINDS:
+        raise ValueError(f"{kind.key}: a kind with this key is registered already ({type(KINDS[kind.key]).__name__})")
     parent = KINDS.get(kind.parent) if kind.parent else None
     if kind.parent is not None and (parent is None or parent.parent is not None or parent.order >= kind.order):
         raise ValueError(f"{kind.key}: parent {kind.parent!r} must be a registered top-level kind created before it")

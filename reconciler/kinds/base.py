@@ -144,6 +144,8 @@ class Kind(ABC):
     variant: ClassVar[str | None] = None  # `section.NAME.<variant>` when several kinds share a section
     singleton: ClassVar[bool] = False  # one per parent, declared as the parent's member `section`
     derived: ClassVar[bool] = False  # never declared: `derive()` makes its instances from other declarations
+    derived_from: ClassVar[str] = ""  # a derived kind: what in the files makes its instances (for the README)
+    derived_name: ClassVar[str] = ""  # a derived kind: how its instances are named (for the README)
     # Managed under a parent only where the registry declares one (or did: the parent's MANAGES_TAG says so).
     # Elsewhere it is neither listed nor deleted: a rule the security team set by hand on a gateway whose files
     # declare no rules stays, and a plan spends no List call per gateway on a feature the registry does not use.
@@ -155,8 +157,7 @@ class Kind(ABC):
     retired_members: ClassVar[dict[Path_, str]] = {}  # members of a switched-off API version -> what to write instead
 
     # --- behaviour -----------------------------------------------------------------------
-    taggable: ClassVar[bool] = True  # carries the ownership tag (else it belongs to its parent)
-    referenced: ClassVar[bool] = False  # others point at it by ARN: removed only after they were updated
+    tagged_child: ClassVar[bool] = False  # a child that carries the ownership tag itself: others write under its parent too
     after_sync: ClassVar[bool] = False  # written after the run's MCP targets were synchronized
     parent_write_limit: ClassVar[int | None] = None  # concurrent writes the service allows per parent
     write_group: ClassVar[str | None] = None  # kinds sharing that limit on one parent (one service-side lock)
@@ -185,12 +186,23 @@ class Kind(ABC):
     response_key: ClassVar[str | None] = None  # the member wrapping the resource in Get/Create answers, if any
     list_is_full: ClassVar[bool] = False  # List items carry the whole description: no Get per item
     batch_operation: ClassVar[str | None] = None  # an upsert of several resources of one parent in one call
+    after_write_operation: ClassVar[str | None] = None  # what `after_write` calls once a write settled
     name_member: ClassVar[str] = "name"
     id_member: ClassVar[str]  # the id in responses
     id_param: ClassVar[str]  # the id in Get/Update/Delete requests
     parent_param: ClassVar[str | None] = None  # the parent's id in requests
     arn_member: ClassVar[str | None] = None
     stamp_member: ClassVar[str] = "updatedAt"
+
+    @property
+    def taggable(self) -> bool:
+        """Carries the ownership tag: a top-level resource, or a child whose parent others share (a record)."""
+        return self.parent is None or self.tagged_child
+
+    @property
+    def referenced(self) -> bool:
+        """Others point at it by ARN (`provider: NAME`): it is removed only after they were updated."""
+        return self.reference is not None
 
     def address(self, name: str, parent_address: str | None = None) -> str:
         own = self.key if self.singleton else f"{self.key}/{name}"

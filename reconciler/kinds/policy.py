@@ -19,7 +19,6 @@ class PolicyKind(Kind):
     order = 4
     parent = "policy-engine"
     section = "policies"
-    taggable = False
     after_sync = True
     create_operation, read_operation = "CreatePolicy", "GetPolicy"
     update_operation, delete_operation, list_operation = "UpdatePolicy", "DeletePolicy", "ListPolicies"

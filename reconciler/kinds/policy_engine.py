@@ -12,7 +12,6 @@ class PolicyEngineKind(Kind):
     noun = "policy engine"
     order = 1
     section = "policyEngines"
-    referenced = True  # gateways are detached (updated) before their engine is deleted
     reference = Reference("GatewayPolicyEngineConfiguration", "policyEngine", "arn")
     create_operation, read_operation = "CreatePolicyEngine", "GetPolicyEngine"
     update_operation, delete_operation, list_operation = "UpdatePolicyEngine", "DeletePolicyEngine", "ListPolicyEngines"

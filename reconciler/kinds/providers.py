@@ -9,7 +9,6 @@ class CredentialProviderKind(Kind):
     noun = "credential provider"
     order = 0
     section = "credentialProviders"
-    referenced = True
     id_member = id_param = "name"
     arn_member = "credentialProviderArn"
     stamp_member = "lastUpdatedTime"

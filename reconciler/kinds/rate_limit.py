@@ -11,7 +11,6 @@ class RateLimitKind(Kind):
     order = 5
     parent = "gateway"
     section = "rateLimits"
-    taggable = False
     opt_in = True
     # The service changes one rule or rate limit of a gateway at a time and refuses another write meanwhile with a
     # ConflictException that does not say "in progress" (Terraform serialises them and retries every conflict).

@@ -46,11 +46,15 @@ class RecordKind(Kind):
     parent = "agent-registry"
     section = "records"
     derived = True
+    derived_from = "`publish:` on a gateway or target, one per published MCP target"
+    derived_name = "GATEWAY.TARGET"
+    tagged_child = True  # other teams and the registry's auto-detection write records in the same agent registry
     after_sync = True
     show_status = True  # DRAFT, PENDING_APPROVAL, APPROVED, REJECTED: shown in plan and drift
     service = REGISTRY_SERVICE
     create_operation, read_operation = "CreateRegistryRecord", "GetRegistryRecord"
     update_operation, delete_operation, list_operation = "UpdateRegistryRecord", "DeleteRegistryRecord", "ListRegistryRecords"
+    after_write_operation = "SubmitRegistryRecordForApproval"
     id_member = id_param = "recordId"
     parent_param = "registryId"
     arn_member = "recordArn"
@@ -98,7 +102,7 @@ class RecordKind(Kind):
 
     def after_write(self, api: Api, ref: Ref) -> bool:
         """A written record (or its new revision) is a DRAFT: submit it (an auto-approving registry approves it)."""
-        self.call(api, "SubmitRegistryRecordForApproval", registryId=ref.parent_ident, recordId=ref.ident)
+        self.call(api, self.after_write_operation, registryId=ref.parent_ident, recordId=ref.ident)
         return True
 
 

@@ -27,7 +27,6 @@ class ResourcePolicyKind(Kind):
     parent = "gateway"
     section = "resourcePolicy"
     singleton = True
-    taggable = False
     opt_in = True
     body_prefix = (POLICY,)
     spec_schema = {"type": "object", "minProperties": 1,

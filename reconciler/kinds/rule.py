@@ -18,7 +18,6 @@ class RuleKind(Kind):
     order = 6
     parent = "gateway"
     section = "rules"
-    taggable = False
     opt_in = True
     # The service changes one rule or rate limit of a gateway at a time and refuses another write meanwhile with a
     # ConflictException that does not say "in progress" (Terraform serialises them and retries every conflict).

@@ -45,7 +45,6 @@ class TargetKind(Kind):
     parent = "gateway"
     section = "targets"
     reconciler_only = frozenset({"expectTools", PUBLISH})
-    taggable = False
     parent_write_limit = TARGET_WRITES_PER_GATEWAY
     create_operation, read_operation = "CreateGatewayTarget", "GetGatewayTarget"
     update_operation, delete_operation, list_operation = "UpdateGatewayTarget", "DeleteGatewayTarget", "ListGatewayTargets"
