@@ -19,7 +19,7 @@ from reconciler.errors import ConfigError, Location, ReconcilerError
 from reconciler.kinds import GATEWAY, KINDS, TARGET, children_of, references, roots
 from reconciler.kinds.base import Derived, Kind
 from reconciler.kinds.target import mcp_server
-from reconciler.quotas import READS_PER_SECOND, TARGETS_PER_GATEWAY, TOOLS_PER_TARGET, WRITES_PER_SECOND
+from reconciler.quotas import READS_PER_SECOND, TOOLS_PER_TARGET, WRITES_PER_SECOND
 
 @dataclass(frozen=True)
 class ArnRef:
@@ -73,7 +73,6 @@ class Registry:
     tags: dict[str, str]
     resources: dict[str, Desired]
     files: list[str]
-    targets_per_gateway: int = TARGETS_PER_GATEWAY
     tools_per_target: int = TOOLS_PER_TARGET
     reads_per_second: float = READS_PER_SECOND
     writes_per_second: float = WRITES_PER_SECOND
@@ -225,7 +224,6 @@ class _RegistryBuilder:
             tags=dict(self.data.get("tags", {})),
             resources=resources,
             files=self.doc.files,
-            targets_per_gateway=int(quotas.get("targetsPerGateway", TARGETS_PER_GATEWAY)),
             tools_per_target=int(quotas.get("toolsPerTarget", TOOLS_PER_TARGET)),
             reads_per_second=float(quotas.get("readsPerSecond", READS_PER_SECOND)),
             writes_per_second=float(quotas.get("writesPerSecond", WRITES_PER_SECOND)),

@@ -64,9 +64,5 @@ class WaitTimeout(ReconcilerError):
     """A resource did not reach the awaited status in time."""
 
 
-class ApplyError(ReconcilerError):
-    """Apply stopped midway; the message says what was done and what was not."""
-
-
 class UserAbort(ReconcilerError):
     """The user declined (or could not be asked) to apply."""

@@ -1,6 +1,6 @@
 """Desired state + live state -> Plan. Read-only: nothing here calls a write API.
 
-Ownership rules (CONTRACT.md): only resources tagged with this registry are
+Ownership rules (README, "GitOps safety" and "Guarantees"): only resources tagged with this registry are
 updated or deleted; a declared name that exists without the tag is an error.
 """
 

@@ -82,10 +82,6 @@ class SourceMap:
     from_env: set[Path_] = field(default_factory=set)
     _env_prefixes: dict[Path_, set[Path_]] = field(default_factory=dict, repr=False)
 
-    def place(self, path: Path_) -> Location | None:
-        mark = self.marks.get(path)
-        return Location(*mark) if mark else None
-
     def locate(self, path: Path_) -> Location | None:
         """The place of `path`, or of its nearest ancestor that has one."""
         for end in range(len(path), -1, -1):

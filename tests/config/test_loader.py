@@ -19,7 +19,7 @@ def write(tmp_path: Path, name: str, text: str) -> str:
 def test_every_key_and_item_keeps_its_line(tmp_path: Path) -> None:
     file = write(tmp_path, "a.yaml", "registry: r\ngateways:\n  gw:\n    targets:\n      t:\n        x: [1, 2]\n")
     doc = load([file])
-    assert doc.source.place(("gateways", "gw", "targets", "t")) == Location(file, 5, 7)
+    assert doc.source.locate(("gateways", "gw", "targets", "t")) == Location(file, 5, 7)
     assert doc.source.locate(("gateways", "gw", "targets", "t", "x", 1)).line == 6
 
 
@@ -43,7 +43,7 @@ def test_team_file_merges_targets_into_a_gateway_declared_elsewhere(tmp_path: Pa
     write(tmp_path, "teams/t.yaml", "gateways:\n  gw:\n    targets:\n      t1: {description: hi}\n")
     doc = load([str(tmp_path)])
     assert doc.data["gateways"]["gw"] == {"authorizerType": "NONE", "targets": {"t1": {"description": "hi"}}}
-    assert doc.source.place(("gateways", "gw", "targets", "t1")).file.endswith("teams/t.yaml")
+    assert doc.source.locate(("gateways", "gw", "targets", "t1")).file.endswith("teams/t.yaml")
 
 
 def test_env_values_are_substituted_and_marked_secret(tmp_path: Path) -> None:
@@ -95,8 +95,8 @@ def test_merge_keys_supply_what_the_mapping_does_not_set(tmp_path: Path) -> None
     text = "d: &d {x: 1, y: 2}\ne: &e {y: 7, w: 8}\nf:\n  <<: [*d, *e]\n  y: 3\n"
     doc = load([write(tmp_path, "a.yaml", text)])
     assert doc.data["f"] == {"x": 1, "y": 3, "w": 8}  # own keys win, then the earlier mapping of the list
-    assert doc.source.place(("f", "x")).line == 1 and doc.source.place(("f", "w")).line == 2  # where they were written
-    assert doc.source.place(("f", "y")).line == 5
+    assert doc.source.locate(("f", "x")).line == 1 and doc.source.locate(("f", "w")).line == 2  # where they were written
+    assert doc.source.locate(("f", "y")).line == 5
 
 
 def test_aliases_are_copies_and_each_copy_of_a_secret_is_secret(tmp_path: Path) -> None:
@@ -104,7 +104,7 @@ def test_aliases_are_copies_and_each_copy_of_a_secret_is_secret(tmp_path: Path) 
     doc = load([write(tmp_path, "a.yaml", text)], environ={"KEY": "hunter2"})
     assert doc.data["b"] == {"apiKey": "hunter2", "n": [1]} and doc.data["a"]["n"] is not doc.data["b"]["n"]
     assert doc.source.from_env == {("a", "apiKey"), ("b", "apiKey")}
-    assert doc.source.place(("b", "n", 0)).line == 1
+    assert doc.source.locate(("b", "n", 0)).line == 1
 
 
 def test_provenance_answers_for_a_path_what_is_under_and_above_it(tmp_path: Path) -> None:
@@ -181,7 +181,7 @@ def test_long_keys_are_cut_in_messages(tmp_path: Path) -> None:
 def test_texts_load_like_files(tmp_path: Path) -> None:
     doc = load_texts([("HEAD:a.yaml", "registry: r\ngateways: {gw: {}}\n"), ("HEAD:b.yaml", "gateways: {gw: {description: d}}\n")])
     assert doc.data == {"registry": "r", "gateways": {"gw": {"description": "d"}}}
-    assert str(doc.source.place(("gateways", "gw", "description"))) == "HEAD:b.yaml:1"
+    assert str(doc.source.locate(("gateways", "gw", "description"))) == "HEAD:b.yaml:1"
 
 
 @pytest.mark.parametrize("path", [*sorted(FIXTURES.rglob("*.yaml")), ROOT / "gateways.yaml"], ids=lambda p: p.name)
