@@ -17,10 +17,9 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
 
 from reconciler.aws import Api
-from reconciler.catalog.publish import Publisher
 from reconciler.desired import Desired
 from reconciler.errors import AwsError, ReconcilerError, ResourceFailed
 from reconciler.interrupts import Cancellation, Interrupted, run_all
@@ -34,6 +33,9 @@ from reconciler.slots import MAX_WORKERS, WriteSlots, spread
 from reconciler.sync import SyncSettings, Synchronizer
 from reconciler.unread import wanted_fingerprint
 from reconciler.waiting import Polling, Progress, Retrying, failure_text, settle, with_retries
+
+if TYPE_CHECKING:
+    from reconciler.catalog.publish import Publisher  # apply fills records through it; the catalog sits above apply
 
 
 @dataclass

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 
 from reconciler.aws_model import ITEM
-from reconciler.config.loader import Path_
+from reconciler.vocabulary import Path_
 
 
 class _Absent:

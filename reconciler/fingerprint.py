@@ -26,7 +26,7 @@ import os
 from functools import lru_cache
 from typing import Any, Callable
 
-from reconciler.config.loader import Path_
+from reconciler.vocabulary import Path_
 from reconciler.errors import PlanError
 
 KEY_VARIABLE = "RECONCILER_FINGERPRINT_KEY"

@@ -27,7 +27,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from reconciler.aws_model import ITEM, member_paths
-from reconciler.config.loader import Path_
+from reconciler.vocabulary import Path_
 from reconciler.diff import ABSENT, FieldChange
 from reconciler.fingerprint import LEGACY, fingerprint_tag, legacy_fingerprint, path_digest, recorded, value_digest
 from reconciler.kinds import KINDS

@@ -20,7 +20,7 @@ one, and so on.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from itertools import chain, zip_longest
 from typing import Any, Sequence
@@ -133,6 +133,12 @@ def _pages(api: Api, registry: str, query: str, limit: int, search_type: str | N
         if not token:
             break
     return found[:limit]
+
+
+def search_data(report: SearchReport) -> dict[str, Any]:
+    """The JSON document (also what `catalog serve`'s find_tools answers)."""
+    return {"format_version": 1, "query": report.query, "registries": report.registries, "search_type": report.search_type,
+            "notes": report.notes, "hits": [asdict(hit) for hit in report.hits]}
 
 
 def query_words(query: str) -> set[str]:

@@ -17,9 +17,8 @@ import uvicorn
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
-from reconciler.catalog.search import search
+from reconciler.catalog.search import search, search_data
 from reconciler.errors import ReconcilerError
-from reconciler.outputs.catalog import search_data
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8790

@@ -39,6 +39,7 @@ from yaml.events import (
 from yaml.resolver import Resolver
 
 from reconciler.errors import ConfigError, Location
+from reconciler.vocabulary import Path_
 
 # Limits per file. A 10,000-target registry in one file (100 gateways x 100 targets) is about 1 MB and
 # 100,000 nodes; each limit leaves ample room above that and refuses what only an attack or an accident writes.
@@ -49,7 +50,6 @@ MAX_ALIASES = 10_000  # room for a `<<: *defaults` merge in each target of a lar
 MAX_ALIAS_NODES = 100_000  # the nodes aliases add, together: those merges at 10 nodes each; a billion laughs stops here
 SHOWN_CHARACTERS = 80  # a value longer than this is cut in messages
 
-Path_ = tuple[Any, ...]  # str keys and int list indexes
 Problem = tuple[Location | None, str]
 Mark = tuple[str, int, int]  # file, 1-based line and column: a Location without the cost of building one per node
 

@@ -18,7 +18,7 @@ from botocore.model import Shape
 
 from reconciler.aws_model import SERVICE, service_model
 from reconciler.config.checker import RETIRED
-from reconciler.config.loader import Path_
+from reconciler.vocabulary import Path_
 from reconciler.kinds import GATEWAY, KINDS, children_of, roots
 from reconciler.kinds.base import Kind
 

@@ -4,6 +4,10 @@
 AWS Agent Registry service (both of its clients, reconciler.emulator.registry_api) and refuses the
 preview registry operations (reconciler.emulator.preview), for both in-process mocking
 (`moto.mock_aws`) and moto's HTTP server.
+
+May import: moto, botocore, the mcp SDK, and of the product only the model reader (reconciler.aws_model) and the
+errors: it decides every outcome by its own rules, so it can catch the product's mistakes (an import contract in
+pyproject.toml and tests/emulator/test_imports.py check it).
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Resource kinds, in dependency order. Register a new kind here (one line)."""
+"""Resource kinds, in dependency order. Register a new kind here (one line).
+
+May import: the AWS connection and model reader, the vocabulary and errors; the desired model for type checking
+only. Nothing of the files' loading, the live read, the plan or apply (they are built on the kinds)."""
 
 from __future__ import annotations
 

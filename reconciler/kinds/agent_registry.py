@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.aws_model import REGISTRY_SERVICE
-from reconciler.config.loader import Path_
+from reconciler.vocabulary import Path_
 from reconciler.kinds.base import Kind
 
 AUTO_DETECTION = "autoDetectionConfiguration"  # declared (and written) here; read back under autoDetection.configuration

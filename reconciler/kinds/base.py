@@ -29,7 +29,7 @@ from reconciler.aws_model import (
     SERVICE, arn_service, documented_defaults, http_method, input_shape, member_paths, output_shape, project_members,
     sensitive_paths, with_defaults, write_only_paths,
 )
-from reconciler.config.loader import Path_
+from reconciler.vocabulary import Path_
 from reconciler.errors import AwsError
 from reconciler.kinds.tokens import client_token
 

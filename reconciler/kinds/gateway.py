@@ -6,7 +6,7 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from reconciler.aws_model import ITEM
-from reconciler.config.loader import Path_
+from reconciler.vocabulary import Path_
 from reconciler.kinds.base import Context, Kind, Live, Ref, _get
 from reconciler.kinds.publish import PUBLISH, publish_problems
 from reconciler.quotas import TARGETS_PER_GATEWAY

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.config.loader import Path_
+from reconciler.vocabulary import Path_
 
 PUBLISH = "publish"
 REGISTRIES = "agentRegistries"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from reconciler.aws import Api
-from reconciler.config.loader import Path_
+from reconciler.vocabulary import Path_
 from reconciler.kinds.base import Context, Kind, Ref
 from reconciler.kinds.publish import PUBLISH, publish_problems
 from reconciler.quotas import TARGET_WRITES_PER_GATEWAY

@@ -1,4 +1,6 @@
-"""Plan renderers, one module each; `RENDERERS` maps a --format name to its function."""
+"""Plan renderers, one module each; `RENDERERS` maps a --format name to its function.
+
+May import: the plan, drift and search reports and what they are made of; nothing that calls AWS or writes."""
 
 from __future__ import annotations
 

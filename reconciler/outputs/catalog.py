@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
-from typing import Any, Callable
+from typing import Callable
 
-from reconciler.catalog.search import Hit, SearchReport
-
-
-def search_data(report: SearchReport) -> dict[str, Any]:
-    """The JSON document (also what `catalog serve`'s find_tools answers)."""
-    return {"format_version": 1, "query": report.query, "registries": report.registries, "search_type": report.search_type,
-            "notes": report.notes, "hits": [asdict(hit) for hit in report.hits]}
+from reconciler.catalog.search import Hit, SearchReport, search_data
 
 
 def render_search_json(report: SearchReport) -> str:
