@@ -1,4 +1,8 @@
-"""Shared fixtures: fake credentials, the in-process emulator, and the emulator as a loopback server."""
+"""Shared fixtures: fake credentials, the in-process emulator, and the emulator as a loopback server.
+
+Tests that need an emulator (in-process or a server) or start processes are marked `e2e` here, by the fixtures
+they use or their module; `pytest -m "not e2e"` is the fast lane: the rest, with no emulator installed at all.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,6 @@ import pytest
 from reconciler.apply import ApplySettings
 from reconciler.aws import Api
 from reconciler.aws_model import DISCOVERY_SERVICE, REGISTRY_SERVICE
-from reconciler.emulator import install
 from reconciler.sync import SyncSettings
 from reconciler.waiting import Polling, Retrying
 
@@ -49,7 +52,17 @@ os.environ.update(
 )
 for variable in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL"):
     os.environ.pop(variable, None)
-install()
+
+E2E_FIXTURES = frozenset({"emulator", "api", "client", "registries", "discovery", "emulator_url", "held_emulator"})
+# Modules whose tests start emulator servers or CLI processes themselves (not through a fixture).
+E2E_MODULES = frozenset({"test_benchmarks", "test_resilience", "test_interrupts", "test_cli_e2e", "test_locking"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.path.stem
+        if E2E_FIXTURES & set(getattr(item, "fixturenames", ())) or module in E2E_MODULES or "emulator" in item.path.parts:
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(autouse=True)
@@ -63,6 +76,9 @@ def emulator() -> Iterator[None]:
     """The emulator in-process: every boto3 call inside the test reaches it."""
     from moto import mock_aws
 
+    from reconciler.emulator import install
+
+    install()
     with mock_aws():
         yield
 
@@ -101,12 +117,16 @@ PREVIEW_MARK = "preview_calls"  # a test that calls the switched-off preview Age
 @pytest.fixture(autouse=True)
 def no_preview_agent_registry_call(request: pytest.FixtureRequest) -> Iterator[None]:
     """No test calls the preview Agent Registry API (switched off by AWS), unless it is about that very refusal."""
-    from reconciler.emulator.preview import preview_calls
-
-    before = preview_calls()
+    before = _preview_calls()
     yield
     if request.node.get_closest_marker(PREVIEW_MARK) is None:
-        assert preview_calls() == before, f"preview Agent Registry operations were called: {preview_calls()}"
+        assert _preview_calls() == before, f"preview Agent Registry operations were called: {_preview_calls()}"
+
+
+def _preview_calls() -> dict[str, int]:
+    """The in-process emulator's count ({} while no test has installed it: nothing could have called it)."""
+    preview = sys.modules.get("reconciler.emulator.preview")
+    return dict(preview.preview_calls()) if preview is not None else {}
 
 
 def server_preview_calls(url: str) -> dict[str, int]:
