@@ -4,9 +4,12 @@ The order comes from the kinds: deletions in reverse kind order (children
 before parents, each waited on until gone), except that resources others
 point at by ARN (credential providers, policy engines) are deleted last, once
 what referenced them was updated; then creations and updates in kind order
-(each waited on until ready), with SynchronizeGatewayTargets for every
-MCP-server target this run wrote before the first kind that needs the
-targets' tools (policies), or at the end. A phase with a failure stops the
+(each waited on until ready). The service synchronizes an MCP-server target
+implicitly when it is created or updated; where its status does not show
+that (READY with `lastSynchronizedAt` at or after `updatedAt`), apply calls
+SynchronizeGatewayTargets, before the first kind that needs the targets'
+tools (policies), or at the end: one write per change where the service did
+its part. A phase with a failure stops the
 run after its in-flight work finishes, and the result says what was done,
 what failed and what was not attempted.
 """
@@ -24,7 +27,7 @@ from reconciler.desired import Desired
 from reconciler.errors import AwsError, ReconcilerError, ResourceFailed
 from reconciler.interrupts import Cancellation, Interrupted, run_all
 from reconciler.kinds import KINDS, ordered
-from reconciler.kinds.base import FINGERPRINT_TAG, NOT_FOUND, Kind, Ref
+from reconciler.kinds.base import FINGERPRINT_TAG, NOT_FOUND, Kind, Ref, Status
 from reconciler.kinds.target import TargetKind, is_synchronizable
 from reconciler.plan import CREATE, DELETE, REPLACE, UPDATE, Change, Plan
 from reconciler.planner import resolve_refs
@@ -116,7 +119,8 @@ class Executor:
         self.lock = threading.Lock()
         self.slots = WriteSlots()
         self.result = ApplyResult()
-        self.written_targets: list[str] = []
+        self.written_targets: list[str] = []  # MCP-server targets apply synchronizes
+        self.synchronized_by_service: list[str] = []  # those the service synchronized with the write
 
     # --- phases -----------------------------------------------------------------
     def phases(self) -> list[Phase]:
@@ -198,14 +202,14 @@ class Executor:
             ref = self._with_retries(change.address, lambda: self._create_or_claim(kind, desired, body, change.tags, parent), kind)
             with self.lock:
                 self.refs[change.address] = ref
-            self._wait(kind, ref, "creating")
+            status = self._wait(kind, ref, "creating")
             if kind.update_only & body.keys():
                 # Members only UpdateGateway (and the like) can set: written right after the create.
                 self._with_retries(change.address, lambda: kind.update(self.api, ref, body), kind)
-                self._wait(kind, ref, "modifying")
+                status = self._wait(kind, ref, "modifying")
             self._record_unread(change, kind, ref, body)
             self._after_write(kind, ref, change.address)
-            self._remember_sync(change, body)
+            self._remember_sync(change, body, status)
             extra["id"] = ref.ident
 
     def _create_or_claim(self, kind: Kind, desired: Desired, body: dict, tags: dict[str, str], parent: Ref | None) -> Ref:
@@ -252,9 +256,9 @@ class Executor:
                     self.progress(f"{change.address}: unchanged once its sources were written: not written")
                 else:
                     self._with_retries(change.address, lambda: kind.update(self.api, ref, body), kind)
-                    self._wait(kind, ref, "modifying")
+                    status = self._wait(kind, ref, "modifying")
                     self._after_write(kind, ref, change.address)
-                    self._remember_sync(change, body)
+                    self._remember_sync(change, body, status)
             if kind.taggable:
                 kind.set_tags(self.api, ref, change.live.tags, change.tags)
             if change.body_changed:
@@ -305,29 +309,32 @@ class Executor:
         if self._with_retries(address, lambda: kind.after_write(self.api, ref), kind):
             self._wait(kind, ref, "submitting")
 
-    def _remember_sync(self, change: Change, body: dict) -> None:
+    def _remember_sync(self, change: Change, body: dict, status: Status | None) -> None:
+        """An MCP-server target the service did not synchronize with this write (or not successfully) is
+        synchronized by apply; one whose status shows the implicit synchronization costs no other write."""
         if isinstance(KINDS[change.kind], TargetKind) and is_synchronizable(body):
             with self.lock:
-                self.written_targets.append(change.address)
+                (self.synchronized_by_service if status and status.synchronized else self.written_targets).append(change.address)
 
     # --- waiting and retrying -------------------------------------------------------
     def _with_retries(self, label: str, call: Callable[[], T], kind: Kind) -> T:
         return with_retries(label, call, self.settings.retrying, self.progress, self.cancellation, kind)
 
-    def _wait(self, kind: Kind, ref: Ref, verb: str, gone: bool = False) -> None:
-        """Until READY (or gone); a failed status stops the resource, a pending authorization is noted."""
+    def _wait(self, kind: Kind, ref: Ref, verb: str, gone: bool = False) -> Status | None:
+        """Until READY (or gone): the status it ended in; a failed status stops the resource, a pending authorization is noted."""
         status = settle(self.api, kind, ref, self.settings.polling, self.progress, verb, gone, self.cancellation)
         if status is None or status.status is None or status.status in kind.ready_statuses:
-            return
+            return status
         if status.status in kind.pending_statuses:
             with self.lock:
                 self.result.pending.append((ref.address, status.status))
-            return
+            return status
         raise ResourceFailed(failure_text(ref, status))
 
     # --- synchronization ----------------------------------------------------------
     def _synchronize(self) -> None:
-        """SynchronizeGatewayTargets for every MCP-server target written, sharing the per-gateway write slots."""
+        """SynchronizeGatewayTargets for every MCP-server target written that the service did not synchronize
+        itself, sharing the per-gateway write slots; the others' records are filled all the same."""
         pending = {addr for addr, _ in self.result.pending}
         refs = [self.refs[addr] for addr in sorted(self.written_targets) if addr not in pending]
         synchronizer = Synchronizer(self.api, self.settings.polling, self.settings.retrying, self.settings.sync,
@@ -336,7 +343,7 @@ class Executor:
         outcome = synchronizer.run(refs, [ref.address for ref in refs], self.settings.workers, self.settings.grace)
         if self.publisher is not None:
             self.publisher.forget_listings()  # the gateways list the synchronized tools now
-        self.result.synchronized += outcome.synchronized
+        self.result.synchronized += sorted(self.synchronized_by_service) + outcome.synchronized
         self.result.failed += [(addr, f"synchronization: {why}") for addr, why in outcome.failed]
         self.result.pending += outcome.pending
         self.result.interrupted += outcome.interrupted

@@ -26,13 +26,15 @@ import os
 import threading
 import time
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable
 
 import botocore.exceptions
+import botocore.session
 from botocore.config import Config
 from botocore.retries.standard import RetryEventAdapter, ThrottlingErrorDetector
 
-from reconciler.aws_model import SERVICE, input_shape
+from reconciler.aws_model import SERVICE, input_shape, model_loader
 from reconciler.errors import AwsError
 from reconciler.interrupts import Cancellation
 from reconciler.quotas import READS_PER_SECOND, WRITES_PER_SECOND
@@ -138,7 +140,7 @@ class Api:
         self.rates = (reads_per_second, writes_per_second)
         self.reads = Pacer(reads_per_second)
         self.writes = Pacer(writes_per_second)
-        self._account: str | None = None
+        self._account: Future[str] | None = None
         self.calls: dict[str, int] = {}
         self.throttled: dict[str, int] = {}
         self.run_id = uuid.uuid4().hex
@@ -175,15 +177,24 @@ class Api:
 
         It keys the observed-state cache: two accounts planning the same registry never share entries.
         """
-        if self._account is None:
-            import boto3
+        return self.account_soon().result()
 
-            sts = boto3.client("sts", region_name=self.region)
-            try:
-                self._account = str(sts.get_caller_identity()["Account"])
-            except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError):
-                self._account = str(self.client.meta.endpoint_url)
-        return self._account
+    def account_soon(self) -> Future[str]:
+        """`account()` as it will be: asked in the background on first use, so the first List need not wait for STS."""
+        with self.lock:
+            if self._account is None:
+                asking = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sts")
+                self._account = asking.submit(self._ask_account)
+                asking.shutdown(wait=False)
+            return self._account
+
+    def _ask_account(self) -> str:
+        session = botocore.session.Session()
+        session.register_component("data_loader", model_loader())
+        try:
+            return str(session.create_client("sts", region_name=self.region).get_caller_identity()["Account"])
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError):
+            return str(self.client.meta.endpoint_url)
 
     def _pacer(self, operation: str) -> Pacer:
         return self.reads if is_read(operation) else self.writes
@@ -290,15 +301,18 @@ def default_region(region: str | None) -> str | None:
 
 
 def _make_client(region: str | None, service: str = SERVICE) -> Any:
-    """A client honouring the standard chain: profiles, AWS_REGION, AWS_ENDPOINT_URL(_<SERVICE>)."""
-    import boto3  # its import costs a tenth of a second; commands that call no AWS API (validate) skip it
+    """A client honouring the standard chain: profiles, AWS_REGION, AWS_ENDPOINT_URL(_<SERVICE>).
 
-    region = default_region(region)
-    session = boto3.session.Session(region_name=region) if region else boto3.session.Session()
-    if not session.region_name:
+    Plain botocore (boto3's import costs a tenth of a second and adds nothing to a client), sharing the model
+    loader of `aws_model`: the service's model, already read to check the files, is not parsed again.
+    """
+    session = botocore.session.Session()
+    session.register_component("data_loader", model_loader())
+    region = default_region(region) or session.get_config_variable("region")
+    if not region:
         raise AwsError("no AWS region: set `region:` in the registry or AWS_REGION", code="NoRegion")
     config = Config(retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS}, max_pool_connections=32)
     try:
-        return session.client(service, config=config)
+        return session.create_client(service, region_name=region, config=config)
     except botocore.exceptions.BotoCoreError as error:
         raise AwsError(f"cannot create the AWS client: {error}", code=type(error).__name__) from None

@@ -34,6 +34,11 @@ def service_model(service: str = SERVICE) -> ServiceModel:
     return botocore.session.get_session().get_service_model(service)
 
 
+def model_loader() -> Any:
+    """botocore's loader of the models `service_model` reads: a client made with it parses no model again."""
+    return botocore.session.get_session().get_component("data_loader")
+
+
 def shape(name: str, service: str = SERVICE) -> Shape:
     return service_model(service).shape_for(name)
 

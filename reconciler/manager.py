@@ -105,7 +105,8 @@ class Manager:
 
     def _cache(self, registry: Registry, api: Api, request: PlanRequest) -> ObservedCache:
         secrets = {kind.key: {tuple(map(str, p)) for p in kind.secret_members} for kind in KINDS.values()}
-        return ObservedCache.open(registry.name, api.region, api.account(), request.cache_dir, secrets=secrets, warn=self.progress)
+        return ObservedCache.open_soon(registry.name, api.region, api.account_soon(), request.cache_dir, secrets=secrets,
+                                       warn=self.progress)
 
     def _scope(self, request: PlanRequest, registry: Registry) -> Scope | None:
         if request.scope is not None:

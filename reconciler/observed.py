@@ -41,6 +41,7 @@ import sys
 import tempfile
 import zlib
 from collections.abc import Collection, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Callable
@@ -101,6 +102,7 @@ class ObservedCache:
         self.warn = warn
         self.seen: set[tuple[str, str]] = set()
         self.changed = False
+        self._opening: Future[None] | None = None
 
     @classmethod
     def open(cls, registry: str, region: str, account_or_endpoint: str, cache_dir: str | os.PathLike[str] | None = None,
@@ -114,8 +116,31 @@ class ObservedCache:
         cache.changed = entries is None  # an ignored file is replaced by the next save: its warning is said once
         return cache
 
+    @classmethod
+    def open_soon(cls, registry: str, region: str, account_or_endpoint: Future[str], cache_dir: str | os.PathLike[str] | None = None,
+                  *, secrets: Mapping[str, Collection[MemberPath]], warn: Callable[[str], None] = _stderr) -> ObservedCache:
+        """`open` once the account is known (STS answers in the background): a plan sends its first List meanwhile,
+        and the cache's first use waits for the file."""
+        cache = cls(Path(), {}, secrets, {}, warn)
+
+        def opening() -> None:
+            opened = cls.open(registry, region, account_or_endpoint.result(), cache_dir, secrets=secrets, warn=warn)
+            cache.path, cache.scope, cache.entries, cache.warn, cache.changed = (
+                opened.path, opened.scope, opened.entries, opened.warn, opened.changed)
+
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache")
+        cache._opening = pool.submit(opening)
+        pool.shutdown(wait=False)
+        return cache
+
+    def _opened(self) -> None:
+        """Wait for `open_soon`'s file (re-raising what stopped it)."""
+        if self._opening is not None:
+            self._opening.result()
+
     def lookup(self, kind: str, ident: str, stamp: Stamp) -> dict[str, Any] | None:
         """The stored description when its stamp is exactly `stamp`, else None (read it in full)."""
+        self._opened()
         wanted = stamp_text(stamp)
         entry = self.entries.get(kind, {}).get(ident)
         if wanted is None or entry is None or entry[0] != wanted:
@@ -126,6 +151,7 @@ class ObservedCache:
 
     def store(self, kind: str, ident: str, stamp: Stamp, description: dict[str, Any]) -> bool:
         """Keep `description` as read at `stamp`, secrets stripped; False when it may not be kept (then it is not)."""
+        self._opened()
         text = stamp_text(stamp)
         if text is None or kind not in self.secrets:
             self.forget(kind, ident)
@@ -142,6 +168,7 @@ class ObservedCache:
 
     def forget(self, kind: str, ident: str) -> None:
         """Drop one resource (gone, or read in a way the cache cannot vouch for)."""
+        self._opened()
         if self.entries.get(kind, {}).pop(ident, None) is not None:
             self.changed = True
         self.seen.discard((kind, ident))
@@ -149,6 +176,7 @@ class ObservedCache:
     def save(self, prune: bool = True) -> None:
         """Write the file atomically when anything changed; with `prune`, keep only what this run looked up or
         stored (a run that read part of the registry passes False). A cache that cannot be written is a warning."""
+        self._opened()
         if prune:
             self._drop_unseen()
         if not self.changed:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler.config.history import texts_at
-from reconciler.config.loader import expand_paths, load, load_texts
+from reconciler.config.history import changes_since
+from reconciler.config.loader import expand_paths, load_texts
 from reconciler.desired import Registry, declarations
 from reconciler.errors import ConfigError, ReconcilerError
 
@@ -54,9 +54,15 @@ def targeted(patterns: tuple[str, ...], registry: Registry) -> Scope | None:
 
 
 def changed_since(ref: str, paths: list[str], registry: Registry) -> Scope:
-    """Addresses whose declaration differs between `ref` and the working tree (added, changed or removed)."""
-    before = _declarations(_load_at(ref, paths))
-    after = _declarations(load(paths, interpolate=False).data)
+    """Addresses whose declaration differs between `ref` and the working tree (added, changed or removed).
+
+    Only the files whose content differs are parsed, on both sides: mappings merge key by key across files
+    (a key set twice is an error), so a declaration differs exactly where a changed file's part of it does.
+    """
+    folders = [Path(raw) for raw in paths if Path(raw).is_dir()]
+    changes = changes_since(ref, expand_paths(paths), folders)
+    before = _declarations(_load(list(changes.before.items()), f"the registry files at {ref} do not load, cannot compare against them"))
+    after = _declarations(_load([(file, file.read_text(encoding="utf-8")) for file in changes.after], "the registry files do not load"))
     if before.get("") != after.get(""):
         return Scope(("*",))  # registry-wide settings changed (tags, authorizers...): everything may change
     changed = tuple(sorted(a for a in before.keys() | after.keys() if a and before.get(a) != after.get(a)))
@@ -64,20 +70,18 @@ def changed_since(ref: str, paths: list[str], registry: Registry) -> Scope:
 
 
 def _declarations(data: dict[str, Any]) -> dict[str, Any]:
-    """Each resource's raw declaration by address; "" holds what every resource inherits."""
-    found: dict[str, Any] = {"": {k: data.get(k) for k in ("registry", "region", "tags", "authorizers")}}
+    """Each resource's raw declaration by address; "" holds the registry-wide settings the files set."""
+    found: dict[str, Any] = {"": {k: data[k] for k in ("registry", "region", "tags", "authorizers") if k in data}}
     for declaration in declarations(data):
         found[declaration.address] = declaration.own()
     return found
 
 
-def _load_at(ref: str, paths: list[str]) -> dict[str, Any]:
-    """The registry files as they were at git `ref` (files added since are simply absent; removed ones are back)."""
-    folders = [Path(raw) for raw in paths if Path(raw).is_dir()]
-    texts = texts_at(ref, expand_paths(paths), folders)
+def _load(texts: list[tuple[Path, str]], failure: str) -> dict[str, Any]:
+    """The changed files' declarations merged, as written (no ${env:} read)."""
     if not texts:
         return {}
     try:
-        return load_texts([(str(file), text) for file, text in texts.items()], interpolate=False).data
+        return load_texts([(str(file), text) for file, text in texts], interpolate=False).data
     except ConfigError as error:
-        raise ReconcilerError(f"the registry files at {ref} do not load, cannot compare against them:\n{error}") from None
+        raise ReconcilerError(f"{failure}:\n{error}") from None

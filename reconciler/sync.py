@@ -21,7 +21,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.interrupts import Cancellation, Interrupted, run_all
 from reconciler.kinds import KINDS, TARGET
 from reconciler.kinds.base import Ref
-from reconciler.kinds.target import TargetKind, is_synchronizable
+from reconciler.kinds.target import TargetKind, is_synchronizable, unsynchronizable
 from reconciler.live import read_live
 from reconciler.progress import Meter
 from reconciler.scope import Scope
@@ -162,6 +162,5 @@ def synchronize_declared(synchronizer: Synchronizer, registry: Registry, chosen:
     found = [a for a in wanted if a in live]
     result = synchronizer.run([live[a].ref for a in found], [a for a in found if live[a].status in synchronizer.kind.ready_statuses])
     result.failed += [(a, "not in AWS (or not managed by this registry): apply first") for a in wanted if a not in live]
-    result.skipped += [(t.address, "static mcpToolSchema: the gateway does not list its tools from the server")
-                       for t in chosen if not is_synchronizable(t.body)]
+    result.skipped += [(t.address, why) for t in chosen if (why := unsynchronizable(t.body))]
     return result

@@ -1,16 +1,20 @@
-"""Registry files as they were at a git ref, read with two git processes whatever their number.
+"""What changed in the registry files since a git ref, found by blob ids and read with two git processes.
 
 `plan --changed-only REF` compares the registry with its state at REF. A
-central registry has a thousand files: one `git show` each cost most of that
-plan. Here one `git ls-tree` lists the blobs at REF under the given folders
-and files (which also finds the files removed since), and one
-`git cat-file --batch` returns their texts by object id.
+central registry has a thousand files, of which a pull request changes a few:
+one `git ls-tree` lists the blob ids at REF under the given folders and files
+(which also finds the files removed since), each working-tree file's blob id
+is computed from its bytes (git's own hash, no process), and only the files
+whose ids differ are read at REF, with one `git cat-file --batch`. Unchanged
+files are neither read at REF nor parsed a second time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
@@ -20,23 +24,44 @@ REGISTRY_SUFFIXES = (".yaml", ".yml")
 GIT_TIMEOUT = 60  # seconds for each git process
 
 
-def texts_at(ref: str, files: Sequence[Path], folders: Sequence[Path] = ()) -> dict[Path, str]:
-    """The texts at `ref` of `files` (those that existed then), then of the *.yaml / *.yml files under `folders`
-    that existed at `ref` but are gone from the working tree.
+@dataclass
+class Changes:
+    """The registry files whose content differs between a ref and the working tree."""
 
-    Keys are `files`' own paths, and for removed files their absolute working-tree path. Raises
+    before: dict[Path, str] = field(default_factory=dict)  # their texts at the ref (changed or removed since)
+    after: list[Path] = field(default_factory=list)  # the working-tree files that differ (changed or added since)
+
+
+def changes_since(ref: str, files: Sequence[Path], folders: Sequence[Path] = ()) -> Changes:
+    """The files among `files` (the working tree's) whose blob differs from `ref`'s, or that are new since, and the
+    texts at `ref` of those that existed then, plus of the *.yaml / *.yml files under `folders` removed since.
+
+    Keys of `before` are `files`' own paths, and for removed files their absolute working-tree path. Raises
     ReconcilerError when git fails (`ref` names no commit, a path is outside the repository...).
     """
     if not files and not folders:
-        return {}
+        return Changes()
     cwd = os.path.abspath(folders[0] if folders else files[0].parent)
     blobs = _blobs(ref, files, folders, cwd)
     named = {os.path.abspath(file): file for file in files}
-    wanted = {file: blobs[path] for path, file in named.items() if path in blobs}
+    after = [file for path, file in named.items() if blobs.get(path) != _blob_id(file, blobs.get(path))]
+    wanted = {file: blobs[os.path.abspath(file)] for file in after if os.path.abspath(file) in blobs}
     wanted.update({Path(path): blob for path, blob in blobs.items()
                    if path not in named and path.endswith(REGISTRY_SUFFIXES) and not os.path.exists(path)})
     texts = _cat_file(cwd, list(wanted.values()))
-    return {file: text for file, text in zip(wanted, texts)}
+    return Changes(dict(zip(wanted, texts)), after)
+
+
+def _blob_id(file: Path, like: str | None) -> str | None:
+    """The id git gives `file`'s bytes as a blob (SHA-256 when the repository's ids are that long); None when unreadable."""
+    try:
+        content = file.read_bytes()
+    except OSError:
+        return None
+    digest = hashlib.sha256() if like is not None and len(like) == 64 else hashlib.sha1()  # noqa: S324 - git's object id
+    digest.update(b"blob %d\0" % len(content))
+    digest.update(content)
+    return digest.hexdigest()
 
 
 def _blobs(ref: str, files: Sequence[Path], folders: Sequence[Path], cwd: str) -> dict[str, str]:

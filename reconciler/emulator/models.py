@@ -84,6 +84,15 @@ def ready_flap() -> bool:
     return os.environ.get(READY_FLAP_VARIABLE, "1") != "0"
 
 
+IMPLICIT_SYNC_VARIABLE = "RECONCILER_EMULATOR_IMPLICIT_SYNC"  # "0": create and update do not list the server's tools
+
+
+def implicit_sync() -> bool:
+    """Whether creating or updating an MCP-server target synchronizes it, as the service does (SERVICE-FACTS: targets;
+    on unless turned off, which tests the callers' fallback: a SynchronizeGatewayTargets of their own)."""
+    return os.environ.get(IMPLICIT_SYNC_VARIABLE, "1") != "0"
+
+
 def with_output_members(result: dict[str, Any], resource: Any, output: Shape, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     """`result` plus each member of the `output` shape that moto does not fill and `resource` holds (as snake_case)."""
     for member in output.members:
@@ -220,7 +229,7 @@ class EmulatedTarget(Timed, GatewayTarget):
             self.begin(transient, final=pending)
             return
         self.begin(transient)
-        if static_tools(self) is None:
+        if static_tools(self) is None and (transient == "SYNCHRONIZING" or implicit_sync()):
             self._discovery = DataPlane.shared(all_backends).discover(self, self.gateway, backend)
 
     def _needs_user(self) -> bool:
@@ -239,6 +248,7 @@ class EmulatedTarget(Timed, GatewayTarget):
             self.status_reasons = outcome.reasons
             if outcome.ok:
                 self.tools = outcome.tools
+                self.last_synchronized_at = utcnow()  # after the write that started it: its tools are fresh
             self._final = "READY" if outcome.ok else self._failure
         return Timed.status.fget(self)  # type: ignore[attr-defined]
 

@@ -203,12 +203,14 @@ class CallStats:
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
             operations = {op: self._operation(op) for op in sorted(self.calls)}
+            first = self.log[0] if self.log else None
         return {
             "calls": sum(o["calls"] for o in operations.values()),
             "throttled": sum(o["throttled"] for o in operations.values()),
             "refused": sum(o["refused"] for o in operations.values()),
             "faults": sum(sum(o["faults"].values()) for o in operations.values()),
             "operations": operations,
+            "first_call_monotonic": first.at if first else None,  # this machine's monotonic clock: a harness times start-up
         }
 
     def _operation(self, operation: str) -> dict[str, Any]:

@@ -132,6 +132,7 @@ class Live:
 class Status:
     status: str | None
     reasons: list[str] = field(default_factory=list)
+    synchronized: bool = False  # an MCP-server target's tools were listed since its last write (lastSynchronizedAt)
 
 
 class Kind(ABC):
@@ -437,6 +438,10 @@ class Kind(ABC):
             if error.code == NOT_FOUND:
                 return None
             raise
+        return self.status_of(raw)
+
+    def status_of(self, raw: dict[str, Any]) -> Status:
+        """The status a read answer shows."""
         return Status(raw.get("status"), _reasons(raw))
 
     def read_tags(self, api: Api, ref: Ref) -> dict[str, str]:

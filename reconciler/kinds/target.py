@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from reconciler.aws import Api
+from reconciler.kinds.base import Context, Kind, Ref, Status
 from reconciler.vocabulary import Path_
-from reconciler.kinds.base import Context, Kind, Ref
 from reconciler.kinds.publish import PUBLISH, publish_problems
 from reconciler.quotas import TARGET_WRITES_PER_GATEWAY
 
@@ -33,9 +33,19 @@ def target_type(body: dict[str, Any]) -> tuple[str, ...]:
 
 
 def is_synchronizable(body: dict[str, Any]) -> bool:
-    """An MCP-server target whose tools the gateway discovers (no static mcpToolSchema)."""
-    server = mcp_server(body.get("targetConfiguration"))
-    return server is not None and "mcpToolSchema" not in server
+    """An MCP-server target whose tools the gateway keeps a list of: neither a static mcpToolSchema nor DYNAMIC
+    listing (the gateway asks the server at each request)."""
+    return unsynchronizable(body) is None and mcp_server(body.get("targetConfiguration")) is not None
+
+
+def unsynchronizable(body: dict[str, Any]) -> str | None:
+    """Why an MCP-server target is never synchronized, or None."""
+    server = mcp_server(body.get("targetConfiguration")) or {}
+    if "mcpToolSchema" in server:
+        return "static mcpToolSchema: the gateway does not list its tools from the server"
+    if server.get("listingMode") == "DYNAMIC":
+        return "listingMode DYNAMIC: the gateway lists its tools from the server at each request"
+    return None
 
 
 class TargetKind(Kind):
@@ -80,6 +90,14 @@ class TargetKind(Kind):
 
     def synchronize(self, api: Api, ref: Ref) -> None:
         api.call("synchronize_gateway_targets", gatewayIdentifier=ref.parent_ident, targetIdList=[ref.ident])
+
+    def status_of(self, raw: dict[str, Any]) -> Status:
+        """With whether the service synchronized the target since its last write: create and update synchronize
+        implicitly (SERVICE-FACTS), which READY with a `lastSynchronizedAt` at or after `updatedAt` shows."""
+        status = super().status_of(raw)
+        synced, written = raw.get("lastSynchronizedAt"), raw.get("updatedAt")
+        status.synchronized = status.status == "READY" and synced is not None and written is not None and synced >= written
+        return status
 
 
 def without_service_headers(body: dict[str, Any]) -> dict[str, Any]:

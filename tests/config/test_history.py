@@ -1,4 +1,4 @@
-"""texts_at against a real git repository: one ls-tree and one cat-file process, whatever the number of files."""
+"""changes_since against a real git repository: blob ids find the changed files; one ls-tree and one cat-file process."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.config import history
-from reconciler.config.history import texts_at
+from reconciler.config.history import Changes, changes_since
 from reconciler.errors import ReconcilerError
 
 GIT = ["git", "-c", "user.name=test", "-c", "user.email=test@localhost", "-c", "commit.gpgsign=false"]
@@ -49,7 +49,7 @@ def repo(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def git_processes(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """The git commands texts_at runs (each still runs for real)."""
+    """The git commands changes_since runs (each still runs for real)."""
     ran: list[list[str]] = []
     real = subprocess.run
 
@@ -61,26 +61,36 @@ def git_processes(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     return ran
 
 
-def test_files_at_a_ref_plus_removed_ones_in_two_git_processes(repo: Path, git_processes: list[list[str]]) -> None:
+def test_only_files_whose_blob_differs_are_read_at_the_ref(repo: Path, git_processes: list[list[str]]) -> None:
     teams = repo / "registry" / "teams"
     files = [repo / "registry" / "platform.yaml", teams / "a.yaml", teams / "new.yaml", teams / "späce name.yaml"]
-    texts = texts_at("first", files, [repo / "registry"])
-    assert texts == {
-        files[0]: "registry: r\n",
-        files[1]: "gateways: {a: {}}\n",  # as committed, not as edited
-        files[3]: "gateways: {s: {}}\n",
+    changes = changes_since("first", files, [repo / "registry"])
+    assert changes.before == {
+        teams / "a.yaml": "gateways: {a: {}}\n",  # as committed, not as edited
         teams / "gone.yml": "gateways: {gone: {}}\n",  # removed since: found through the folder
-    }  # new.yaml did not exist at `first`; notes.txt is no registry file
+    }  # platform.yaml and späce name.yaml are unchanged; new.yaml did not exist at `first`; notes.txt is no registry file
+    assert changes.after == [teams / "a.yaml", teams / "new.yaml"]
     assert [subcommand(c) for c in git_processes] == ["ls-tree", "cat-file"]
 
 
-def test_two_processes_for_many_files(repo: Path, git_processes: list[list[str]]) -> None:
+def test_nothing_changed_reads_nothing_at_the_ref(repo: Path, git_processes: list[list[str]]) -> None:
     files = [write(repo / "many" / f"team{i}.yaml", f"team: {i}\n") for i in range(200)]
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "many")
     git_processes.clear()
-    texts = texts_at("HEAD", files, [repo / "many"])
-    assert [texts[file] for file in files] == [f"team: {i}\n" for i in range(200)]
+    assert changes_since("HEAD", files, [repo / "many"]) == Changes()
+    assert [subcommand(c) for c in git_processes] == ["ls-tree"]
+
+
+def test_one_changed_file_among_many_is_the_only_one_read(repo: Path, git_processes: list[list[str]]) -> None:
+    files = [write(repo / "many" / f"team{i}.yaml", f"team: {i}\n") for i in range(200)]
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "many")
+    write(files[7], "team: seven\n")
+    git(repo, "add", str(files[7]))  # staged or not, the working tree's content is what counts
+    git_processes.clear()
+    changes = changes_since("HEAD", files, [repo / "many"])
+    assert changes == Changes({files[7]: "team: 7\n"}, [files[7]])
     assert [subcommand(c) for c in git_processes] == ["ls-tree", "cat-file"]
 
 
@@ -88,24 +98,25 @@ def test_named_files_outside_the_folders_and_glob_characters(repo: Path) -> None
     odd = write(repo / "odd" / "[x]*.yaml", "odd: 1\n")
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "odd")
+    write(odd, "odd: 2\n")
     write(repo / "odd" / "x.yaml", "not committed: 1\n")
     file = repo / "registry" / "platform.yaml"
-    assert texts_at("HEAD", [file, odd]) == {file: "registry: r\n", odd: "odd: 1\n"}
+    assert changes_since("HEAD", [file, odd]) == Changes({odd: "odd: 1\n"}, [odd])
 
 
 def test_files_in_sibling_folders_resolve_relative_to_the_first(repo: Path) -> None:
-    other = repo / "elsewhere" / "other.yaml"
-    texts = texts_at("first", [repo / "registry" / "platform.yaml", other], [repo / "registry", repo / "elsewhere"])
-    assert texts[other] == "other: 1\n"
-    assert repo / "registry" / "teams" / "gone.yml" in texts
+    other = write(repo / "elsewhere" / "other.yaml", "other: 2\n")
+    changes = changes_since("first", [repo / "registry" / "platform.yaml", other], [repo / "registry", repo / "elsewhere"])
+    assert changes.before[other] == "other: 1\n"
+    assert repo / "registry" / "teams" / "gone.yml" in changes.before
 
 
 def test_a_ref_that_names_nothing_is_one_error(repo: Path) -> None:
     with pytest.raises(ReconcilerError, match="^git ls-tree: fatal: Not a valid object name no-such-ref$"):
-        texts_at("no-such-ref", [repo / "registry" / "platform.yaml"], [repo / "registry"])
+        changes_since("no-such-ref", [repo / "registry" / "platform.yaml"], [repo / "registry"])
 
 
 def test_outside_a_repository_is_one_error(tmp_path: Path) -> None:
     file = write(tmp_path / "lonely" / "r.yaml", "registry: r\n")
     with pytest.raises(ReconcilerError, match="^git ls-tree: fatal: not a git repository"):
-        texts_at("HEAD", [file])
+        changes_since("HEAD", [file])

@@ -87,3 +87,40 @@ def test_sync_needs_a_selection(api, tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.chdir(tmp_path)
     result = reconcile("sync")
     assert result.exit_code == 1 and "--all, --gateway NAME or --target GW/NAME" in result.stderr
+
+
+def test_apply_relies_on_the_synchronization_of_create_and_update(api, client, tmp_path: Path) -> None:
+    with serving(mcp_app(healthy())) as server:
+        text = mcp_registry({"orders": server.https()})
+        created = converge(api, registry_from(tmp_path, text))
+        target = tools_of(client, "orders")
+        updated = converge(api, registry_from(tmp_path, text.replace("      orders:\n", "      orders:\n        description: v2\n")))
+    assert created.synchronized == updated.synchronized == ["gateway/tools/target/orders"]
+    assert api.calls.get("SynchronizeGatewayTargets", 0) == 0  # one write per change: the service synchronized with it
+    assert target["lastSynchronizedAt"] >= target["updatedAt"]
+
+
+def test_apply_synchronizes_where_the_service_did_not(api, client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECONCILER_EMULATOR_IMPLICIT_SYNC", "0")  # create and update leave the tools as they were
+    with serving(mcp_app(healthy())) as server:
+        text = mcp_registry({"orders": server.https()})
+        created = converge(api, registry_from(tmp_path, text))
+        synchronized_once = tools_of(client, "orders")
+        updated = converge(api, registry_from(tmp_path, text.replace("      orders:\n", "      orders:\n        description: v2\n")))
+        target = tools_of(client, "orders")
+    assert created.synchronized == updated.synchronized == ["gateway/tools/target/orders"]
+    assert api.calls["SynchronizeGatewayTargets"] == 2
+    assert synchronized_once["lastSynchronizedAt"] >= synchronized_once["updatedAt"]
+    assert target["lastSynchronizedAt"] >= target["updatedAt"]
+
+
+def test_dynamic_listing_and_static_schemas_are_never_synchronized(api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECONCILER_EMULATOR_IMPLICIT_SYNC", "0")  # nothing would show a synchronization: none is asked for
+    with serving(mcp_app(healthy())) as server:
+        text = mcp_registry({"live": server.https(), "fixed": server.https()}).replace(", searchType: SEMANTIC", "")
+        text = text.replace(f'endpoint: "{server.https()}"}}}}}}\n', f'endpoint: "{server.https()}", listingMode: DYNAMIC}}}}}}\n', 1)
+        text = text.replace(f'endpoint: "{server.https()}"}}}}}}\n',
+                            f'endpoint: "{server.https()}", mcpToolSchema: {{inlinePayload: "[]"}}}}}}}}\n', 1)
+        result = converge(api, registry_from(tmp_path, text))
+    assert "listingMode: DYNAMIC" in text and "mcpToolSchema" in text
+    assert result.synchronized == [] and api.calls.get("SynchronizeGatewayTargets", 0) == 0
