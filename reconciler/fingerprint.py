@@ -26,8 +26,8 @@ import os
 from functools import lru_cache
 from typing import Any, Callable
 
-from reconciler.vocabulary import Path_
 from reconciler.errors import PlanError
+from reconciler.vocabulary import Path_
 
 KEY_VARIABLE = "RECONCILER_FINGERPRINT_KEY"
 ITERATIONS = 100_000

@@ -27,11 +27,11 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from reconciler.aws_model import ITEM, member_paths
-from reconciler.vocabulary import Path_
 from reconciler.diff import ABSENT, FieldChange
 from reconciler.fingerprint import LEGACY, fingerprint_tag, legacy_fingerprint, path_digest, recorded, value_digest
 from reconciler.kinds import KINDS
 from reconciler.kinds.base import FINGERPRINT_TAG, Kind, Live, _get
+from reconciler.vocabulary import Path_
 
 if TYPE_CHECKING:
     from reconciler.desired import Desired

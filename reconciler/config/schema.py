@@ -18,9 +18,9 @@ from botocore.model import Shape
 
 from reconciler.aws_model import SERVICE, service_model
 from reconciler.config.checker import RETIRED
-from reconciler.vocabulary import Path_
 from reconciler.kinds import GATEWAY, KINDS, children_of, roots
 from reconciler.kinds.base import Kind
+from reconciler.vocabulary import Path_
 
 SCHEMA_ID = "https://agentcore-reconciler.dev/schemas/gateways.schema.json"
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.aws_model import REGISTRY_SERVICE
-from reconciler.vocabulary import Path_
 from reconciler.kinds.base import Kind
+from reconciler.vocabulary import Path_
 
 AUTO_DETECTION = "autoDetectionConfiguration"  # declared (and written) here; read back under autoDetection.configuration
 

@@ -29,9 +29,9 @@ from reconciler.aws_model import (
     SERVICE, arn_service, documented_defaults, http_method, input_shape, member_paths, output_shape, project_members,
     sensitive_paths, with_defaults, write_only_paths,
 )
-from reconciler.vocabulary import Path_
 from reconciler.errors import AwsError
 from reconciler.kinds.tokens import client_token
+from reconciler.vocabulary import Path_
 
 if TYPE_CHECKING:
     from reconciler.desired import Desired

@@ -6,10 +6,10 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from reconciler.aws_model import ITEM
-from reconciler.vocabulary import Path_
 from reconciler.kinds.base import Context, Kind, Live, Ref, _get
 from reconciler.kinds.publish import PUBLISH, publish_problems
 from reconciler.quotas import TARGETS_PER_GATEWAY
+from reconciler.vocabulary import Path_
 
 if TYPE_CHECKING:
     from reconciler.desired import Desired

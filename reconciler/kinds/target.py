@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.aws import Api
 from reconciler.kinds.base import Context, Kind, Ref, Status
-from reconciler.vocabulary import Path_
 from reconciler.kinds.publish import PUBLISH, publish_problems
 from reconciler.quotas import TARGET_WRITES_PER_GATEWAY
+from reconciler.vocabulary import Path_
 
 if TYPE_CHECKING:
     from reconciler.desired import Desired
