@@ -99,6 +99,7 @@ def test_first_sigint_finishes_in_flight_reports_releases_the_lock_and_exits_130
     apply = start_apply(registry, held_emulator)
     killed_past_deadline(apply)
     seen = wait_for_line(apply, "target/t0: Creating...")
+    wait_until(lambda: emulator_holds(held_emulator)["holds"][0]["kept"] != [], "a target was created and is held")
     apply.send_signal(signal.SIGINT)
     out, err = apply.communicate(timeout=DEADLINE)
     assert apply.returncode == 130, err
