@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+
+import pytest
 from typing import Any
 
 from rich.console import Console
@@ -107,7 +109,8 @@ def test_apply_reports_each_phase_and_every_resource_to_the_meter(api: Any, tmp_
     assert (meter.tally.done, meter.tally.total, meter.tally.failed) == (7, 7, 0)
 
 
-def test_apply_counts_the_synchronization_phase(api: Any, tmp_path: Path) -> None:
+def test_apply_counts_the_synchronization_phase(api: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECONCILER_EMULATOR_IMPLICIT_SYNC", "0")  # the service does not synchronize: apply does
     meter = Recording()
     with serving(mcp_app(healthy("orders"))) as orders, serving(mcp_app(healthy("billing"))) as billing:
         registry = registry_from(tmp_path, mcp_registry({"orders": orders.https(), "billing": billing.https()}))

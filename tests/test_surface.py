@@ -84,7 +84,8 @@ def test_the_whole_surface_converges_in_dependency_order(api: Api, client: Any, 
     order = done_order(result)
     assert order.index("policy-engine/guard") < order.index(GATEWAY) < order.index(f"{GATEWAY}/target/orders")
     assert result.synchronized == [f"{GATEWAY}/target/orders"]
-    synchronized_at = next(i for i, line in enumerate(lines) if "Synchronization complete" in line)
+    # The service synchronized the target with its create: its tools are listed once the create completed.
+    synchronized_at = next(i for i, line in enumerate(lines) if line.startswith(f"{GATEWAY}/target/orders: Creation complete"))
     policy_at = next(i for i, line in enumerate(lines) if line.startswith("policy-engine/guard/policy/allow_orders: Creating"))
     assert synchronized_at < policy_at  # the Cedar check needs the target's tools
     assert any("2 rate limits: writing in one BatchPutGatewayRateLimits call" in line for line in lines)

@@ -88,7 +88,7 @@ def test_the_emulator_authenticates_to_targets_with_the_stored_oauth_provider(ap
             converge(api, registry_from(tmp_path, text, env={"GW_SECRET": "bad"}))  # a wrong secret is rotated in
             monkeypatch.chdir(tmp_path)
             synced = reconcile("sync", "--all", "--attempts", "1", "--poll-interval", "0.02", env={"GW_SECRET": "bad"})
-    assert issued == 2  # create and the synchronization after it each fetched a token with the provider's stored secret to list the tools
+    assert issued == 1  # the create (synchronized by the service itself) fetched a token with the provider's stored secret
     assert synced.exit_code == 1
     assert "SYNCHRONIZE_UNSUCCESSFUL" in synced.stdout and "invalid_client" in synced.stdout
     assert "hint: the server refused the gateway's credentials" in synced.stdout
