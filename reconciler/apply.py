@@ -132,7 +132,7 @@ class Executor:
             return Phase([Step(c, operation(c)) for c in items if c.kind == kind.key and when(c)])
 
         # A replaced resource frees its name first; one that others reference goes once they were updated.
-        early = [of(k, removing, lambda c: DELETE, lambda c, k=k: c.action == REPLACE or not k.referenced) for k in reversed(kinds)]
+        early = [of(k, removing, lambda c: DELETE, lambda c: c.action == REPLACE or not k.referenced) for k in reversed(kinds)]
         builds = [_batched(of(k, building, _build_operation, lambda c: True), k) for k in kinds]
         late = [of(k, removing, lambda c: DELETE, lambda c: c.action == DELETE) for k in reversed(kinds) if k.referenced]
         sync_at = next((i for i, k in enumerate(kinds) if k.after_sync), len(kinds))

@@ -112,7 +112,7 @@ class Importer:
         for shape, block, _ in structures(body, kind.declared_members):
             referenced = by_shape.get(shape.name)
             reference = referenced.reference if referenced else None
-            if reference and (ref := arns.get(block.get(reference.arn_member))) is not None and ref.kind == referenced.key:
+            if referenced and reference and (ref := arns.get(block.get(reference.arn_member, ""))) is not None and ref.kind == referenced.key:
                 del block[reference.arn_member]
                 block[reference.key] = ref.name
         return body

@@ -24,7 +24,7 @@ from reconciler.errors import ReconcilerError
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 POLL = 0.1  # seconds between looks at the pool while it works
 T = TypeVar("T")
-EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 1}
+EXIT_CODES: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 1}
 
 
 class Interrupted(ReconcilerError):

@@ -106,14 +106,14 @@ class _Reader:
             self._drain()
         return self.state
 
-    def _submit(self, work: Callable[..., None], *args: Any) -> Future[None]:
+    def _submit(self, work: Callable[..., object], *args: Any) -> Future[None]:
         with self.settled:
             self.outstanding += 1
         future = self.pool.submit(self._unless_failed, work, *args)
         future.add_done_callback(self._finished)
         return future
 
-    def _unless_failed(self, work: Callable[..., None], *args: Any) -> None:
+    def _unless_failed(self, work: Callable[..., object], *args: Any) -> None:
         """After the first failure, what has not started yet does nothing (no future is kept to cancel it)."""
         if self.failure is None:
             work(*args)

@@ -147,7 +147,7 @@ class ObservedCache:
             return None
         entry[0] = wanted  # equal: keep the caller's string rather than a second one
         self.seen.add((kind, ident))
-        return json.loads(entry[1], object_pairs_hook=_interned)  # type: ignore[no-any-return]
+        return json.loads(entry[1], object_pairs_hook=_interned)
 
     def store(self, kind: str, ident: str, stamp: Stamp, description: dict[str, Any]) -> bool:
         """Keep `description` as read at `stamp`, secrets stripped; False when it may not be kept (then it is not)."""
@@ -224,7 +224,7 @@ def _read(path: Path, scope: dict[str, str], warn: Callable[[str], None]) -> dic
     if not _sound(document, scope):
         warn(f"Warning: ignoring the observed-state cache {path}: another format version or scope; this plan reads everything")
         return None
-    return document["entries"]  # type: ignore[no-any-return]
+    return document["entries"]
 
 
 def _sound(document: Any, scope: dict[str, str]) -> bool:

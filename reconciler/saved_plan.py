@@ -76,7 +76,7 @@ def _digest(value: Any) -> str:
 
 
 def files_digest(files: list[str]) -> str:
-    contents = {}
+    contents: dict[str, str | None] = {}
     for name in sorted(files):
         try:
             contents[name] = hashlib.sha256(Path(name).read_bytes()).hexdigest()

@@ -127,7 +127,7 @@ def expand_paths(paths: list[str]) -> list[Path]:
     return found
 
 
-class OfflineEnviron(dict):  # type: ignore[type-arg]
+class OfflineEnviron(dict):
     """The environment for checks without the secrets (pre-commit): an unset variable stands for itself."""
 
     def __contains__(self, name: object) -> bool:

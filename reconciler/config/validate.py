@@ -88,15 +88,17 @@ def _invalid_parts(compiled: CompiledSchema, schema: Any, instance: Any, path: P
 
 def _describe(error: jsonschema.ValidationError, path: Path_, source: SourceMap) -> tuple[Path_, str]:
     """A path (pointing at the offending key where there is one) and a plain message."""
-    keyword = error.validator
+    # jsonschema types these as possibly Unset; an error its validation raised has them all.
+    keyword: Any = error.validator
+    rule: Any = error.validator_value
     schema = error.schema if isinstance(error.schema, dict) else {}
-    instance = error.instance
+    instance: Any = error.instance
     value = shown(instance, path, source)
     if "propertyNames" in error.schema_path:
-        return path + (instance,), f"name '{clip(instance)}' is not valid here: {_rule(keyword, error.validator_value)}"
+        return path + (instance,), f"name '{clip(instance)}' is not valid here: {_rule(keyword, rule)}"
     if keyword == "required":
-        missing = [m for m in error.validator_value if isinstance(instance, dict) and m not in instance]
-        return path, f"missing required member '{missing[0] if missing else error.validator_value}'"
+        missing = [m for m in rule if isinstance(instance, dict) and m not in instance]
+        return path, f"missing required member '{missing[0] if missing else rule}'"
     if keyword == "additionalProperties" and isinstance(instance, dict):
         allowed = schema.get("properties", {})
         unknown = sorted(k for k in instance if k not in allowed)
@@ -107,28 +109,28 @@ def _describe(error: jsonschema.ValidationError, path: Path_, source: SourceMap)
         hint = f" (allowed: {', '.join(sorted(allowed))})" if allowed else ""
         return path + (key,), f"unknown member '{clip(key)}'{hint}"
     if keyword == "enum":
-        return path, f"{value} is not one of: {', '.join(map(str, error.validator_value))}"
+        return path, f"{value} is not one of: {', '.join(map(str, rule))}"
     if keyword == "pattern":
-        return path, f"{value} does not match the pattern {error.validator_value}"
+        return path, f"{value} does not match the pattern {rule}"
     if keyword in ("minLength", "maxLength"):
         bound = "at least" if keyword == "minLength" else "at most"
-        return path, f"{value} has {len(instance)} characters; it must have {bound} {error.validator_value}"
+        return path, f"{value} has {len(instance)} characters; it must have {bound} {rule}"
     if keyword in ("minItems", "maxItems"):
         bound = "at least" if keyword == "minItems" else "at most"
-        return path, f"has {len(instance)} items; it must have {bound} {error.validator_value}"
+        return path, f"has {len(instance)} items; it must have {bound} {rule}"
     if keyword in ("minProperties", "maxProperties"):
         if schema.get("minProperties") == 1 and schema.get("maxProperties") == 1:
             return path, f"set exactly one of: {', '.join(schema.get('properties', {}))}"
         bound = "at least" if keyword == "minProperties" else "at most"
-        return path, f"has {len(instance)} entries; it must have {bound} {error.validator_value}"
+        return path, f"has {len(instance)} entries; it must have {bound} {rule}"
     if keyword in ("minimum", "maximum"):
         bound = "at least" if keyword == "minimum" else "at most"
-        return path, f"{value} must be {bound} {error.validator_value}"
+        return path, f"{value} must be {bound} {rule}"
     if keyword == "type":
         shown_value = value if value == SENSITIVE else f"({value})"  # the marker has its own brackets
-        return path, f"must be of type {error.validator_value}, not {type(instance).__name__} {shown_value}"
+        return path, f"must be of type {rule}, not {type(instance).__name__} {shown_value}"
     if keyword == "oneOf":
-        options = [r for branch in error.validator_value for r in branch.get("required", [])]
+        options = [r for branch in rule for r in branch.get("required", [])]
         return path, f"needs exactly one of: {', '.join(options)}"
     if source.has_secret(path):  # jsonschema's own message repeats the value
         return path, f"{value} breaks the schema's `{keyword}` rule"

@@ -44,7 +44,7 @@ def install() -> BackendDict:
         )
         for module in (moto_service, moto_models, moto_responses):
             setattr(module, BACKENDS_NAME, _installed)
-        moto_responses.BedrockAgentCoreControlResponse = EmulatorResponse  # used by moto's server to find actions
+        setattr(moto_responses, "BedrockAgentCoreControlResponse", EmulatorResponse)  # used by moto's server to find actions
         data_plane = refusing(BedrockAgentCoreResponse)  # moto's data plane, less the preview SearchRegistryRecords
         moto_data_urls.url_paths = {path: data_plane.dispatch for path in moto_data_urls.url_paths}
         install_agent_registry()

@@ -95,6 +95,8 @@ def _refuse_while_busy(resource: Timed, what: str) -> None:
 class Record(Timed):
     """One record: its latest revision (Get, List) and its approved one (discovery)."""
 
+    status_reason: str | None
+
     def __init__(self, registry: Registry, fields: dict[str, Any], tags: dict[str, str] | None, detected: bool = False):
         self.registry = registry
         self.record_id = _new_id("RegistryRecordId")

@@ -56,7 +56,7 @@ class Timed:
         self._current, self._final, self._until = transient, final, time.monotonic() + transition_delay()
 
     @property
-    def status(self) -> str:  # type: ignore[override]
+    def status(self) -> str:
         if self._until and time.monotonic() >= self._until and not holds.keeps(self):
             self._current, self._until = self._final, 0.0
         return self._current

@@ -274,8 +274,8 @@ def _verify_jwt(token: str, discovery_url: str, audience: tuple[str, ...]) -> di
         raise ValueError(f"the emulator cannot reach {discovery_url} to verify tokens (offline)")
     issuer, jwks = _discovery(dialable(discovery_url))
     key = _jwks_client(dialable(jwks)).get_signing_key_from_jwt(token).key
-    options = {"verify_aud": bool(audience)}
-    return dict(jwt.decode(token, key, algorithms=["RS256"], issuer=issuer, audience=list(audience) or None, options=options))
+    return dict(jwt.decode(token, key, algorithms=["RS256"], issuer=issuer, audience=list(audience) or None,
+                           options={"verify_aud": bool(audience)}))
 
 
 @lru_cache(maxsize=64)

@@ -104,7 +104,7 @@ def endpoint_for(url: str, configurations: list[dict[str, Any]], lookup: Provide
 
 def _token(provider: dict[str, Any], block: dict[str, Any], timeout: float) -> str:
     """A client-credentials access token from the provider's authorization server."""
-    vendor = next(iter((provider.get("oauth2ProviderConfigInput") or {}).values()), {})
+    vendor: dict[str, Any] = next(iter((provider.get("oauth2ProviderConfigInput") or {}).values()), {})
     discovery = vendor.get("oauthDiscovery") or {}
     form = {"grant_type": "client_credentials", **({"scope": " ".join(block["scopes"])} if block.get("scopes") else {}),
             **(block.get("customParameters") or {})}

@@ -50,7 +50,7 @@ class Hold:
 
     def keeps(self, resource: Any) -> bool:
         """Whether this hold keeps `resource` in its transient status (recording it when it does)."""
-        if self.kind == CALL or self.kind not in _kinds_of(type(resource)):
+        if self.kind == CALL or self.kind not in _kinds_of(resource.__class__):
             return False
         current = resource._current
         if self.status not in ("*", current):

@@ -137,7 +137,7 @@ class EmulatedGateway(Timed, Gateway):
         ready = Timed.status.fget(self) == "READY"  # type: ignore[attr-defined]
         self._showing = self._shown.pop(0) if ready and self._shown else None
 
-    @property  # type: ignore[override]
+    @property
     def status(self) -> str:
         return self._showing or Timed.status.fget(self)  # type: ignore[attr-defined]
 
@@ -204,9 +204,9 @@ UNLISTED = frozenset({"CREATING", "FAILED", "CREATE_PENDING_AUTH", "DELETING"}) 
 
 
 class EmulatedTarget(Timed, GatewayTarget):
-    def __init__(self, gateway: Gateway, *args: Any, **members: Any):
+    def __init__(self, gateway: Gateway, **members: Any):
         known, extra = split_arguments(GatewayTarget.__init__, members)
-        super().__init__(*args, gateway=gateway, **known)
+        super().__init__(gateway=gateway, **known)
         for name in TARGET_UPDATE_MEMBERS:
             if name not in known:
                 setattr(self, name, extra.get(name))
@@ -238,7 +238,7 @@ class EmulatedTarget(Timed, GatewayTarget):
             for c in self.credential_provider_configurations or []
         )
 
-    @property  # type: ignore[override]
+    @property
     def status(self) -> str:
         """Transient until both the delay has passed and the discovery has finished; then READY or failed."""
         if self._discovery is not None:
@@ -360,7 +360,7 @@ class SecretSource:
         if self.source != "EXTERNAL" or not self.reference:
             return kept or ""
         try:
-            secret = secretsmanager_backends[backend.account_id][backend.region_name].get_secret_value(self.reference["secretId"], None, None)
+            secret = secretsmanager_backends[backend.account_id][backend.region_name].get_secret_value(self.reference["secretId"], None, None)  # type: ignore[arg-type]  # moto takes None for "no version" (its annotation says str)
             return str(json.loads(secret["SecretString"])[self.reference["jsonKey"]])
         except (SecretsManagerClientError, KeyError, TypeError, ValueError):
             raise Refusal(AUTH, "cannot read the credential provider's external secret at its JSON key") from None
@@ -404,7 +404,7 @@ class Oauth2Provider(CredentialProvider):
         self.configure(config)
 
     def configure(self, config: dict[str, Any]) -> None:
-        block = next(iter(config.values()), {})
+        block: dict[str, Any] = next(iter(config.values()), {})
         self.secret = SecretSource.of(block.get(f"{self.SECRET}Source"), block.get(f"{self.SECRET}Config"), self.SECRET)
         self.config, self.updated = config, utcnow()
 
@@ -531,7 +531,7 @@ class EmulatorBackend(IdempotentBackend, PolicyBackend, RateLimitBackend, RuleBa
         """Asynchronous: DELETING for a while, then gone (SERVICE-FACTS: target deletion)."""
         target = self.get_gateway_target(gateway_identifier, target_id)
         _refuse_pending_auth(target, "deleted")
-        target.begin("DELETING", final="DELETING")
+        target.begin("DELETING", final="DELETING")  # type: ignore[attr-defined]  # the backend makes only EmulatedTargets
         self.deleting_targets[(target.gateway_id, target.target_id)] = time.monotonic() + transition_delay()
         return target
 

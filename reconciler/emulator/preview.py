@@ -52,7 +52,7 @@ class PreviewRefusal:
     def call_action(self) -> Answer:
         operation = self._get_action()  # type: ignore[attr-defined]
         if operation not in preview_operations(self.service_name):
-            return super().call_action()  # type: ignore[misc,no-any-return]
+            return super().call_action()  # type: ignore[misc]
         with _lock:
             _calls[operation] += 1
         return error_answer(self, CODE, f"The preview operation {operation} is no longer available: "

@@ -41,7 +41,8 @@ agentregistry_backends = BackendDict(
 )
 
 
-class AgentRegistryResponse(IdempotentResponse, BaseResponse):
+# The mixin types service_name as the str it always is here; moto declares it Optional.
+class AgentRegistryResponse(IdempotentResponse, BaseResponse):  # type: ignore[misc]
     """The handlers of both clients' operations, named after them."""
 
     def __init__(self, service_name: str = CONTROL):
@@ -49,7 +50,7 @@ class AgentRegistryResponse(IdempotentResponse, BaseResponse):
         self.automated_parameter_parsing = True
 
     @classmethod
-    def dispatch(cls, request: Any, full_url: str | None = None, headers: Any = None) -> Any:  # type: ignore[override]
+    def dispatch(cls, request: Any, full_url: str | None = None, headers: Any = None) -> Any:
         served = next((s for s in (CONTROL, DATA) if cls(s)._get_action_from_method_and_request_uri(request)), CONTROL)
         return cls(served)._dispatch(request, full_url, headers)
 
@@ -152,7 +153,7 @@ class AgentRegistryResponse(IdempotentResponse, BaseResponse):
         wanted = {f["name"]: f["values"] for f in request.get("filters") or []}
         records = [r for r in self.backend.discoverable(request["registryId"], self._signed)
                    if r["recordType"] in wanted.get("recordType", [r["recordType"]])
-                   and set(r["descriptors"]) & set(wanted.get("descriptorType", r["descriptors"]))]
+                   and set(r["descriptors"]) & set(wanted.get("descriptorType", list(r["descriptors"])))]
         shown, token = page(records, request.get("maxResults"), request.get("nextToken"), request)
         return ActionResult({"registryRecords": [discoverable_summary(r) for r in shown], "nextToken": token})
 

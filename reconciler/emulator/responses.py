@@ -27,11 +27,12 @@ GATEWAY_URI = ("gatewayIdentifier",)
 TARGET_URI = ("gatewayIdentifier", "targetId")
 
 
-class EmulatorResponse(PreviewRefusal, IdempotentResponse, PolicyResponse, RateLimitResponse, RuleResponse, ResourcePolicyResponse,
-                       BedrockAgentCoreControlResponse):
+# The mixins type service_name as the str it always is here; moto declares it Optional.
+class EmulatorResponse(PreviewRefusal, IdempotentResponse, PolicyResponse, RateLimitResponse, RuleResponse,  # type: ignore[misc]
+                       ResourcePolicyResponse, BedrockAgentCoreControlResponse):
     @property
-    def backend(self) -> EmulatorBackend:  # type: ignore[override]
-        return super().backend  # type: ignore[return-value]
+    def backend(self) -> EmulatorBackend:
+        return super().backend
 
     def _page(self) -> dict[str, object]:
         return {"max_results": self._get_param("maxResults"), "next_token": self._get_param("nextToken")}

@@ -49,7 +49,7 @@ class GatewayRule(Timed, BaseModel):
         self.gateway_id = gateway.gateway_id
         self.gateway_arn = gateway.gateway_arn
         self.rule_id = str(mock_random.uuid4())
-        self.members = {name: members.get(name) for name in RULE_MEMBERS}
+        self.members: dict[str, Any] = {name: members.get(name) for name in RULE_MEMBERS}
         self.system = {"managedBy": managed_by} if managed_by else None
         self.created_at = self.updated_at = utcnow()
         self.begin("CREATING", ACTIVE)

@@ -13,6 +13,7 @@ this folder and one line in `kinds/__init__.py`.
 
 from __future__ import annotations
 
+import builtins
 import copy
 import re
 import sys
@@ -464,7 +465,7 @@ class Kind(ABC):
     def _unwrap(self, answer: dict[str, Any]) -> dict[str, Any]:
         return answer[self.response_key] if self.response_key else answer
 
-    def put_batch(self, api: Api, parent: Ref | None, items: list[tuple[Desired, dict[str, Any]]]) -> list[Ref]:
+    def put_batch(self, api: Api, parent: Ref | None, items: builtins.list[tuple[Desired, dict[str, Any]]]) -> builtins.list[Ref]:
         """Create or update several resources of one parent in one `batch_operation` call (items under `list_key`)."""
         assert self.batch_operation is not None
         item_shape = input_shape(self.batch_operation, self.service).members[self.list_key].member
@@ -589,7 +590,8 @@ def _drop(body: dict[str, Any], path: Path_) -> None:
 
 def _arn_fields(pattern: str) -> list[str]:
     """An ARN pattern split at its field colons, not at those inside a class or a group (`aws(-[^:]+)?`)."""
-    fields, depth, start, escaped = [], 0, 0, False
+    fields: list[str] = []
+    depth, start, escaped = 0, 0, False
     for index, char in enumerate(pattern):
         if escaped:
             escaped = False

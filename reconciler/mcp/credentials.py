@@ -108,7 +108,7 @@ def _oauth(lookup: ProviderLookup, block: dict[str, Any], timeout: float) -> Out
         return Outbound(note="the OAuth2 provider's secret is not known here (providerArn): probed without credentials")
     if block.get("grantType", "CLIENT_CREDENTIALS") != "CLIENT_CREDENTIALS":
         return Outbound(note=f"grant type {block['grantType']} needs a user: probed without credentials")
-    vendor = next(iter(provider.get("oauth2ProviderConfigInput", {}).values()), {})
+    vendor: dict[str, Any] = next(iter(provider.get("oauth2ProviderConfigInput", {}).values()), {})
     discovery = vendor.get("oauthDiscovery", {})
     metadata = discovery.get("authorizationServerMetadata", {})
     token = client_credentials_token(
