@@ -110,8 +110,10 @@ class Registry:
 
 
 def load_registry(paths: list[str], environ: dict[str, str] | None = None) -> Registry:
-    """Load, validate and build: the one entry point for every command."""
-    return build(load(paths, environ))
+    """Load, validate and build the registry of one account and region (one deployment's view, see deployments.py)."""
+    from reconciler.deployments import load_fleet  # it builds on this module
+
+    return load_fleet(paths, environ).single()
 
 
 def build(document: Document) -> Registry:
@@ -255,11 +257,7 @@ class _RegistryBuilder:
         )
 
     def _from_derived(self, kind: Kind) -> Callable[[Derived], Desired]:
-        def desired(derived: Derived) -> Desired:
-            source = derived.source
-            return Desired(kind.key, derived.name, derived.body, kind.address(derived.name, derived.parent_address),
-                           source.path, source.location, derived.parent_address, extras=derived.extras)
-        return desired
+        return lambda derived: from_derived(kind, derived)
 
     def _resolve_references(self, desired: Desired, resources: dict[str, Desired]) -> None:
         """Replace every `provider: NAME` (and the like) with an ArnRef, or report it."""
@@ -286,6 +284,13 @@ class _RegistryBuilder:
             self.problem(path + (reference.key,), f"unknown {kind.noun} {shown(name, path + (reference.key,), self.doc.source)}{wrong}")
             return
         block[reference.arn_member] = ArnRef(kind.key, name)
+
+
+def from_derived(kind: Kind, derived: Derived) -> Desired:
+    """The resource a kind derives from declared ones (a record from a published target), placed where its source is."""
+    source = derived.source
+    return Desired(kind.key, derived.name, derived.body, kind.address(derived.name, derived.parent_address),
+                   source.path, source.location, derived.parent_address, extras=derived.extras)
 
 
 def _index(resources: Iterable[Desired], key: Callable[[Desired], Any]) -> dict[Any, list[Desired]]:
