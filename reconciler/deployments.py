@@ -105,7 +105,8 @@ class Fleet:
     def single(self) -> Registry:
         """The one view, for commands that work on one account and region."""
         if len(self.selected) != 1:
-            raise UserAbort(f"the registry spans deployments {', '.join(self.selected)}: choose one with --deployment NAME")
+            raise UserAbort(f"the registry spans deployments {', '.join(self.selected)}: this command works on one "
+                            "(--deployment NAME, where the command offers it)")
         return self.views[self.selected[0]]
 
     def waves_selected(self) -> list[list[Deployment]]:
