@@ -572,7 +572,7 @@ def emulator(host: str, port: int, delay: float | None, faults: tuple[str, ...],
       create-failed, update-unsuccessful, sync-unsuccessful: the resource ends failed, with statusReasons
       slow: the transition lasts `seconds`; iam-propagation: CreateGatewayTarget refused `attempts` times
       busy-conflict: writes to a CREATING/UPDATING gateway or target get ConflictException
-      keys: op=GLOB[|GLOB] name=GLOB rate=P every=N limit=N seconds=S as=timeout|reset attempts=N
+      keys: op=GLOB[|GLOB] name=GLOB account=GLOB region=GLOB rate=P every=N limit=N seconds=S as=timeout|reset attempts=N
       tries=N: a call fault fires on a request's first N tries only (its later retries get through)
       e.g. --fault 'throttle:op=List*,rate=0.1' --fault 'lost:op=CreateGatewayTarget,limit=1'
     Quotas (the flags, or RECONCILER_EMULATOR_QUOTAS="reads=R,writes=W,latency=S,target-writes=N"):

@@ -55,7 +55,9 @@ class Deployment:
         return f"{self.name} ({self.account}, {self.region})"
 
     def value(self, key: str) -> str | None:
-        """What `${deployment.KEY}` stands for here; None when KEY names nothing."""
+        """What `${deployment.KEY}` stands for here; None when KEY names nothing (always, without deployments)."""
+        if not self.name:
+            return None
         if key.startswith("vars."):
             return self.vars.get(key[len("vars."):])
         return {"name": self.name, "account": self.account, "region": self.region}.get(key)
@@ -233,7 +235,8 @@ def _substituted(value: Any, path: Path_, deployment: Deployment, document: Docu
 
 
 def _publications(view: dict[str, Any], deployment: Deployment) -> dict[tuple[str, str], tuple[str, str]]:
-    """`publish:` naming this deployment becomes plain; naming another, `false` here and a record there."""
+    """`publish:` naming a deployment becomes `false` in the view and a record DEPLOYMENT.GATEWAY.TARGET in that
+    deployment's agent registry (this one's, or a central catalog elsewhere)."""
     crossing: dict[tuple[str, str], tuple[str, str]] = {}
     targets_section = KINDS[TARGET].section
     for gateway_name, gateway in (view.get(KINDS[GATEWAY].section) or {}).items():
@@ -253,12 +256,11 @@ def _local(spec: dict[str, Any], deployment: Deployment) -> Any:
     publish = spec.get(PUBLISH)
     if not isinstance(publish, dict) or "deployment" not in publish:
         return publish
-    other = publish["deployment"]
-    if other == deployment.name or not deployment.name:
-        spec[PUBLISH] = _without(publish, "deployment")  # (without deployments: reported by the checks)
+    if not deployment.name:
+        spec[PUBLISH] = _without(publish, "deployment")  # reported by the checks
         return spec[PUBLISH]
-    spec[PUBLISH] = False
-    return (str(other), str(publish.get("registry")))
+    spec[PUBLISH] = False  # its record is DEPLOYMENT.GATEWAY.TARGET, wherever the catalog is (this deployment too)
+    return (str(publish["deployment"]), str(publish.get("registry")))
 
 
 def _publish_across(views: dict[str, Registry], crossing: dict[str, dict[tuple[str, str], tuple[str, str]]]) -> dict[str, set[str]]:
@@ -269,10 +271,11 @@ def _publish_across(views: dict[str, Registry], crossing: dict[str, dict[tuple[s
         for (gateway, target_name), (other, registry) in published.items():
             target = views[source].resources[KINDS[TARGET].address(target_name, KINDS[GATEWAY].address(gateway))]
             derived = record_of(target, registry, f"{source}.{gateway}.{target_name}")
-            derived.extras["deployment"] = source
+            if source != other:  # filled through the publishing deployment's connection
+                derived.extras["deployment"] = source
+                sources.setdefault(other, set()).add(source)
             record = from_derived(KINDS[RECORD], derived)
             added.setdefault(other, {})[record.address] = record
-            sources.setdefault(other, set()).add(source)
     for other, records in added.items():
         views[other] = dataclasses.replace(views[other], resources={**views[other].resources, **records})
     return sources
