@@ -522,11 +522,15 @@ def _confirm(auto_approve: bool) -> None:
 @cli.command(name="deployments")
 @files_option
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True)
+@click.option("--wave", type=click.IntRange(1), default=None, help="Only the deployments of this wave of `rollout:` (1 is the first).")
 @handled
-def deployments_(paths: tuple[str, ...], fmt: str) -> None:
+def deployments_(paths: tuple[str, ...], fmt: str, wave: int | None) -> None:
     """List the registry's deployments; --format json prints a CI job matrix ({"include": [...]})."""
     fleet = load_fleet(_paths(paths))
-    chosen = fleet.deployments if fleet.named else []
+    waves = fleet.waves_selected()
+    if wave is not None and wave > len(waves):
+        raise UserAbort(f"--wave {wave}: the rollout has {len(waves)} wave(s)")
+    chosen = (waves[wave - 1] if wave else fleet.deployments) if fleet.named else []
     if fmt == "json":
         matrix = [{"deployment": d.name, "account": d.account, "region": d.region} for d in chosen]
         click.echo(json.dumps({"include": matrix}, indent=2))
@@ -534,10 +538,10 @@ def deployments_(paths: tuple[str, ...], fmt: str) -> None:
     if not chosen:
         click.echo(f"No deployments: the registry lives in the caller's account, region {fleet.views[''].region or '(from AWS_REGION)'}.")
         return
-    waves = {d.name: index + 1 for index, wave in enumerate(fleet.waves_selected()) for d in wave}
+    numbers = {d.name: index + 1 for index, each in enumerate(waves) for d in each}
     for d in chosen:
         role = f"  role {d.role_arn}" if d.role_arn else ""
-        click.echo(f"{d.name}  account {d.account}  region {d.region}  wave {waves[d.name]}{role}")
+        click.echo(f"{d.name}  account {d.account}  region {d.region}  wave {numbers[d.name]}{role}")
 
 
 @cli.command()

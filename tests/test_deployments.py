@@ -8,6 +8,7 @@ accounts and two regions: dev (the caller's account, no role), staging and prod 
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from reconciler.aws import assumed_session
 from reconciler.deployments import load_fleet
 from reconciler.emulator.faults import FAULTS_VARIABLE, install_faults, reset
 from reconciler.errors import ConfigError
+from tests.conftest import ROOT
 from tests.helpers import reconcile
 from tests.mcp_servers import healthy, mcp_app, serving
 
@@ -234,6 +236,18 @@ def test_the_matrix_feeds_ci(tmp_path: Path) -> None:
                                   {"deployment": "prod", "account": OTHER, "region": "us-east-1"}]}
     listed = reconcile("deployments", "-f", path).stdout
     assert "staging  account 222222222222  region eu-west-1  wave 2" in listed
+
+
+def test_the_ci_example_gets_its_matrices_from_the_example_registry() -> None:
+    workflow = (ROOT / "examples" / "github-actions-matrix.yml").read_text()
+    registry = str(ROOT / "examples" / "deployments")
+    listed = re.findall(r"reconcile (deployments -f registry --format json(?: --wave \d)?)", workflow)
+    assert len(listed) == 3
+    matrices = [json.loads(reconcile(*command.replace("registry", registry).split()).stdout) for command in listed]
+    assert [[d["deployment"] for d in m["include"]] for m in matrices] == [["dev", "staging", "prod"], ["dev"], ["staging", "prod"]]
+    used = set(re.findall(r"\{\{ matrix\.(\w+)", workflow))
+    assert used and all(used <= set(entry) for m in matrices for entry in m["include"])
+    assert workflow.count('--deployment "$DEPLOYMENT"') == 3 and workflow.count("DEPLOYMENT: \"${{ matrix.deployment }}\"") == 3
 
 
 def test_a_saved_plan_of_deployments_applies_exactly(emulator: None, tmp_path: Path) -> None:
