@@ -180,7 +180,9 @@ class Api:
         It keys the observed-state cache: two accounts planning the same registry never share entries.
         """
         if self._account is None:
-            sts = _make_client(self.region, "sts", self.session)
+            import boto3
+
+            sts = (self.session or boto3).client("sts", region_name=self.region)
             try:
                 self._account = str(sts.get_caller_identity()["Account"])
             except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError):

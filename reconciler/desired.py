@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Any, Callable, Iterable, Iterator
 
 from reconciler.aws_model import structures
-from reconciler.config.loader import Document, Path_, Problem, SourceMap, load
+from reconciler.config.loader import Document, Path_, Problem, SourceMap
 from reconciler.config.validate import dotted, schema_problems, shown
 from reconciler.errors import ConfigError, Location, ReconcilerError
 from reconciler.kinds import GATEWAY, KINDS, TARGET, children_of, references, roots

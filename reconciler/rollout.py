@@ -51,9 +51,12 @@ def parallel(deployments: list[Deployment], work: Callable[[Deployment], T]) -> 
         return {d.name: _named(d, work) for d in deployments}
     with ThreadPoolExecutor(max_workers=len(deployments)) as pool:
         futures = {d.name: pool.submit(_named, d, work) for d in deployments}
-    failures = [f.exception() for f in futures.values() if f.exception() is not None]
+    failures = [error for f in futures.values() if (error := f.exception()) is not None]
+    unexpected = [error for error in failures if not isinstance(error, ReconcilerError)]
+    if unexpected or len(failures) == 1:
+        raise (unexpected or failures)[0]
     if failures:
-        raise ReconcilerError("\n".join(f"Error: {failure}" for failure in failures)) if len(failures) > 1 else failures[0]
+        raise ReconcilerError("\n".join(f"Error: {failure}" for failure in failures))
     return {name: future.result() for name, future in futures.items()}
 
 
@@ -288,9 +291,10 @@ class FleetResult:
 @contextmanager
 def holding_locks(fleet: Fleet, info: LockInfo, timeout: float, warn: Progress) -> Iterator[None]:
     """Each selected deployment's apply lock (its own S3 object), taken in name order; one warning without `lock:`."""
-    locks = [lock_for(deployment_lock(fleet, d), fleet.name, fleet.home_region or d.region) for d in fleet.chosen()]
+    found = [lock_for(deployment_lock(fleet, d), fleet.name, fleet.home_region or d.region) for d in fleet.chosen()]
+    locks = sorted((lock for lock in found if lock is not None), key=lambda lock: lock.key)
     with ExitStack() as stack:
-        for lock in sorted((x for x in locks if x is not None), key=lambda x: x.key) or [None]:
+        for lock in locks or [None]:  # type: ignore[list-item]  # None: holding() warns that nothing is locked
             stack.enter_context(holding(lock, info, timeout, warn))
         yield
 

@@ -65,7 +65,7 @@ def changed_since(ref: str, paths: list[str], registry: Registry) -> Scope:
 
 def _declarations(data: dict[str, Any]) -> dict[str, Any]:
     """Each resource's raw declaration by address; "" holds what every resource inherits."""
-    found: dict[str, Any] = {"": {k: data.get(k) for k in ("registry", "region", "tags", "authorizers")}}
+    found: dict[str, Any] = {"": {k: data.get(k) for k in ("registry", "region", "tags", "authorizers", "deployments", "rollout")}}
     for declaration in declarations(data):
         found[declaration.address] = declaration.own()
     return found

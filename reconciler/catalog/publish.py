@@ -84,8 +84,8 @@ class Publisher:
             source = self._source(record)
             if source is not None and source.changed & set(record.extras["depends_on"]):
                 continue  # its target changes in this run: known after that deployment's apply
-            seen = live if source is None else source.live
-            gateway = seen.resources.get(record.extras["gateway"]) if seen else None
+            seen = (live if source is None else source.live) or LiveState()
+            gateway = seen.resources.get(record.extras["gateway"])
             if gateway is None or record.extras["target"] not in seen.resources or "gatewayUrl" not in gateway.outputs:
                 continue
             content = self._content(record, gateway.outputs["gatewayUrl"])
