@@ -320,3 +320,7 @@ def test_a_central_catalog_holds_the_records_of_every_deployment(emulator: None,
         assert staging["status"] == "APPROVED"
         again = reconcile("plan", "-f", path, "--detailed-exitcode")
         assert again.exit_code == 0, again.output
+        synced = reconcile("sync", "-f", path, "--gateway", "shop", "--deployment", "staging", "--deployment", "prod", *FAST)
+        assert synced.exit_code == 0, synced.output
+        assert [line for line in synced.stdout.splitlines() if line.startswith("Deployment ")] == [
+            "Deployment staging (222222222222, eu-west-1):", "Deployment prod (222222222222, us-east-1):"]
