@@ -133,13 +133,17 @@ class Api:
         writes_per_second: float = WRITES_PER_SECOND,
         client: Any = None,
         service: str = SERVICE,
+        session: Any = None,
+        pacers: dict[str, tuple[Pacer, Pacer]] | None = None,
     ):
         self.service = service
-        self.client = client or _make_client(region, service)
+        self.session = session  # a deployment's (assumed role's) boto3 Session; None: the standard chain
+        self.client = client or _make_client(region, service, session)
         self.region = self.client.meta.region_name
         self.rates = (reads_per_second, writes_per_second)
-        self.reads = Pacer(reads_per_second)
-        self.writes = Pacer(writes_per_second)
+        # Quotas are per account, region and service: connections to the same account and region share pacers.
+        self._pacers = {} if pacers is None else pacers
+        self.reads, self.writes = self._pacers.setdefault(service, (Pacer(reads_per_second), Pacer(writes_per_second)))
         self._account: Future[str] | None = None
         self.calls: dict[str, int] = {}
         self.throttled: dict[str, int] = {}
@@ -156,7 +160,7 @@ class Api:
             sibling = self._services.get(service)
         if sibling is not None:
             return sibling
-        made = Api(self.region, *self.rates, service=service)
+        made = Api(self.region, *self.rates, service=service, session=self.session, pacers=self._pacers)
         with self.lock:
             sibling = self._services.setdefault(service, made)
             if sibling is made:
@@ -189,11 +193,9 @@ class Api:
             return self._account
 
     def _ask_account(self) -> str:
-        session = botocore.session.Session()
-        session.register_component("data_loader", model_loader())
         try:
-            return str(session.create_client("sts", region_name=self.region).get_caller_identity()["Account"])
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError):
+            return str(_make_client(self.region, "sts", self.session).get_caller_identity()["Account"])
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError, AwsError):
             return str(self.client.meta.endpoint_url)
 
     def _pacer(self, operation: str) -> Pacer:
@@ -237,7 +239,7 @@ class Api:
         """ARN -> tags of every resource of these ARN services in the region tagged `key`=`value`: the Resource
         Groups Tagging API's GetResources, paced as a read, in its largest pages."""
         if self._tagging is None:
-            self._tagging = _make_client(self.region, TAGGING_SERVICE)
+            self._tagging = _make_client(self.region, TAGGING_SERVICE, self.session)
             self._pace(self._tagging)
         found: dict[str, dict[str, str]] = {}
         token = ""
@@ -300,19 +302,61 @@ def default_region(region: str | None) -> str | None:
     return region or os.environ.get("AWS_REGION") or None
 
 
-def _make_client(region: str | None, service: str = SERVICE) -> Any:
-    """A client honouring the standard chain: profiles, AWS_REGION, AWS_ENDPOINT_URL(_<SERVICE>).
+def _make_client(region: str | None, service: str = SERVICE, session: Any = None) -> Any:
+    """A client honouring the standard chain: profiles, AWS_REGION, AWS_ENDPOINT_URL(_<SERVICE>); `session`'s
+    credentials when given (a deployment's assumed role's boto3 Session).
 
-    Plain botocore (boto3's import costs a tenth of a second and adds nothing to a client), sharing the model
-    loader of `aws_model`: the service's model, already read to check the files, is not parsed again.
+    Without one, plain botocore (boto3's import costs a tenth of a second and adds nothing to a client), sharing the
+    model loader of `aws_model`: the service's model, already read to check the files, is not parsed again.
     """
-    session = botocore.session.Session()
-    session.register_component("data_loader", model_loader())
-    region = default_region(region) or session.get_config_variable("region")
+    config = Config(retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS}, max_pool_connections=32)
+    if session is not None:
+        region = default_region(region) or session.region_name
+        if not region:
+            raise AwsError("no AWS region: set `region:` in the registry or AWS_REGION", code="NoRegion")
+        try:
+            return session.client(service, region_name=region, config=config)
+        except botocore.exceptions.BotoCoreError as error:
+            raise AwsError(f"cannot create the AWS client: {error}", code=type(error).__name__) from None
+    core = botocore.session.Session()
+    core.register_component("data_loader", model_loader())
+    region = default_region(region) or core.get_config_variable("region")
     if not region:
         raise AwsError("no AWS region: set `region:` in the registry or AWS_REGION", code="NoRegion")
-    config = Config(retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS}, max_pool_connections=32)
     try:
-        return session.create_client(service, region_name=region, config=config)
+        return core.create_client(service, region_name=region, config=config)
     except botocore.exceptions.BotoCoreError as error:
         raise AwsError(f"cannot create the AWS client: {error}", code=type(error).__name__) from None
+
+
+ROLE_SESSION_SECONDS = 3600
+
+
+def assumed_session(role_arn: str, external_id: str | None, region: str, session_name: str) -> Any:
+    """A boto3 Session acting as `role_arn` (STS AssumeRole with the caller's credentials, `external_id` when given).
+
+    Its credentials are assumed now (a role that cannot be assumed fails here, before any other call) and
+    assumed again by botocore shortly before they expire, so an apply longer than their hour goes on.
+    """
+    import boto3
+    import botocore.session
+    from botocore.credentials import RefreshableCredentials
+
+    sts = _make_client(region, "sts")
+    params = {"RoleArn": role_arn, "RoleSessionName": session_name[:64], "DurationSeconds": ROLE_SESSION_SECONDS}
+    if external_id:
+        params["ExternalId"] = external_id
+
+    def assume() -> dict[str, str]:
+        credentials = call_client(sts, "assume_role", **params)["Credentials"]
+        return {"access_key": credentials["AccessKeyId"], "secret_key": credentials["SecretAccessKey"],
+                "token": credentials["SessionToken"], "expiry_time": credentials["Expiration"].isoformat()}
+
+    core = botocore.session.Session()
+    core._credentials = RefreshableCredentials.create_from_metadata(assume(), assume, "sts-assume-role")
+    return boto3.session.Session(botocore_session=core, region_name=region)
+
+
+def caller_account(session: Any, region: str | None) -> str:
+    """The account the credentials act in (STS GetCallerIdentity)."""
+    return str(call_client(_make_client(region, "sts", session), "get_caller_identity")["Account"])

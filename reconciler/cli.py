@@ -2,30 +2,31 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
 import sys
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import click
 
-from reconciler.apply import ApplyResult, ApplySettings, apply_plan
-from reconciler.aws import Api
+from reconciler.apply import ApplySettings
+from reconciler.aws import Api, assumed_session
 from reconciler.config.loader import OfflineEnviron
 from reconciler.config.schema import registry_schema
+from reconciler.deployments import Deployment, Fleet, load_fleet
 from reconciler.desired import Registry, load_registry
-from reconciler.kinds import AGENT_REGISTRY, API_KEY, GATEWAY, OAUTH2, POLICY_ENGINE, TARGET
+from reconciler.kinds import AGENT_REGISTRY, API_KEY, GATEWAY, KINDS, OAUTH2, POLICY_ENGINE, TARGET
 from reconciler.kinds.target import mcp_server
-from reconciler.drift import drift_report
 from reconciler.errors import ReconcilerError, UserAbort
-from reconciler.catalog.publish import Publisher
 from reconciler.catalog.refresh import refresh_records
 from reconciler.importer import Wanted, import_registry
 from reconciler.interrupts import interruptible
-from reconciler.locking import force_unlock, holding, lock_for, new_lock_info
-from reconciler.manager import Computed, Manager, PlanRequest, api_for
+from reconciler.locking import force_unlock, lock_for, new_lock_info
+from reconciler.manager import PlanRequest
+from reconciler.rollout import FleetComputed, FleetResult, Rollout, deployment_lock, holding_locks
 from reconciler.outputs import RENDERERS
 from reconciler.progress import meter_for
 from reconciler.outputs.drift import DRIFT_RENDERERS
@@ -86,6 +87,10 @@ cache_dir_option = click.option(
     help="Where the observed-state cache lives (default: the user cache directory). A CI job keeps it between runs.",
 )
 adopt_option = click.option("--adopt", is_flag=True, help="Tag declared resources that exist unmanaged instead of refusing.")
+deployment_option = click.option(
+    "--deployment", "deployments", multiple=True, metavar="NAME",
+    help="Only this deployment of a registry with `deployments:` (repeatable; default: all).",
+)
 force_option = click.option(
     "--force", is_flag=True,
     help="Pass the blast-radius thresholds and always-confirm rules; with --adopt, take over another registry's resources.",
@@ -104,8 +109,11 @@ def cli() -> None:
 @handled
 def validate(paths: tuple[str, ...], allow_unset_env: bool) -> None:
     """Check the registry files offline (no AWS call)."""
-    registry = load_registry(_paths(paths), OfflineEnviron(os.environ) if allow_unset_env else None)
-    click.echo(f"Valid: registry {registry.shown_name}, {len(registry.resources)} resources in {len(registry.files)} file(s).")
+    fleet = load_fleet(_paths(paths), OfflineEnviron(os.environ) if allow_unset_env else None)
+    views = list(fleet.views.values())
+    spread = f", {len(views)} deployments ({', '.join(fleet.views)})" if fleet.named else ""
+    click.echo(f"Valid: registry {views[0].shown_name}, {sum(len(v.resources) for v in views)} resources in "
+               f"{len(views[0].files)} file(s){spread}.")
 
 
 @cli.command()
@@ -117,17 +125,19 @@ def validate(paths: tuple[str, ...], allow_unset_env: bool) -> None:
 @click.option("--changed-only", "changed_since", metavar="GIT_REF", help="Plan only resources whose declarations differ from GIT_REF.")
 @click.option("--probe", "run_probe", is_flag=True, help="Also probe the MCP servers of targets the plan creates or changes; exit 1 if a probe fails.")
 @target_option
+@deployment_option
 @adopt_option
 @force_option
 @refresh_option
 @cache_dir_option
 @handled
 def plan(paths: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | None, show_checksum: bool,
-         changed_since: str | None, run_probe: bool, targets: tuple[str, ...], adopt: bool, force: bool, refresh: bool,
-         cache_dir: str | None) -> None:
+         changed_since: str | None, run_probe: bool, targets: tuple[str, ...], deployments: tuple[str, ...], adopt: bool,
+         force: bool, refresh: bool, cache_dir: str | None) -> None:
     """Show what apply would change. Read-only (in AWS: it writes only its own observed-state cache file)."""
-    request = PlanRequest(_paths(paths), targets, changed_since, adopt=adopt, force=force, refresh=refresh, cache_dir=cache_dir)
-    computed = Manager(_progress).compute(request)
+    request = PlanRequest(_paths(paths), targets, changed_since, adopt=adopt, force=force, refresh=refresh, cache_dir=cache_dir,
+                          deployments=deployments)
+    computed = _compute(request)
     report = _probe_plan(computed) if run_probe else None
     if fmt == "json" and report is not None:
         click.echo(json.dumps(computed.plan.to_dict() | {"probe": probe_data(report)}, indent=2, ensure_ascii=False))
@@ -156,53 +166,71 @@ def plan(paths: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | N
 @click.option("--timeout", type=float, default=Polling.timeout, show_default=True, help="Seconds to wait for each resource.")
 @click.option("--verify", "run_verify", is_flag=True, help="After synchronizing, list tools through each gateway and check expectTools.")
 @target_option
+@deployment_option
 @adopt_option
 @force_option
 @refresh_option
 @cache_dir_option
 @handled
 def apply(plan_file: str | None, paths: tuple[str, ...], auto_approve: bool, expected_checksum: str | None, lock_timeout: float,
-          poll_interval: float, timeout: float, run_verify: bool, targets: tuple[str, ...], adopt: bool, force: bool,
-          refresh: bool, cache_dir: str | None) -> None:
-    """Converge live state to the files (or run a saved plan): create, update, replace, delete, then synchronize MCP targets."""
-    if plan_file and (paths or targets or adopt):
-        raise UserAbort("a saved plan carries its own files, targets and --adopt; give only the plan file (and --force)")
+          poll_interval: float, timeout: float, run_verify: bool, targets: tuple[str, ...], deployments: tuple[str, ...],
+          adopt: bool, force: bool, refresh: bool, cache_dir: str | None) -> None:
+    """Converge live state to the files (or run a saved plan): create, update, replace, delete, then synchronize MCP targets.
+
+    With `deployments:`, the waves of `rollout:` in order, each wave's deployments in parallel."""
+    if plan_file and (paths or targets or adopt or deployments):
+        raise UserAbort("a saved plan carries its own files, targets, deployments and --adopt; give only the plan file (and --force)")
     saved = SavedPlan.read(plan_file) if plan_file else None
-    request = PlanRequest.replaying(saved, force) if saved else PlanRequest(_paths(paths), targets, adopt=adopt, force=force)
+    request = PlanRequest.replaying(saved, force) if saved else PlanRequest(_paths(paths), targets, adopt=adopt, force=force,
+                                                                            deployments=deployments)
     request.refresh, request.cache_dir = refresh, cache_dir
-    manager = Manager(_progress)
-    registry = manager.load(request)
-    api = api_for(registry)
-    lock = lock_for(registry.lock, registry.name, api.region)
+    fleet = load_fleet(request.paths).select(request.deployments)
+    rollout = Rollout(_progress)
+    apis = rollout.connect(fleet)  # every deployment's credentials, before the first write (the locks)
     result = None
-    with holding(lock, new_lock_info(registry.name, "apply"), lock_timeout, _progress):
-        computed = manager.compute(request, registry, api)
+    with holding_locks(fleet, new_lock_info(fleet.name, "apply"), lock_timeout, _progress):
+        computed = rollout.compute(request, fleet, apis)
         _check_reviewed(computed, saved, expected_checksum)
         click.echo(RENDERERS["text"](computed.plan), nl=False)
         if not computed.plan.empty:
             if computed.plan.refusals and not request.force:
                 raise UserAbort("refusing to apply: " + "; ".join(computed.plan.refusals))
             _confirm(auto_approve or saved is not None)
-            result, code = _execute(computed, poll_interval, timeout)
+            result, code = _execute(rollout, computed, poll_interval, timeout)
     if result is not None and not result.ok:
         _exit(code, abandoned=bool(result.in_flight))  # the lock is released by now
     if run_verify:
-        _verify(computed.api, computed.registry, (), None, "text")
+        _verify_all(fleet, apis, (), None, "text")
 
 
-def _probe_plan(computed: Computed) -> ProbeReport:
+def _compute(request: PlanRequest) -> FleetComputed:
+    """The plan of every selected deployment (of the registry alone, without `deployments:`)."""
+    fleet = load_fleet(request.paths).select(request.deployments)
+    rollout = Rollout(_progress)
+    return rollout.compute(request, fleet, rollout.connect(fleet))
+
+
+def _probe_plan(computed: FleetComputed) -> ProbeReport:
     """Preflight: probe the MCP-server targets this plan would create, update or replace."""
     from reconciler.mcp.probe import ProbeReport, probe
-    names = tuple(
-        f"{c.desired.parent}/{c.desired.name}" for c in computed.plan.changes
-        if c.desired is not None and c.kind == TARGET and mcp_server(c.desired.body.get("targetConfiguration"))
-    )
-    if not names:
+    probes = []
+    for part in computed.parts:
+        names = tuple(
+            f"{c.desired.parent}/{c.desired.name}" for c in part.plan.changes
+            if c.desired is not None and c.kind == TARGET and mcp_server(c.desired.body.get("targetConfiguration"))
+        )
+        probes += _qualified(part.deployment, probe(part.computed.registry, names).probes) if names else []
+    if not probes:
         _progress("Probe: no MCP-server target in this plan.")
-    return probe(computed.registry, names) if names else ProbeReport([])
+    return ProbeReport(probes)
 
 
-def _check_reviewed(computed: Computed, saved: SavedPlan | None, expected_checksum: str | None) -> None:
+def _qualified(deployment: Deployment, items: list[Any]) -> list[Any]:
+    """Report items (probes, gateway checks) with their addresses qualified by the deployment."""
+    return [dataclasses.replace(item, address=deployment.qualify(item.address)) for item in items] if deployment.name else items
+
+
+def _check_reviewed(computed: FleetComputed, saved: SavedPlan | None, expected_checksum: str | None) -> None:
     """A saved plan or a checksum pins what was reviewed; anything else since makes it stale."""
     if saved is not None:
         now = computed.saved()
@@ -216,15 +244,15 @@ def _settings(poll_interval: float, timeout: float, sync: SyncSettings | None = 
     return ApplySettings(polling=polling, sync=sync or SyncSettings())
 
 
-def _execute(computed: Computed, poll_interval: float, timeout: float) -> tuple[ApplyResult, int]:
+def _execute(rollout: Rollout, computed: FleetComputed, poll_interval: float, timeout: float) -> tuple[FleetResult, int]:
     """Run the plan (Ctrl-C / SIGTERM stop it cleanly, see interrupts.py); the result and the exit code it means."""
     started = time.monotonic()
     settings = _settings(poll_interval, timeout)
     with interruptible(_progress) as cancellation, meter_for(len(computed.plan.changes), sys.stderr, _progress) as meter:
-        publisher = Publisher(computed.api, computed.registry, _progress)
-        result = apply_plan(computed.api, computed.plan, settings, _progress, cancellation, publisher, meter)
+        result = rollout.apply(computed, settings, cancellation, meter)
     click.echo(result.report())
-    click.echo(f"Apply took {time.monotonic() - started:.1f}s, {computed.api.writes_made()} write calls.", err=True)
+    writes = sum(part.api.writes_made() for part in computed.parts)
+    click.echo(f"Apply took {time.monotonic() - started:.1f}s, {writes} write calls.", err=True)
     return result, cancellation.exit_code if result.cancelled else EXIT_ERROR
 
 
@@ -247,28 +275,38 @@ def _exit(code: int, abandoned: bool) -> None:
 @click.option("--backoff", type=float, default=SyncSettings.backoff, show_default=True, help="Seconds before the next attempt, doubling.")
 @click.option("--poll-interval", type=float, default=Polling.initial, show_default=True, help="First status poll delay in seconds.")
 @click.option("--timeout", type=float, default=Polling.timeout, show_default=True, help="Seconds to wait for each synchronization.")
+@deployment_option
 @handled
 def sync(paths: tuple[str, ...], gateways: tuple[str, ...], targets: tuple[str, ...], everything: bool, attempts: int,
-         backoff: float, poll_interval: float, timeout: float) -> None:
+         backoff: float, poll_interval: float, timeout: float, deployments: tuple[str, ...]) -> None:
     """Synchronize MCP-server targets (SynchronizeGatewayTargets) and wait; exit 1 if any ends unsuccessful."""
     if not (gateways or targets or everything):
         raise UserAbort("choose what to synchronize: --all, --gateway NAME or --target GW/NAME")
-    registry = load_registry(_paths(paths))
-    api = api_for(registry)
+    fleet = load_fleet(_paths(paths)).select(deployments)
+    apis = Rollout.connect(fleet)
     settings = _settings(poll_interval, timeout, SyncSettings(attempts, backoff))
-    chosen = registry.mcp_server_targets(gateways, targets)
+    failed = in_flight = False
     with interruptible(_progress) as cancellation:
-        with meter_for(len(chosen), sys.stderr, _progress) as meter:
-            synchronizer = Synchronizer(api, settings.polling, settings.retrying, settings.sync, _progress,
-                                        cancellation=cancellation, meter=meter)
-            result = synchronize_declared(synchronizer, registry, chosen)
-        click.echo(render_sync_text(result), nl=False)
-        published = refresh_records(api, registry, result.synchronized, settings, _progress, cancellation)
-    if published is not None:
-        click.echo(published.report("Catalog refresh"))
-    if not result.ok or (published is not None and not published.ok):
-        _exit(cancellation.exit_code if cancellation.cancelled else EXIT_ERROR,
-              abandoned=bool(result.in_flight))
+        for deployment, registry, (own_gateways, own_targets) in _each(fleet, gateways, targets):
+            api = apis[deployment.name]
+            _heading(deployment)
+            chosen = registry.mcp_server_targets(own_gateways, own_targets)
+            with meter_for(len(chosen), sys.stderr, _progress) as meter:
+                synchronizer = Synchronizer(api, settings.polling, settings.retrying, settings.sync, _progress,
+                                            cancellation=cancellation, meter=meter)
+                result = synchronize_declared(synchronizer, registry, chosen)
+            click.echo(render_sync_text(result), nl=False)
+            published = refresh_records(api, registry, result.synchronized, settings, _progress, cancellation)
+            if published is not None:
+                click.echo(published.report("Catalog refresh"))
+            failed |= not result.ok or (published is not None and not published.ok)
+            in_flight |= bool(result.in_flight)
+            if cancellation.cancelled:
+                break
+    if failed:
+        _exit(cancellation.exit_code if cancellation.cancelled else EXIT_ERROR, abandoned=in_flight)
+
+
 
 
 @cli.command(name="probe")
@@ -278,12 +316,16 @@ def sync(paths: tuple[str, ...], gateways: tuple[str, ...], targets: tuple[str, 
               help="Probe URL instead of the target's endpoint, e.g. a server running locally (http only on loopback).")
 @click.option("--format", "fmt", type=click.Choice(sorted(PROBE_RENDERERS)), default="text", show_default=True)
 @click.option("--timeout", type=float, default=15.0, show_default=True, help="Seconds for each network step.")
+@deployment_option
 @handled
-def probe_(paths: tuple[str, ...], targets: tuple[str, ...], endpoints: tuple[str, ...], fmt: str, timeout: float) -> None:
+def probe_(paths: tuple[str, ...], targets: tuple[str, ...], endpoints: tuple[str, ...], fmt: str, timeout: float,
+           deployments: tuple[str, ...]) -> None:
     """Talk MCP to each MCP-server target's server (no AWS call); exit 1 if a check fails."""
-    from reconciler.mcp.probe import probe
+    from reconciler.mcp.probe import ProbeReport, probe
     overrides = dict(_endpoint(e) for e in endpoints)
-    report = probe(load_registry(_paths(paths)), targets, overrides, timeout)
+    fleet = load_fleet(_paths(paths)).select(deployments)
+    report = ProbeReport([p for deployment, registry, (_, own) in _each(fleet, (), targets)
+                          for p in _qualified(deployment, probe(registry, own, {k: v for k, v in overrides.items() if k in own or not own}, timeout).probes)])
     click.echo(PROBE_RENDERERS[fmt](report), nl=False)
     if not report.ok:
         sys.exit(EXIT_ERROR)
@@ -301,16 +343,18 @@ def _endpoint(text: str) -> tuple[str, str]:
 @click.option("--gateway", "gateways", multiple=True, metavar="NAME", help="Verify only this gateway (repeatable).")
 @click.option("--search", "query", metavar="QUERY", help="Also run the gateway's semantic search tool with QUERY.")
 @click.option("--format", "fmt", type=click.Choice(sorted(VERIFY_RENDERERS)), default="text", show_default=True)
+@deployment_option
 @handled
-def verify_(paths: tuple[str, ...], gateways: tuple[str, ...], query: str | None, fmt: str) -> None:
+def verify_(paths: tuple[str, ...], gateways: tuple[str, ...], query: str | None, fmt: str, deployments: tuple[str, ...]) -> None:
     """List tools through each gateway (as an agent would) and check each target's expectTools."""
-    registry = load_registry(_paths(paths))
-    _verify(api_for(registry), registry, gateways, query, fmt)
+    fleet = load_fleet(_paths(paths)).select(deployments)
+    _verify_all(fleet, Rollout.connect(fleet), gateways, query, fmt)
 
 
-def _verify(api: Api, registry: Registry, gateways: tuple[str, ...], query: str | None, fmt: str) -> None:
-    from reconciler.mcp.verify import verify
-    report = verify(api, registry, gateways, query)
+def _verify_all(fleet: Fleet, apis: dict[str, Api], gateways: tuple[str, ...], query: str | None, fmt: str) -> None:
+    from reconciler.mcp.verify import VerifyReport, verify
+    report = VerifyReport([g for deployment, registry, (own, _) in _each(fleet, gateways, ())
+                           for g in _qualified(deployment, verify(apis[deployment.name], registry, own, query).gateways)])
     click.echo(VERIFY_RENDERERS[fmt](report), nl=False)
     if not report.ok:
         sys.exit(EXIT_ERROR)
@@ -319,11 +363,11 @@ def _verify(api: Api, registry: Registry, gateways: tuple[str, ...], query: str 
 @cli.command()
 @files_option
 @click.option("--format", "fmt", type=click.Choice(sorted(DRIFT_RENDERERS)), default="text", show_default=True)
+@deployment_option
 @handled
-def drift(paths: tuple[str, ...], fmt: str) -> None:
+def drift(paths: tuple[str, ...], fmt: str, deployments: tuple[str, ...]) -> None:
     """Report what changed in AWS outside the registry. Read-only; exit 2 when there is drift."""
-    computed = Manager(_progress).compute(PlanRequest(_paths(paths), refresh=True))  # drift trusts no cache
-    report = drift_report(computed.plan, computed.live.resources)
+    report = _compute(PlanRequest(_paths(paths), refresh=True, deployments=deployments)).drift()  # drift trusts no cache
     click.echo(DRIFT_RENDERERS[fmt](report), nl=False)
     if report.has_drift:
         sys.exit(EXIT_CHANGES)
@@ -336,14 +380,24 @@ def drift(paths: tuple[str, ...], fmt: str) -> None:
 @click.option("--registry", "registry_name", default="imported", show_default=True, help="The `registry:` name to write.")
 @click.option("--region", default=None, help="AWS region (default: the standard AWS configuration).")
 @click.option("--out", "out", metavar="FILE", help="Write the YAML here instead of stdout.")
+@click.option("--deployment", "deployment", metavar="NAME",
+              help="Import from this deployment of the registry files (-f): its account, region and role; the YAML says deployTo: [NAME].")
+@files_option
+@click.option("--account", metavar="ID", help="With --role-arn: the account to import from (checked against the role's).")
+@click.option("--role-arn", metavar="ARN", help="Assume this role (STS AssumeRole) to read another account.")
+@click.option("--external-id", metavar="ID", help="The external id the role's trust policy asks for.")
 @handled
 def import_(gateways: tuple[str, ...], providers: tuple[str, ...], engines: tuple[str, ...], registry_name: str,
-            region: str | None, out: str | None) -> None:
+            region: str | None, out: str | None, deployment: str | None, paths: tuple[str, ...], account: str | None,
+            role_arn: str | None, external_id: str | None) -> None:
     """Write registry YAML for existing resources (all unmanaged ones when none is named)."""
     wanted = [Wanted((GATEWAY,), n, "gateway") for n in gateways]
     wanted += [Wanted((OAUTH2, API_KEY), n, "credential provider") for n in providers]
     wanted += [Wanted((POLICY_ENGINE,), n, "policy engine") for n in engines]
-    imported = import_registry(Api(region=region), registry_name, wanted)
+    api, deploy_to = _import_connection(deployment, paths, account, region, role_arn, external_id)
+    if deploy_to:
+        registry_name = load_fleet(_paths(paths)).name if registry_name == "imported" else registry_name
+    imported = import_registry(api, registry_name, wanted, deploy_to)
     for warning in imported.warnings:
         _progress(f"Warning: {warning}")
     if out:
@@ -352,6 +406,21 @@ def import_(gateways: tuple[str, ...], providers: tuple[str, ...], engines: tupl
         _progress(f"Wrote {out}. Review it, then `reconcile plan --adopt -f {out}`.")
     else:
         click.echo(imported.yaml(), nl=False)
+
+
+def _import_connection(deployment: str | None, paths: tuple[str, ...], account: str | None, region: str | None,
+                       role_arn: str | None, external_id: str | None) -> tuple[Api, list[str]]:
+    """Where import reads: a deployment of the files, an account through a role, or the caller's account."""
+    if deployment:
+        fleet = load_fleet(_paths(paths)).select((deployment,))
+        return Rollout.connect(fleet)[deployment], [deployment]
+    if account or role_arn:
+        if not (account and role_arn and region):
+            raise UserAbort("--account needs --role-arn and --region (the role is assumed to read that account)")
+        if f":{account}:" not in role_arn:
+            raise UserAbort(f"--role-arn {role_arn} is not a role of account {account}")
+        return Api(region=region, session=assumed_session(role_arn, external_id, region, "agentcore-reconciler-import")), []
+    return Api(region=region), []
 
 
 @cli.group()
@@ -437,11 +506,14 @@ def graph(paths: tuple[str, ...], fmt: str) -> None:
 @cli.command(name="force-unlock")
 @click.argument("lock_id")
 @files_option
+@click.option("--deployment", "deployment", metavar="NAME", help="The deployment whose lock it is (registries with `deployments:`).")
 @handled
-def force_unlock_(lock_id: str, paths: tuple[str, ...]) -> None:
+def force_unlock_(lock_id: str, paths: tuple[str, ...], deployment: str | None) -> None:
     """Remove the apply lock a dead run left behind (the id is in the lock error)."""
-    registry = load_registry(_paths(paths))
-    lock = lock_for(registry.lock, registry.name, registry.region)
+    fleet = load_fleet(_paths(paths)).select((deployment,) if deployment else ())
+    fleet.single()  # one deployment's lock at a time
+    chosen = fleet.deployment(fleet.selected[0])
+    lock = lock_for(deployment_lock(fleet, chosen), fleet.name, fleet.home_region or fleet.views[chosen.name].region)
     if lock is None:
         raise UserAbort("the registry configures no `lock:`; there is nothing to unlock")
     released = force_unlock(lock, lock_id)
@@ -455,6 +527,31 @@ def _confirm(auto_approve: bool) -> None:
         raise UserAbort("refusing to apply without a terminal to confirm; pass --auto-approve in pipelines")
     if click.prompt("Apply these changes? Only 'yes' is accepted", default="", show_default=False) != "yes":
         raise UserAbort("apply cancelled")
+
+
+@cli.command(name="deployments")
+@files_option
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True)
+@click.option("--wave", type=click.IntRange(1), default=None, help="Only the deployments of this wave of `rollout:` (1 is the first).")
+@handled
+def deployments_(paths: tuple[str, ...], fmt: str, wave: int | None) -> None:
+    """List the registry's deployments; --format json prints a CI job matrix ({"include": [...]})."""
+    fleet = load_fleet(_paths(paths))
+    waves = fleet.waves_selected()
+    if wave is not None and wave > len(waves):
+        raise UserAbort(f"--wave {wave}: the rollout has {len(waves)} wave(s)")
+    chosen = (waves[wave - 1] if wave else fleet.deployments) if fleet.named else []
+    if fmt == "json":
+        matrix = [{"deployment": d.name, "account": d.account, "region": d.region} for d in chosen]
+        click.echo(json.dumps({"include": matrix}, indent=2))
+        return
+    if not chosen:
+        click.echo(f"No deployments: the registry lives in the caller's account, region {fleet.views[''].region or '(from AWS_REGION)'}.")
+        return
+    numbers = {d.name: index + 1 for index, each in enumerate(waves) for d in each}
+    for d in chosen:
+        role = f"  role {d.role_arn}" if d.role_arn else ""
+        click.echo(f"{d.name}  account {d.account}  region {d.region}  wave {numbers[d.name]}{role}")
 
 
 @cli.command()
@@ -489,7 +586,7 @@ def emulator(host: str, port: int, delay: float | None, faults: tuple[str, ...],
       create-failed, update-unsuccessful, sync-unsuccessful: the resource ends failed, with statusReasons
       slow: the transition lasts `seconds`; iam-propagation: CreateGatewayTarget refused `attempts` times
       busy-conflict: writes to a CREATING/UPDATING gateway or target get ConflictException
-      keys: op=GLOB[|GLOB] name=GLOB rate=P every=N limit=N seconds=S as=timeout|reset attempts=N
+      keys: op=GLOB[|GLOB] name=GLOB account=GLOB region=GLOB rate=P every=N limit=N seconds=S as=timeout|reset attempts=N
       tries=N: a call fault fires on a request's first N tries only (its later retries get through)
       e.g. --fault 'throttle:op=List*,rate=0.1' --fault 'lost:op=CreateGatewayTarget,limit=1'
     Quotas (the flags, or RECONCILER_EMULATOR_QUOTAS="reads=R,writes=W,latency=S,target-writes=N"):

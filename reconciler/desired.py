@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Any, Callable, Iterable, Iterator
 
 from reconciler.aws_model import structures
-from reconciler.config.loader import Document, Path_, Problem, SourceMap, load
+from reconciler.config.loader import Document, Path_, Problem, SourceMap
 from reconciler.config.validate import dotted, schema_problems, shown
 from reconciler.errors import ConfigError, Location, ReconcilerError
 from reconciler.kinds import GATEWAY, KINDS, TARGET, children_of, references, roots
@@ -109,8 +109,10 @@ class Registry:
 
 
 def load_registry(paths: list[str], environ: dict[str, str] | None = None) -> Registry:
-    """Load, validate and build: the one entry point for every command."""
-    return build(load(paths, environ))
+    """Load, validate and build the registry of one account and region (one deployment's view, see deployments.py)."""
+    from reconciler.deployments import load_fleet  # it builds on this module
+
+    return load_fleet(paths, environ).single()
 
 
 def build(document: Document) -> Registry:
@@ -253,11 +255,7 @@ class _RegistryBuilder:
         )
 
     def _from_derived(self, kind: Kind) -> Callable[[Derived], Desired]:
-        def desired(derived: Derived) -> Desired:
-            source = derived.source
-            return Desired(kind.key, derived.name, derived.body, kind.address(derived.name, derived.parent_address),
-                           source.path, source.location, derived.parent_address, extras=derived.extras)
-        return desired
+        return lambda derived: from_derived(kind, derived)
 
     def _resolve_references(self, desired: Desired, resources: dict[str, Desired]) -> None:
         """Replace every `provider: NAME` (and the like) with an ArnRef, or report it."""
@@ -284,6 +282,13 @@ class _RegistryBuilder:
             self.problem(path + (reference.key,), f"unknown {kind.noun} {shown(name, path + (reference.key,), self.doc.source)}{wrong}")
             return
         block[reference.arn_member] = ArnRef(kind.key, name)
+
+
+def from_derived(kind: Kind, derived: Derived) -> Desired:
+    """The resource a kind derives from declared ones (a record from a published target), placed where its source is."""
+    source = derived.source
+    return Desired(kind.key, derived.name, derived.body, kind.address(derived.name, derived.parent_address),
+                   source.path, source.location, derived.parent_address, extras=derived.extras)
 
 
 def _index(resources: Iterable[Desired], key: Callable[[Desired], Any]) -> dict[Any, list[Desired]]:

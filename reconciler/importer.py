@@ -48,9 +48,10 @@ class Wanted:
 
 
 class Importer:
-    def __init__(self, api: Api, registry: str):
+    def __init__(self, api: Api, registry: str, deploy_to: list[str] | None = None):
         self.api = api
         self.registry = registry
+        self.deploy_to = deploy_to or []  # for a registry with deployments: the file joins it, its entries say where
         self.placeholders: list[str] = []
         self.warnings: list[str] = []
 
@@ -62,11 +63,12 @@ class Importer:
         if not wanted:
             lives = [live for live in lives if live.owner is None]
         arns = {live.ref.arn: live.ref for live in lives if live.ref.arn and KINDS[live.ref.kind].reference}
-        document: dict[str, Any] = {"registry": self.registry, "region": self.api.region}
+        document: dict[str, Any] = {} if self.deploy_to else {"registry": self.registry, "region": self.api.region}
         for live in lives:
             kind = KINDS[live.ref.kind]
             entry = self._declaration(live, arns)
-            document.setdefault(kind.section, {})[live.ref.name] = {kind.variant: entry} if kind.variant else entry
+            entry = {kind.variant: entry} if kind.variant else entry
+            document.setdefault(kind.section, {})[live.ref.name] = {**entry, "deployTo": self.deploy_to} if self.deploy_to else entry
         return Imported(document, sorted(set(self.placeholders)), self.warnings)
 
     def _listed(self, kind: Kind, asked: bool) -> list[Ref]:
@@ -146,5 +148,5 @@ def env_name(resource: str, member: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", f"{resource}_{words}").upper().strip("_")
 
 
-def import_registry(api: Api, registry: str, wanted: list[Wanted]) -> Imported:
-    return Importer(api, registry).run(wanted)
+def import_registry(api: Api, registry: str, wanted: list[Wanted], deploy_to: list[str] | None = None) -> Imported:
+    return Importer(api, registry, deploy_to).run(wanted)

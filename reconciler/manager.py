@@ -13,7 +13,7 @@ from typing import Callable
 
 from reconciler.aws import Api
 from reconciler.desired import Registry, load_registry
-from reconciler.catalog.publish import Publisher
+from reconciler.catalog.publish import Publisher, Source
 from reconciler.kinds import KINDS, RECORD
 from reconciler.live import LiveState, confirm_ownership, read_live, top_level
 from reconciler.observed import ObservedCache
@@ -35,10 +35,12 @@ class PlanRequest:
     force: bool = False
     refresh: bool = False  # read everything in full (the observed-state cache only learns)
     cache_dir: str | None = None
+    deployments: tuple[str, ...] = ()  # --deployment: only these (all when empty)
 
     @classmethod
     def replaying(cls, saved: SavedPlan, force: bool) -> PlanRequest:
-        return cls(saved.paths, scope=saved.scope, adopt=saved.adopt, force=saved.force or force)
+        return cls(saved.paths, scope=saved.scope, adopt=saved.adopt, force=saved.force or force,
+                   deployments=tuple(saved.deployments or ()))
 
 
 @dataclass
@@ -76,7 +78,8 @@ class Manager:
     def load(self, request: PlanRequest) -> Registry:
         return load_registry(request.paths)
 
-    def compute(self, request: PlanRequest, registry: Registry | None = None, api: Api | None = None) -> Computed:
+    def compute(self, request: PlanRequest, registry: Registry | None = None, api: Api | None = None,
+                sources: dict[str, Source] | None = None) -> Computed:
         registry = registry or self.load(request)
         api = api or api_for(registry)
         scope = self._scope(request, registry)
@@ -91,7 +94,7 @@ class Manager:
         for note in live.notes:
             self.progress(note)
         if registry.of_kind(RECORD):
-            publisher = Publisher(api, registry, self.progress)
+            publisher = Publisher(api, registry, self.progress, sources=sources)
             publisher.fill(live)
             publisher.note_discoverable(live)
         plan = make_plan(registry, live, request.adopt, request.force)

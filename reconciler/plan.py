@@ -51,6 +51,7 @@ class Plan:
     known: dict[str, Ref] = field(default_factory=dict)  # every managed live resource, for apply's lookups
     refusals: list[str] = field(default_factory=list)  # why apply needs --force (see safety.py)
     statuses: dict[str, str] = field(default_factory=dict)  # live status of kinds reviewers watch (records' approval)
+    deployments: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> account, region (with deployments:)
 
     def __post_init__(self) -> None:
         self.changes.sort(key=Change.sort_key)
@@ -86,7 +87,8 @@ class Plan:
                 for c in self.changes
             ],
             "summary": self.summary(),
-        } | ({"needs_force": list(self.refusals)} if self.refusals else {}) | ({"statuses": dict(self.statuses)} if self.statuses else {})
+        } | ({"needs_force": list(self.refusals)} if self.refusals else {}) | ({"statuses": dict(self.statuses)} if self.statuses else {}) \
+          | ({"deployments": dict(self.deployments)} if self.deployments else {})
 
 
 def display(value: Any, sensitive: bool) -> Any:

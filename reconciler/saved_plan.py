@@ -39,6 +39,7 @@ class SavedPlan:
     scope: list[str] | None = None
     adopt: bool = False
     force: bool = False
+    deployments: list[str] | None = None  # those planned (--deployment), when the registry has deployments
     format: str = FORMAT
     version: int = VERSION
 

@@ -70,8 +70,8 @@ def changed_since(ref: str, paths: list[str], registry: Registry) -> Scope:
 
 
 def _declarations(data: dict[str, Any]) -> dict[str, Any]:
-    """Each resource's raw declaration by address; "" holds the registry-wide settings the files set."""
-    found: dict[str, Any] = {"": {k: data[k] for k in ("registry", "region", "tags", "authorizers") if k in data}}
+    """Each resource's raw declaration by address; "" holds the registry-wide settings every resource inherits."""
+    found: dict[str, Any] = {"": {k: data[k] for k in ("registry", "region", "tags", "authorizers", "deployments", "rollout") if k in data}}
     for declaration in declarations(data):
         found[declaration.address] = declaration.own()
     return found

@@ -62,3 +62,10 @@ def test_a_bad_size_is_one_line_from_the_scale_harness(size: str) -> None:
     done = subprocess.run([sys.executable, "benchmarks/scale.py", "--sizes", size], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.strip().splitlines()[-1].startswith(f"scale.py: error: argument --sizes: '{size}': ")
+
+
+def test_the_deployments_harness_runs_its_smallest_registry(tmp_path: Path) -> None:
+    results = harness(tmp_path, "deployments", "--smoke")
+    assert results["deployments"] == 4 and results["targets_per_deployment"] == 20
+    one, every = results["steps"]["one deployment"], results["steps"]["all deployments"]
+    assert every["reads"] > 3 * one["reads"]  # every deployment was read, in its own account and region

@@ -50,7 +50,7 @@ def test_the_pre_commit_example_uses_hooks_this_repository_defines() -> None:
     assert used and used <= defined
 
 
-REGISTRIES = [ROOT / "gateways.yaml", ROOT / "examples" / "central-registry"]
+REGISTRIES = [ROOT / "gateways.yaml", ROOT / "examples" / "central-registry", ROOT / "examples" / "deployments"]
 
 
 @pytest.mark.parametrize("path", REGISTRIES, ids=lambda p: p.name)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from reconciler.aws import Api
@@ -53,21 +54,41 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-class Publisher:
-    """Fills records from the gateways' listings; one listing per gateway per phase (plan, or after a sync)."""
+@dataclass
+class Source:
+    """The deployment a record's target lives in, when it is not the record's own (a central catalog)."""
 
-    def __init__(self, api: Api, registry: Registry, progress: Progress, timeout: float = 15.0):
+    api: Api
+    registry: Registry
+    live: LiveState | None = None  # its plan's read
+    refs: dict[str, Ref] = field(default_factory=dict)  # its resources, as its apply left them
+    changed: set[str] = field(default_factory=set)  # what its plan creates or changes: known after its apply
+
+
+class Publisher:
+    """Fills records from the gateways' listings; one listing per gateway per phase (plan, or after a sync).
+
+    A record published from another deployment (`extras["deployment"]`) is filled from that deployment's
+    gateway, through its connection (`sources`)."""
+
+    def __init__(self, api: Api, registry: Registry, progress: Progress, timeout: float = 15.0,
+                 sources: dict[str, Source] | None = None):
         self.api = api
         self.registry = registry
         self.progress = progress
         self.timeout = timeout
-        self.listings: dict[str, list[dict[str, Any]] | None] = {}
+        self.sources = sources or {}
+        self.listings: dict[tuple[str, str], list[dict[str, Any]] | None] = {}
 
     def fill(self, live: LiveState) -> None:
         """Plan time: each record whose gateway and target are live gets its content from the gateway now."""
         for record in self.registry.of_kind(RECORD):
-            gateway = live.resources.get(record.extras["gateway"])
-            if gateway is None or record.extras["target"] not in live.resources or "gatewayUrl" not in gateway.outputs:
+            source = self._source(record)
+            if source is not None and source.changed & set(record.extras["depends_on"]):
+                continue  # its target changes in this run: known after that deployment's apply
+            seen = (live if source is None else source.live) or LiveState()
+            gateway = seen.resources.get(record.extras["gateway"])
+            if gateway is None or record.extras["target"] not in seen.resources or "gatewayUrl" not in gateway.outputs:
                 continue
             content = self._content(record, gateway.outputs["gatewayUrl"])
             if content is not None:
@@ -94,36 +115,44 @@ class Publisher:
 
     def content(self, record: Desired, refs: dict[str, Ref]) -> dict[str, Any]:
         """Apply time: the record's body from what its gateway lists now (after this run's synchronization)."""
-        gateway_ref = refs.get(record.extras["gateway"])
+        source = self._source(record)
+        gateway_ref = (refs if source is None else source.refs).get(record.extras["gateway"])
         if gateway_ref is None:
             raise ReconcilerError(f"{record.address}: its gateway {record.extras['gateway']} does not exist")
-        url = KINDS[GATEWAY].describe(self.api, gateway_ref).get("gatewayUrl", "")
+        url = KINDS[GATEWAY].describe(self.api if source is None else source.api, gateway_ref).get("gatewayUrl", "")
         content = self._content(record, url)
         if content is None:
             raise ReconcilerError(f"{record.address}: the tools of {record.extras['target']} could not be listed through its gateway")
         return {**record.body, **content}
+
+    def _source(self, record: Desired) -> Source | None:
+        deployment = record.extras.get("deployment")
+        return self.sources[deployment] if deployment else None
 
     def forget_listings(self) -> None:
         """After a synchronization the gateways list other tools: list them again."""
         self.listings.clear()
 
     def _content(self, record: Desired, url: str) -> dict[str, Any] | None:
-        gateway = self.registry.resources[record.extras["gateway"]]
-        tools = self._listing(gateway, url)
+        source = self._source(record)
+        registry, api = (self.registry, self.api) if source is None else (source.registry, source.api)
+        gateway = registry.resources[record.extras["gateway"]]
+        tools = self._listing(gateway, url, api, record.extras.get("deployment", ""))
         if tools is None:
             return None
-        target = self.registry.resources[record.extras["target"]]
+        target = registry.resources[record.extras["target"]]
         return record_content(gateway.name, target, url, tools, record.body["description"])
 
-    def _listing(self, gateway: Desired, url: str) -> list[dict[str, Any]] | None:
+    def _listing(self, gateway: Desired, url: str, api: Api, deployment: str) -> list[dict[str, Any]] | None:
         from reconciler.mcp.verify import gateway_tools  # the MCP SDK: only when records are published
 
-        if gateway.address not in self.listings:
+        key = (deployment, gateway.address)
+        if key not in self.listings:
             try:
-                self.listings[gateway.address] = gateway_tools(self.api, gateway, url, self.timeout)
+                self.listings[key] = gateway_tools(api, gateway, url, self.timeout)
             except ReconcilerError as error:
                 self.progress(f"Warning: {gateway.address}: cannot list its tools for the catalog records ({error}); "
                               "their content is known after apply")
-                self.listings[gateway.address] = None
-        return self.listings[gateway.address]
+                self.listings[key] = None
+        return self.listings[key]
 

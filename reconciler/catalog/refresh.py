@@ -25,7 +25,8 @@ from reconciler.scope import Scope
 def refresh_records(api: Api, registry: Registry, targets: list[str], settings: ApplySettings, progress: Progress,
                     cancellation: Cancellation | None = None) -> ApplyResult | None:
     """Create or update the records of `targets` (addresses) from their gateways' listings; None when none is published."""
-    records = [r for r in registry.of_kind(RECORD) if r.extras["target"] in targets]
+    # Records of this registry's own targets; those another deployment publishes here are refreshed by its plans.
+    records = [r for r in registry.of_kind(RECORD) if r.extras["target"] in targets and "deployment" not in r.extras]
     if not records:
         return None
     sources = {a for r in records for a in r.extras["depends_on"]}

@@ -88,6 +88,38 @@ VERIFY = {
     "additionalProperties": False,
 }
 
+DEPLOYMENT_NAME = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"}  # no ':' (addresses are DEPLOYMENT:...)
+DEPLOYMENTS = {
+    "type": "object",
+    "description": "Reconciler-only: the accounts and regions the registry's resources live in (absent: the caller's account, `region:`).",
+    "propertyNames": DEPLOYMENT_NAME,
+    "additionalProperties": {
+        "type": "object",
+        "properties": {
+            "account": {"type": "string", "pattern": "^[0-9]{12}$"},
+            "region": {"type": "string", "pattern": r"^[a-z]{2}(-[a-z]+)+-\d$"},
+            "roleArn": {"type": "string", "minLength": 20, "maxLength": 2048,
+                        "description": "Assumed with STS AssumeRole for every call in this deployment (may use ${deployment.account})."},
+            "externalId": {"type": "string", "minLength": 2, "maxLength": 1224},
+            "quotas": QUOTAS,
+            "vars": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+        "required": ["account", "region"],
+        "additionalProperties": False,
+    },
+}
+ROLLOUT = {
+    "type": "array",
+    "description": "Reconciler-only: apply waves, in order; a wave starts only when the previous one applied cleanly.",
+    "items": {"type": "array", "items": DEPLOYMENT_NAME, "minItems": 1},
+}
+DEPLOY_TO = {
+    "type": "array",
+    "description": "Reconciler-only: the deployments that get this resource (absent: every deployment).",
+    "items": DEPLOYMENT_NAME,
+    "minItems": 1,
+}
+
 # Reconciler-only members a kind may list in its `reconciler_only` (lifecycle goes everywhere).
 RECONCILER_ONLY_SCHEMAS: dict[str, dict[str, Any]] = {
     "authorizer": {"type": "string", "description": "Reconciler-only: name of an entry under top-level `authorizers`."},
@@ -96,8 +128,8 @@ RECONCILER_ONLY_SCHEMAS: dict[str, dict[str, Any]] = {
     "publish": {
         "description": "Reconciler-only: keep a record of this MCP target (or of each of this gateway's) in that agent registry; false opts a target out.",
         "oneOf": [
-            {"type": "object", "properties": {"registry": {"type": "string", "minLength": 1}}, "required": ["registry"],
-             "additionalProperties": False},
+            {"type": "object", "properties": {"registry": {"type": "string", "minLength": 1}, "deployment": DEPLOYMENT_NAME},
+             "required": ["registry"], "additionalProperties": False},
             {"const": False},
         ],
     },
@@ -251,12 +283,13 @@ def _section_schema(builder: _SchemaBuilder, section: str, kinds: list[Kind]) ->
     """A top-level section: NAME -> declaration, or NAME -> {variant: declaration} when kinds share it."""
     if kinds[0].variant is None:
         builder.defs[_def_name(kinds[0].key)] = _kind_schema(builder, kinds[0])
+        builder.defs[_def_name(kinds[0].key)]["properties"]["deployTo"] = DEPLOY_TO
         entry: dict[str, Any] = {"$ref": f"#/$defs/{_def_name(kinds[0].key)}"}
     else:
         variants = {k.variant: _kind_schema(builder, k) for k in kinds if k.variant}
         builder.defs[_def_name(section)] = {
             "type": "object",
-            "properties": {**variants, "lifecycle": LIFECYCLE},
+            "properties": {**variants, "lifecycle": LIFECYCLE, "deployTo": DEPLOY_TO},
             "additionalProperties": False,
             "oneOf": [{"required": [v]} for v in variants],
         }
@@ -322,6 +355,8 @@ def _schema(kinds: tuple[str, ...]) -> dict[str, Any]:
             "quotas": QUOTAS,
             "safety": REGISTRY_SAFETY,
             "lock": LOCK,
+            "deployments": DEPLOYMENTS,
+            "rollout": ROLLOUT,
             "authorizers": {
                 "type": "object",
                 "additionalProperties": {"$ref": "#/$defs/RegistryAuthorizer"},

@@ -1,8 +1,9 @@
 """The bundled AgentCore emulator: moto plus the project's corrections, and AWS Agent Registry.
 
 `install()` swaps moto's bedrock-agentcore-control backend for the emulator's, registers the
-AWS Agent Registry service (both of its clients, reconciler.emulator.registry_api) and refuses the
-preview registry operations (reconciler.emulator.preview), for both in-process mocking
+AWS Agent Registry service (both of its clients, reconciler.emulator.registry_api), refuses the
+preview registry operations (reconciler.emulator.preview) and has STS AssumeRole check the trust
+policies of roles its IAM knows (reconciler.emulator.sts), for both in-process mocking
 (`moto.mock_aws`) and moto's HTTP server.
 
 May import: moto, botocore, the mcp SDK, and of the product only the model reader (reconciler.aws_model) and the
@@ -34,6 +35,7 @@ def install() -> BackendDict:
         from reconciler.emulator.preview import refusing
         from reconciler.emulator.registry_api import install_agent_registry
         from reconciler.emulator.responses import EmulatorResponse
+        from reconciler.emulator.sts import install_trust_checks
 
         original = getattr(moto_models, BACKENDS_NAME)
         _installed = BackendDict(
@@ -48,6 +50,7 @@ def install() -> BackendDict:
         data_plane = refusing(BedrockAgentCoreResponse)  # moto's data plane, less the preview SearchRegistryRecords
         moto_data_urls.url_paths = {path: data_plane.dispatch for path in moto_data_urls.url_paths}
         install_agent_registry()
+        install_trust_checks()
     return _installed
 
 

@@ -36,6 +36,8 @@ Resource faults: the call succeeds; what follows it goes wrong.
 Keys:
     op=GLOB[|GLOB...]    operations the rule applies to (default all, for resource faults all of theirs)
     name=GLOB            resource faults: resources by name; a target also matches as GATEWAY/TARGET
+    account=GLOB         only calls in these accounts (the caller's, or an assumed role's: one emulator holds many)
+    region=GLOB          only calls in these regions
     rate=P               fire with probability P (0..1)
     every=N              fire on the Nth, 2Nth, ... matching call
     limit=N              fire at most N times (every=N,limit=1: the Nth matching call only)
@@ -131,6 +133,8 @@ class Rule:
     kind: str
     operations: tuple[str, ...] = ALL
     name: str = "*"
+    account: str = "*"
+    region: str = "*"
     rate: float | None = None
     every: int | None = None
     limit: int | None = None
@@ -145,8 +149,10 @@ class Rule:
         own = KINDS[self.kind][0]
         return (own == ALL or operation in own) and any(fnmatchcase(operation, pattern) for pattern in self.operations)
 
-    def applies(self, operation: str, names: Sequence[str] = ()) -> bool:
-        return self.covers(operation) and (self.name == "*" or any(fnmatchcase(name, self.name) for name in names))
+    def applies(self, operation: str, names: Sequence[str] = (), place: tuple[str, str] = ("", "")) -> bool:
+        """Whether a call (to resources `names`, in account and region `place`) is one this rule is about."""
+        return self.covers(operation) and (self.name == "*" or any(fnmatchcase(name, self.name) for name in names)) \
+            and fnmatchcase(place[0], self.account) and fnmatchcase(place[1], self.region)
 
     def fires(self, rng: random.Random) -> bool:
         """Count a matching call; whether the fault happens to it (every Nth, with probability P, up to a limit)."""
@@ -186,7 +192,7 @@ def _rule(text: str) -> Rule:
     if kind not in KINDS:
         raise _problem(text, f"unknown fault '{kind}' (known: {', '.join(KINDS)})")
     rule = Rule(kind)
-    allowed = ("op", "rate", "every", "limit") + (("tries",) if kind in CALL_FAULTS else ()) + KINDS[kind][1]
+    allowed = ("op", "rate", "every", "limit", "account", "region") + (("tries",) if kind in CALL_FAULTS else ()) + KINDS[kind][1]
     for item in filter(None, (part.strip() for part in options.split(","))):
         key, _, value = (piece.strip() for piece in item.partition("="))
         if key not in allowed:
@@ -198,8 +204,8 @@ def _rule(text: str) -> Rule:
 def _set(rule: Rule, text: str, key: str, value: str) -> None:
     if key == "op":
         rule.operations = tuple(value.split("|"))
-    elif key == "name":
-        rule.name = value
+    elif key in ("name", "account", "region"):
+        setattr(rule, key, value)
     elif key == "as":
         if value not in DROPS:
             raise _problem(text, f"as={value}: expected one of {', '.join(DROPS)}")
@@ -364,8 +370,8 @@ class Injector:
         if not self.limits.admit(response.current_account, response.region, operation):
             return self._refuse(response, operation, "throttled", "ThrottlingException", "Rate exceeded")
         attempt = request_attempt(response)
-        fault = self._first(operation, [rule for rule in self.plan.rules
-                                        if rule.kind in CALL_FAULTS and (rule.tries is None or attempt <= rule.tries)])
+        fault = self._first(response, operation, [rule for rule in self.plan.rules
+                                                  if rule.kind in CALL_FAULTS and (rule.tries is None or attempt <= rule.tries)])
         if fault is not None and fault.kind != "lost":
             return self._fail(response, operation, fault)
         answer = self._refusal(response, operation) or self._carry_out(response, operation, call)
@@ -374,9 +380,10 @@ class Injector:
             drop(response, fault.lost_as, fault.seconds or DEFAULT_HOLD)
         return answer
 
-    def _first(self, operation: str, rules: list[Rule], resource_names: Sequence[str] = ()) -> Rule | None:
+    def _first(self, response: Any, operation: str, rules: list[Rule], resource_names: Sequence[str] = ()) -> Rule | None:
+        place = (response.current_account, response.region)
         with self.lock:
-            return next((r for r in rules if r.applies(operation, resource_names) and r.fires(self.rng)), None)
+            return next((r for r in rules if r.applies(operation, resource_names, place) and r.fires(self.rng)), None)
 
     def _fail(self, response: Any, operation: str, fault: Rule) -> Answer:
         STATS.record(operation, fault.kind)
@@ -397,7 +404,7 @@ class Injector:
         subject = _subject(response, operation)
         if subject is None or subject.status not in BUSY:
             return None
-        if self._first(operation, self._rules("busy-conflict"), names(subject)) is None:
+        if self._first(response, operation, self._rules("busy-conflict"), names(subject)) is None:
             return None
         kind = "Target" if hasattr(subject, "target_id") else "Gateway"
         ident = getattr(subject, "target_id", None) or subject.gateway_id
@@ -410,7 +417,8 @@ class Injector:
         if gateway is None:
             return None
         target_names = [name, f"{gateway.name}/{name}"]
-        rule = next((r for r in self._rules("iam-propagation") if r.applies(operation, target_names)), None)
+        place = (response.current_account, response.region)
+        rule = next((r for r in self._rules("iam-propagation") if r.applies(operation, target_names, place)), None)
         key = (response.current_account, response.region, gateway.gateway_id, name)
         with self.lock:
             if rule is None or self.iam_attempts[key] >= rule.attempts:
@@ -443,7 +451,7 @@ class Injector:
         rules = [rule for rule in self._rules(*FATES, "slow") if rule.covers(operation)]
         for resource in written(response.backend, answer) if rules else ():
             for rule in rules:
-                if self._first(operation, [rule], names(resource)) is None:
+                if self._first(response, operation, [rule], names(resource)) is None:
                     continue
                 STATS.record(operation, rule.kind)
                 if rule.kind == "slow":

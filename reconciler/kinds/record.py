@@ -69,10 +69,7 @@ class RecordKind(Kind):
             registry = published_in(target.extras.get(PUBLISH), resources[target.parent_address].extras.get(PUBLISH))
             if registry is None:
                 continue
-            name = f"{target.parent}.{target.name}"
-            body = {"recordType": MCP_RECORD, "description": describe(target), **dict.fromkeys(KNOWN_LATER, UNKNOWN)}
-            found.append(Derived(name, f"{self.parent}/{registry}", body, target,
-                                 {"target": target.address, "gateway": target.parent_address, "depends_on": [target.address, target.parent_address]}))
+            found.append(record_of(target, registry, f"{target.parent}.{target.name}"))
         return found
 
     def comparable(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -104,6 +101,13 @@ class RecordKind(Kind):
         """A written record (or its new revision) is a DRAFT: submit it (an auto-approving registry approves it)."""
         self.call(api, self.after_write_operation, registryId=ref.parent_ident, recordId=ref.ident)
         return True
+
+
+def record_of(target: Any, registry: str, name: str) -> Derived:
+    """The record `name` of a published target in agent registry `registry`, its content known later."""
+    body = {"recordType": MCP_RECORD, "description": describe(target), **dict.fromkeys(KNOWN_LATER, UNKNOWN)}
+    return Derived(name, f"{RecordKind.parent}/{registry}", body, target,
+                   {"target": target.address, "gateway": target.parent_address, "depends_on": [target.address, target.parent_address]})
 
 
 def describe(target: Any) -> str:
