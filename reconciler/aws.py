@@ -183,6 +183,13 @@ class Api:
         """
         return self.account_soon().result()
 
+    def know_account(self, account: str) -> None:
+        """The account is known already (a deployment's): no STS call for it."""
+        known: Future[str] = Future()
+        known.set_result(account)
+        with self.lock:
+            self._account = known
+
     def account_soon(self) -> Future[str]:
         """`account()` as it will be: asked in the background on first use, so the first List need not wait for STS."""
         with self.lock:

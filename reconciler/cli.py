@@ -25,7 +25,7 @@ from reconciler.catalog.refresh import refresh_records
 from reconciler.importer import Wanted, import_registry
 from reconciler.interrupts import interruptible
 from reconciler.locking import force_unlock, lock_for, new_lock_info
-from reconciler.manager import PlanRequest
+from reconciler.manager import PlanRequest, api_for
 from reconciler.rollout import FleetComputed, FleetResult, Rollout, deployment_lock, holding_locks
 from reconciler.outputs import RENDERERS
 from reconciler.progress import meter_for
@@ -305,6 +305,32 @@ def sync(paths: tuple[str, ...], gateways: tuple[str, ...], targets: tuple[str, 
                 break
     if failed:
         _exit(cancellation.exit_code if cancellation.cancelled else EXIT_ERROR, abandoned=in_flight)
+
+
+def _heading(deployment: Deployment) -> None:
+    if deployment.name:
+        click.echo(f"Deployment {deployment.label}:")
+
+
+def _each(fleet: Fleet, gateways: tuple[str, ...], targets: tuple[str, ...]) -> Iterator[tuple[Deployment, Registry, tuple[tuple[str, ...], tuple[str, ...]]]]:
+    """Each selected deployment with its view and the gateways / GW/TARGET names it declares (all asked, without
+    deployments); a name no selected deployment declares is an error."""
+    chosen = [(d, fleet.views[d.name]) for d in fleet.chosen()]
+    if not fleet.named:
+        yield chosen[0][0], chosen[0][1], (gateways, targets)
+        return
+    def has(registry: Registry, name: str) -> bool:
+        gateway, _, target = name.partition("/")
+        return KINDS[GATEWAY].address(gateway) in registry.resources and (
+            not target or KINDS[TARGET].address(target, KINDS[GATEWAY].address(gateway)) in registry.resources)
+    unknown = [n for n in (*gateways, *targets) if not any(has(r, n) for _, r in chosen)]
+    if unknown:
+        raise UserAbort(f"not declared in any selected deployment: {', '.join(unknown)}")
+    for deployment, registry in chosen:
+        own = (tuple(g for g in gateways if has(registry, g)), tuple(t for t in targets if has(registry, t)))
+        if (gateways or targets) and not any(own):
+            continue
+        yield deployment, registry, own
 
 
 

@@ -101,7 +101,8 @@ def _connection(fleet: Fleet, deployment: Deployment, pacers: dict[str, tuple[Pa
         if account != deployment.account:
             raise ReconcilerError(f"the credentials act in account {account}, not {deployment.account}; give the deployment a roleArn")
     api = Api(deployment.region, view.reads_per_second, view.writes_per_second, session=session, pacers=pacers)
-    api._account = deployment.account  # keys the observed-state cache; known without another call
+    if deployment.account:
+        api.know_account(deployment.account)  # keys the observed-state cache; known without another call
     return api
 
 
