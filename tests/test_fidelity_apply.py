@@ -66,13 +66,24 @@ def test_a_conflict_on_the_gateway_lock_is_retried_whatever_its_message(api: Api
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """A rule made by hand is still CREATING when apply deletes it (the registry manages the gateway's rules): the
     lock's ConflictException (no "in progress" in it) is retried until the change is through."""
+    from reconciler.emulator import holds
+
     apply_plan(api, plan_for(api, registry_from(tmp_path, gateway_yaml())), FAST)
-    monkeypatch.setenv(DELAY_VARIABLE, SLOW)
     gid = gateway_id(client)
+    hold = holds.place({"kind": "rule", "name": "99", "status": "CREATING"})  # the hand-made rule stays CREATING until released
     client.create_gateway_rule(gatewayIdentifier=gid, priority=99, actions=[{"routeToTarget": {"staticRoute": {"targetName": "orders"}}}])
     lines: list[str] = []
+
+    def progress(line: str) -> None:
+        lines.append(line)
+        if "ConflictException, retrying" in line and hold in holds.placed():
+            holds.release(hold.id)  # the conflict was met: the rule's creation may finish now
+
     registry = registry_from(tmp_path, gateway_yaml(f"    rules:\n      10: {{{ROUTE}}}\n"))
-    result = apply_plan(api, plan_for(api, registry), FAST, lines.append)
+    try:
+        result = apply_plan(api, plan_for(api, registry), FAST, progress)
+    finally:
+        holds.release()
     assert result.ok, result.report()
     assert any("rule/99: ConflictException, retrying" in line for line in lines), lines
     until(lambda: client.list_gateway_rules(gatewayIdentifier=gid)["gatewayRules"], lambda rules: [r["priority"] for r in rules] == [10])

@@ -178,6 +178,6 @@ def _kinds_of(cls: type) -> frozenset[str]:
 
 
 def _names(resource: Any) -> list[str]:
-    name = getattr(resource, "name", None)
+    name = getattr(resource, "name", None) or getattr(resource, "priority", None)  # a rule is named by its priority
     gateway = getattr(getattr(resource, "gateway", None), "name", None)
     return [str(name)] + ([f"{gateway}/{name}"] if gateway else []) if name else []
