@@ -318,20 +318,16 @@ def _make_client(region: str | None, service: str = SERVICE, session: Any = None
     """
     config = Config(retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS}, max_pool_connections=32)
     if session is not None:
-        region = default_region(region) or session.region_name
-        if not region:
-            raise AwsError("no AWS region: set `region:` in the registry or AWS_REGION", code="NoRegion")
-        try:
-            return session.client(service, region_name=region, config=config)
-        except botocore.exceptions.BotoCoreError as error:
-            raise AwsError(f"cannot create the AWS client: {error}", code=type(error).__name__) from None
-    core = botocore.session.Session()
-    core.register_component("data_loader", model_loader())
-    region = default_region(region) or core.get_config_variable("region")
+        fallback, create = session.region_name, session.client
+    else:
+        core = botocore.session.Session()
+        core.register_component("data_loader", model_loader())
+        fallback, create = core.get_config_variable("region"), core.create_client
+    region = default_region(region) or fallback
     if not region:
         raise AwsError("no AWS region: set `region:` in the registry or AWS_REGION", code="NoRegion")
     try:
-        return core.create_client(service, region_name=region, config=config)
+        return create(service, region_name=region, config=config)
     except botocore.exceptions.BotoCoreError as error:
         raise AwsError(f"cannot create the AWS client: {error}", code=type(error).__name__) from None
 
