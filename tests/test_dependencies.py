@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # The registry members the README documents for `agentRegistries.NAME`.
 DOCUMENTED_REGISTRY_MEMBERS = {"description", "approvalConfiguration", "discoveryConfiguration", "encryptionConfiguration",
                                "customMetadataSchemaConfiguration"}
-SNAKE_CALL = re.compile(r"""\.call\(\s*"([a-z_]+)"|call_client\([^,]+,\s*"([a-z_]+)"|list_all\(\s*"([a-z_]+)\"""")
+SNAKE_CALL = re.compile(r"""\.call\(\s*"([a-z_]+)"|call_client\([\w.]+,\s*"([a-z_]+)"|list_all\(\s*"([a-z_]+)\"""")
 # A name in both control planes is the GA one: the preview registry operations are never called (the emulator counts them).
 CALLED_SERVICES = (REGISTRY_SERVICE, SERVICE, DISCOVERY_SERVICE, TAGGING_SERVICE, "sts", "s3")
 MODEL_CALL = re.compile(r"""call\(api,\s*"([A-Z][A-Za-z]+)\"""")
