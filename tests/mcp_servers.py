@@ -14,7 +14,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from urllib.parse import parse_qs
 
 import jwt
@@ -30,7 +30,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tests.conftest import free_port
+from tests.conftest import free_port, hang_bound
 
 START_TIMEOUT = 10.0
 OLD_VERSION = "2024-11-05"
@@ -49,26 +49,32 @@ class Running:
 
 
 @contextmanager
-def serving(app: ASGIApp, path: str = "/mcp", start_after: float = 0.0, port: int | None = None) -> Iterator[Running]:
-    """Serve `app` on loopback (a free port unless given); with `start_after`, the port opens that many seconds later."""
+def serving(app: ASGIApp, path: str = "/mcp", start_after: float = 0.0, port: int | None = None,
+            start_when: Callable[[], bool] | None = None) -> Iterator[Running]:
+    """Serve `app` on loopback (a free port unless given); with `start_after`, the port opens that many seconds later;
+    with `start_when`, once that condition holds (checked every 50 ms, within a hang bound)."""
     port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="on"))
+    waits = start_after + (hang_bound(START_TIMEOUT) if start_when else 0.0)
 
     def run() -> None:
         time.sleep(start_after)
+        deadline = time.monotonic() + waits
+        while start_when is not None and not start_when() and not server.should_exit and time.monotonic() < deadline:
+            time.sleep(0.05)
         if not server.should_exit:
             server.run()
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     deadline = time.monotonic() + START_TIMEOUT
-    while not start_after and not server.started and time.monotonic() < deadline:
+    while not waits and not server.started and time.monotonic() < deadline:
         time.sleep(0.02)
     try:
         yield Running(f"http://127.0.0.1:{port}{path}", port, server, thread)
     finally:
         server.should_exit = True
-        thread.join(timeout=START_TIMEOUT + start_after)
+        thread.join(timeout=START_TIMEOUT + waits)
 
 
 def mcp_app(server: MCPServer | Server[Any]) -> Starlette:

@@ -25,8 +25,10 @@ def test_a_slowly_restarting_server_is_synchronized_on_a_later_attempt(api, clie
         port, endpoint = first.port, first.https()
         converge(api, registry_from(tmp_path, mcp_registry({"orders": endpoint})))
     monkeypatch.chdir(tmp_path)
-    # The team deploys version 2; it takes a few seconds to listen again. Sync runs at once (its reads are paced).
-    with serving(mcp_app(healthy(version=2)), start_after=3.0, port=port):
+    # The team deploys version 2; it listens again only after the first synchronization failed (whatever the
+    # machine's load, the first attempt meets a server that is not up yet).
+    with serving(mcp_app(healthy(version=2)), port=port,
+                 start_when=lambda: tools_of(client, "orders")["status"] == "SYNCHRONIZE_UNSUCCESSFUL"):
         result = reconcile("sync", "--all", "--attempts", "6", *SYNC)
     assert result.exit_code == 0, result.output
     assert "Sync complete: 1 synchronized, 0 failed" in result.stdout
