@@ -25,7 +25,7 @@ from reconciler.catalog.refresh import refresh_records
 from reconciler.importer import Wanted, import_registry
 from reconciler.interrupts import interruptible
 from reconciler.locking import force_unlock, lock_for, new_lock_info
-from reconciler.manager import PlanRequest, api_for
+from reconciler.manager import PlanRequest
 from reconciler.rollout import FleetComputed, FleetResult, Rollout, deployment_lock, holding_locks
 from reconciler.outputs import RENDERERS
 from reconciler.progress import meter_for
@@ -36,6 +36,7 @@ from reconciler.sync import SyncSettings, Synchronizer, synchronize_declared
 from reconciler.waiting import Polling
 
 if TYPE_CHECKING:
+    from reconciler.catalog.search import Searched
     from reconciler.mcp.probe import ProbeReport
 
 # The MCP SDK (reconciler.mcp.probe / verify) is imported by the commands that talk MCP, not at start-up:
@@ -454,62 +455,82 @@ def catalog() -> None:
     """Discovery: search the organisation's AWS Agent Registry, where apply publishes the MCP targets."""
 
 
-def _catalog_registries(paths: tuple[str, ...], names: tuple[str, ...]) -> tuple[list[str], str | None]:
-    """Registry ids to search: those named, else every agent registry the files declare; and the region."""
-    from reconciler.catalog.search import registry_ids
+def _catalog_registries(paths: tuple[str, ...], names: tuple[str, ...], deployments: tuple[str, ...]) -> list[Searched]:
+    """The agent registries to search: those named, else every one the files declare, in every selected deployment
+    (each through its deployment's connection)."""
+    from reconciler.catalog.search import registries_named, registry_ids
+    from reconciler.rollout import connect
 
     if names and not paths:
-        return registry_ids(names), None
-    registry = load_registry(_paths(paths))
-    declared = tuple(names) or tuple(d.name for d in registry.of_kind(AGENT_REGISTRY))
-    if not declared:
+        if deployments:
+            raise UserAbort("--deployment needs the registry files (-f PATH) that declare the deployments")
+        return registry_ids(names)
+    fleet = load_fleet(_paths(paths)).select(deployments)
+    chosen = fleet.chosen()
+    wanted = {d.name: _declared_registries(fleet.views[d.name], names, len(chosen) == 1) for d in chosen}
+    if not any(wanted.values()):
         raise UserAbort("the registry declares no agentRegistries: name one with --registry")
-    return registry_ids(declared, registry.region), registry.region
+    apis = connect(fleet, [name for name, registries in wanted.items() if registries])
+    return [r for name, api in apis.items() for r in registries_named(wanted[name], api, name)]
+
+
+def _declared_registries(view: Registry, names: tuple[str, ...], only: bool) -> list[str]:
+    """The agent registries of one deployment to search. A name it does not declare is looked up anyway in the one
+    deployment searched (a registry the files do not manage), and skipped where several are."""
+    declared = [d.name for d in view.of_kind(AGENT_REGISTRY)]
+    if not names:
+        return declared
+    return list(names) if only else [name for name in names if name in declared]
 
 
 @catalog.command(name="search")
 @click.argument("query")
 @files_option
 @click.option("--registry", "names", multiple=True, metavar="NAME", help="Search this agent registry (repeatable; default: those the files declare).")
+@deployment_option
 @click.option("--limit", type=int, default=10, show_default=True, help="Records to show (the API's maxResults range).")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True)
 @click.option("--search-type", metavar="TYPE", help="HYBRID, SEMANTIC or KEYWORD (default: the service's choice for the "
               "region); where semantic search is not offered, the search falls back to KEYWORD and says so.")
 @handled
-def catalog_search(query: str, paths: tuple[str, ...], names: tuple[str, ...], limit: int, fmt: str, search_type: str | None) -> None:
+def catalog_search(query: str, paths: tuple[str, ...], names: tuple[str, ...], deployments: tuple[str, ...], limit: int,
+                   fmt: str, search_type: str | None) -> None:
     """Find a tool, whichever gateway serves it: per hit the matching tools, the gateway URL and the record's status."""
     from reconciler.catalog.search import search
     from reconciler.outputs.catalog import SEARCH_RENDERERS
 
-    ids, region = _catalog_registries(paths, names)
-    click.echo(SEARCH_RENDERERS[fmt](search(ids, query, limit, region, search_type)), nl=False)
+    registries = _catalog_registries(paths, names, deployments)
+    click.echo(SEARCH_RENDERERS[fmt](search(registries, query, limit, search_type)), nl=False)
 
 
 @catalog.command(name="serve")
 @files_option
 @click.option("--registry", "names", multiple=True, metavar="NAME", help="Serve this agent registry (repeatable; default: those the files declare).")
+@deployment_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8790, show_default=True)
 @handled
-def catalog_serve(paths: tuple[str, ...], names: tuple[str, ...], host: str, port: int) -> None:
+def catalog_serve(paths: tuple[str, ...], names: tuple[str, ...], deployments: tuple[str, ...], host: str, port: int) -> None:
     """An MCP server with one tool, find_tools(query), so an agent can find which gateway to connect to."""
     from reconciler.catalog.serve import serve
 
-    ids, region = _catalog_registries(paths, names)
-    serve(ids, host, port, region)
+    serve(_catalog_registries(paths, names, deployments), host, port)
 
 
 @catalog.command(name="site")
 @files_option
 @click.option("--out", "out", required=True, metavar="DIR", help="Folder to write the site into (entered at DIR/index.html).")
+@deployment_option
 @click.option("--timeout", type=float, default=15.0, show_default=True, help="Seconds for each gateway's tool listing.")
 @handled
-def catalog_site(paths: tuple[str, ...], out: str, timeout: float) -> None:
-    """Write a static web catalog: every gateway, target and tool (as the gateways list them), with a search box."""
+def catalog_site(paths: tuple[str, ...], out: str, deployments: tuple[str, ...], timeout: float) -> None:
+    """Write a static web catalog: every gateway, target and tool (as the gateways list them), with a search box;
+    with `deployments:`, the deployments serving each gateway."""
     from reconciler.catalog.site import build_site
+    from reconciler.rollout import connect
 
-    registry = load_registry(_paths(paths))
-    gateways = build_site(api_for(registry), registry, out, timeout)
+    fleet = load_fleet(_paths(paths)).select(deployments)
+    gateways = build_site(connect(fleet), fleet, out, timeout)
     for gateway in gateways:
         if gateway.listing_failure:
             _progress(f"Warning: gateway/{gateway.name}: {gateway.listing_failure}")

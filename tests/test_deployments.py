@@ -324,3 +324,24 @@ def test_a_central_catalog_holds_the_records_of_every_deployment(emulator: None,
         assert synced.exit_code == 0, synced.output
         assert [line for line in synced.stdout.splitlines() if line.startswith("Deployment ")] == [
             "Deployment staging (222222222222, eu-west-1):", "Deployment prod (222222222222, us-east-1):"]
+        _the_catalog_spans_every_deployment(path, tmp_path)
+
+
+def _the_catalog_spans_every_deployment(path: str, tmp_path: Path) -> None:
+    """catalog search reads the central catalog through dev's connection; catalog site reads every deployment."""
+    found = reconcile("catalog", "search", "orders", "-f", path, "--format", "json")
+    assert found.exit_code == 0, found.output
+    hits = json.loads(found.stdout)["hits"]
+    assert sorted((hit["record"], hit["deployment"]) for hit in hits) == [
+        ("dev.shop.orders", "dev"), ("prod.shop.orders", "dev"), ("staging.shop.orders", "dev")]
+    only_prod = reconcile("catalog", "search", "orders", "-f", path, "--deployment", "prod")
+    assert only_prod.exit_code == 1 and "declares no agentRegistries" in only_prod.stderr  # prod holds no catalog
+    built = reconcile("catalog", "site", "-f", path, "--out", str(tmp_path / "site"))
+    assert built.exit_code == 0, built.output
+    assert "1 gateways, 1 targets, 2 tools" in built.stdout
+    page = (tmp_path / "site" / "index.html").read_text()
+    urls = {name: gateways_in(account, region)["shop"]["gatewayUrl"]
+            for name, account, region in (("dev", CALLER, "us-east-1"), ("staging", OTHER, "eu-west-1"), ("prod", OTHER, "us-east-1"))}
+    served = re.findall(r"<li><strong>(\w+) \(\d{12}, [a-z0-9-]+\)</strong>: <code>([^<]+)</code> \(READY\)</li>", page)
+    assert served == [("dev", urls["dev"]), ("staging", urls["staging"]), ("prod", urls["prod"])]  # as declared
+    assert "dev: READY; staging: READY; prod: READY" in page and "Only in" not in page  # every deployment lists both tools

@@ -14,7 +14,9 @@ The API searches one registry per call (`registryIds` holds exactly one) and
 orders records by relevance without a score, so several registries are
 searched one after the other (each followed through `nextToken` until the
 limit) and merged by rank: every registry's first hit, then every second
-one, and so on.
+one, and so on. With `deployments:` the registries of every deployment are
+searched, each through its deployment's connection (account, region, role),
+and each hit names the deployment its registry lives in.
 """
 
 from __future__ import annotations
@@ -45,15 +47,25 @@ class MatchedTool:
     description: str
 
 
+@dataclass(frozen=True)
+class Searched:
+    """One agent registry to search, through the connection of the account and region it lives in."""
+
+    api: Api
+    registry_id: str
+    deployment: str = ""  # its deployment's name ("" without `deployments:`)
+
+
 @dataclass
 class Hit:
-    record: str  # GATEWAY.TARGET
+    record: str  # GATEWAY.TARGET (DEPLOYMENT.GATEWAY.TARGET in a central catalog)
     registry: str  # the registry's id
     status: str
     version: str
     description: str
     gateway_url: str | None  # the server definition's first remote: where an agent connects
     tools: list[MatchedTool] = field(default_factory=list)  # those with a word of the query
+    deployment: str = ""  # the deployment whose registry holds the record ("" without `deployments:`)
 
 
 @dataclass
@@ -76,19 +88,24 @@ def search_types() -> list[str]:
     return list(input_shape(SEARCH_OPERATION, DISCOVERY_SERVICE).members["searchType"].enum)
 
 
-def registry_ids(names: Sequence[str], region: str | None = None) -> list[str]:
-    """The ids of the agent registries with these names (ListRegistries), in the same order."""
-    listed = Api(region=region, service=REGISTRY_SERVICE).list_all("list_registries", "registries")
+def registries_named(names: Sequence[str], api: Api, deployment: str = "") -> list[Searched]:
+    """The agent registries with these names (ListRegistries) where `api` connects, in the same order."""
+    listed = api.on(REGISTRY_SERVICE).list_all("list_registries", "registries")
     by_name = {r["name"]: r["registryId"] for r in listed}
     unknown = [name for name in names if name not in by_name]
     if unknown:
-        raise ReconcilerError(f"no agent registry named {', '.join(unknown)}")
-    return [by_name[name] for name in names]
+        where = f" in deployment {deployment}" if deployment else ""
+        raise ReconcilerError(f"no agent registry named {', '.join(unknown)}{where}")
+    return [Searched(api, by_name[name], deployment) for name in names]
 
 
-def search(registry_ids: Sequence[str], query: str, limit: int = 10, region: str | None = None,
-           search_type: str | None = None) -> SearchReport:
-    """Search each registry (SigV4, standard AWS configuration) and merge the hits by rank, at most `limit`.
+def registry_ids(names: Sequence[str], region: str | None = None) -> list[Searched]:
+    """The agent registries with these names, through the standard AWS configuration (no registry files)."""
+    return registries_named(names, Api(region=region, service=DISCOVERY_SERVICE))
+
+
+def search(registries: Sequence[Searched], query: str, limit: int = 10, search_type: str | None = None) -> SearchReport:
+    """Search each registry (SigV4, through its connection) and merge the hits by rank, at most `limit`.
 
     `search_type` None lets the service choose (HYBRID where it has semantic search, else KEYWORD)."""
     low, high = limit_range()
@@ -96,12 +113,12 @@ def search(registry_ids: Sequence[str], query: str, limit: int = 10, region: str
         raise ReconcilerError(f"limit {limit}: a search returns {low} to {high} records")
     if search_type is not None and search_type not in search_types():
         raise ReconcilerError(f"search type {search_type}: one of {', '.join(search_types())}")
-    report = SearchReport(query, list(registry_ids), [])
-    api = Api(region=region, service=DISCOVERY_SERVICE)
-    ranked = [_search_one(api, registry, query, limit, search_type, report) for registry in registry_ids]
-    merged = [record for record in chain.from_iterable(zip_longest(*ranked)) if record is not None][:limit]
+    report = SearchReport(query, [r.registry_id for r in registries], [])
+    ranked = [[(r, record) for record in _search_one(r.api.on(DISCOVERY_SERVICE), r.registry_id, query, limit, search_type, report)]
+              for r in registries]
+    merged = [found for found in chain.from_iterable(zip_longest(*ranked)) if found is not None][:limit]
     words = query_words(query)
-    report.hits = [_hit(record, words) for record in merged]
+    report.hits = [_hit(record, words, searched.deployment) for searched, record in merged]
     return report
 
 
@@ -112,7 +129,9 @@ def _search_one(api: Api, registry: str, query: str, limit: int, search_type: st
     except AwsError as error:
         if error.reason != UNSUPPORTED_IN_REGION or search_type == KEYWORD:
             raise
-        report.notes.append(f"{search_type or 'the default search'} is not offered in {api.region}: searched by keyword")
+        note = f"{search_type or 'the default search'} is not offered in {api.region}: searched by keyword"
+        if note not in report.notes:  # once, though several registries of the region were searched
+            report.notes.append(note)
         return _pages(api, registry, query, limit, KEYWORD, report)
 
 
@@ -155,7 +174,7 @@ def _words(text: str) -> list[str]:
     return [word.lower() for word in WORD.findall(text)]
 
 
-def _hit(record: dict[str, Any], words: set[str]) -> Hit:
+def _hit(record: dict[str, Any], words: set[str], deployment: str) -> Hit:
     server = (record.get("descriptors") or {}).get("mcpServer") or {}
     remotes = json_document(server.get("data")).get("remotes")
     url = remotes[0].get("url") if isinstance(remotes, list) and remotes and isinstance(remotes[0], dict) else None
@@ -165,4 +184,4 @@ def _hit(record: dict[str, Any], words: set[str]) -> Hit:
         if isinstance(tool, dict) and "name" in tool and matches(tool, words)
     ]
     return Hit(record["name"], record["registryArn"].rsplit("/", 1)[-1], record.get("status", ""),
-               record.get("recordVersion", ""), record.get("description", ""), url, matched)
+               record.get("recordVersion", ""), record.get("description", ""), url, matched, deployment)

@@ -17,7 +17,7 @@ import uvicorn
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
-from reconciler.catalog.search import search, search_data
+from reconciler.catalog.search import Searched, search, search_data
 from reconciler.errors import ReconcilerError
 
 DEFAULT_HOST = "127.0.0.1"
@@ -30,10 +30,10 @@ INSTRUCTIONS = (
 )
 
 
-def catalog_server(registry_ids: Sequence[str], region: str | None = None) -> MCPServer:
+def catalog_server(registries: Sequence[Searched]) -> MCPServer:
     """The MCP server with its `find_tools` tool searching these registries."""
     server = MCPServer("agentcore-catalog", instructions=INSTRUCTIONS, log_level="WARNING")
-    searched = list(registry_ids)
+    searched = list(registries)
 
     @server.tool()
     def find_tools(query: str, limit: int = DEFAULT_HITS) -> dict[str, Any]:
@@ -41,16 +41,16 @@ def catalog_server(registry_ids: Sequence[str], region: str | None = None) -> MC
         to (MCP over streamable HTTP), the record's status and the tools whose name or description has a word of the
         query (names as the gateway lists them)."""
         try:
-            return search_data(search(searched, query, limit, region))
+            return search_data(search(searched, query, limit))
         except ReconcilerError as error:
             raise ToolError(str(error)) from None  # the model reads the one-line reason; the server logs no traceback
 
     return server
 
 
-def http_server(registry_ids: Sequence[str], host: str = DEFAULT_HOST, region: str | None = None) -> uvicorn.Server:
+def http_server(registries: Sequence[Searched], host: str = DEFAULT_HOST) -> uvicorn.Server:
     """The uvicorn server of the catalog's MCP endpoint (at MCP_PATH), to run on a socket from `listening`."""
-    app = catalog_server(registry_ids, region).streamable_http_app(
+    app = catalog_server(registries).streamable_http_app(
         streamable_http_path=MCP_PATH, stateless_http=True, json_response=True, host=host,
     )
     return uvicorn.Server(uvicorn.Config(app, host=host, log_level="warning", lifespan="on"))
@@ -69,11 +69,12 @@ def endpoint(sock: socket.socket) -> str:
     return f"http://{f'[{host}]' if ':' in host else host}:{port}{MCP_PATH}"
 
 
-def serve(registry_ids: Sequence[str], host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, region: str | None = None) -> None:
+def serve(registries: Sequence[Searched], host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
     """Serve until interrupted: Ctrl-C stops it gracefully (uvicorn finishes the requests in flight)."""
     sock = listening(host, port)
-    server = http_server(registry_ids, host, region)
-    print(f"Catalog MCP server on {endpoint(sock)} (find_tools searches agent registries {', '.join(registry_ids)})", flush=True)
+    server = http_server(registries, host)
+    named = ", ".join(f"{r.deployment}:{r.registry_id}" if r.deployment else r.registry_id for r in registries)
+    print(f"Catalog MCP server on {endpoint(sock)} (find_tools searches agent registries {named})", flush=True)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn re-raises the SIGINT it shut down on

@@ -4,7 +4,10 @@ What it shows comes from AWS as it is now: each declared gateway's URL and
 authorizer (GetGateway), each target's status and last synchronization
 (GetGatewayTarget), and the tools as the gateway lists them to an agent (the
 listing `verify` reads), so no agent registry is needed. Descriptions, the
-owning file and rate limits come from the registry files.
+owning file and rate limits come from the registry files. With `deployments:`
+every selected deployment is read through its own connection, and a gateway
+shows the deployments that serve it (each one's URL and status); a tool only
+some of them list says which.
 
 The page is rendered here, in Python, as plain HTML (readable without
 JavaScript, by screen readers and by search engines); a small plain script
@@ -14,6 +17,7 @@ opens from the files and publishes as is to GitHub Pages, S3 or an intranet.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import os
@@ -25,7 +29,7 @@ from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 from string import Template
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.aws import Api
 from reconciler.desired import Desired, Registry
@@ -33,6 +37,9 @@ from reconciler.errors import ReconcilerError
 from reconciler.kinds import GATEWAY, KINDS, POLICY_ENGINE, TARGET
 from reconciler.kinds.rate_limit import RateLimitKind
 from reconciler.kinds.target import mcp_server
+
+if TYPE_CHECKING:
+    from reconciler.deployments import Deployment, Fleet
 
 STATIC = ("site.css", "site.js")
 WORKERS = 4
@@ -45,6 +52,7 @@ class Tool:
     description: str
     schema: dict[str, Any]
     anchor: str
+    only_in: list[str] = field(default_factory=list)  # the deployments listing it, when not every one serving it does
 
 
 @dataclass
@@ -59,6 +67,15 @@ class TargetEntry:
     tools: list[Tool] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Serving:
+    """Where a gateway is served: one deployment's URL and status (deployment "" without `deployments:`)."""
+
+    deployment: str
+    url: str
+    status: str
+
+
 @dataclass
 class GatewayEntry:
     name: str
@@ -70,19 +87,22 @@ class GatewayEntry:
     rate_limits: list[str] = field(default_factory=list)
     listing_failure: str = ""
     targets: list[TargetEntry] = field(default_factory=list)
+    served: list[Serving] = field(default_factory=list)
 
     @property
     def tool_count(self) -> int:
         return sum(len(t.tools) for t in self.targets)
 
 
-def build_site(api: Api, registry: Registry, out: str, timeout: float = 15.0) -> list[GatewayEntry]:
-    """Read the catalog from AWS and write the site into `out`; the gateways it shows."""
-    gateways = collect(api, registry, timeout)
+def build_site(apis: dict[str, Api], fleet: Fleet, out: str, timeout: float = 15.0) -> list[GatewayEntry]:
+    """Read the catalog of every selected deployment from AWS and write the site into `out`; the gateways it shows."""
+    read = [(d, collect(apis[d.name], fleet.views[d.name], timeout)) for d in fleet.chosen()]
+    gateways = served_by(read)
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    (folder / "index.html").write_text(render((registry.shown_name or registry.name).strip("'"), gateways, stamp), encoding="utf-8")
+    first = fleet.views[fleet.selected[0]]
+    (folder / "index.html").write_text(render((first.shown_name or first.name).strip("'"), gateways, stamp), encoding="utf-8")
     for name in STATIC:
         with resources.as_file(resources.files(__package__) / "site" / name) as source:
             shutil.copyfile(source, folder / name)
@@ -196,6 +216,43 @@ def anchor(*parts: str) -> str:
     return "--".join(re.sub(r"[^A-Za-z0-9_.-]", "-", part) for part in parts)
 
 
+# --- deployments: one entry per gateway, with the deployments serving it ------------------------
+
+
+def served_by(read: list[tuple[Deployment, list[GatewayEntry]]]) -> list[GatewayEntry]:
+    """Each gateway once, in declaration order, with the deployments that serve it."""
+    by_name: dict[str, list[tuple[Deployment, GatewayEntry]]] = {}
+    for deployment, entries in read:
+        for entry in entries:
+            by_name.setdefault(entry.name, []).append((deployment, entry))
+    return [_merged(pairs) for pairs in by_name.values()]
+
+
+def _merged(pairs: list[tuple[Deployment, GatewayEntry]]) -> GatewayEntry:
+    first, named = pairs[0][1], bool(pairs[0][0].name)
+    first.served = [Serving(d.label if named else "", e.url, e.status) for d, e in pairs]
+    if not named:
+        return first
+    first.listing_failure = "; ".join(f"{d.name}: {e.listing_failure}" for d, e in pairs if e.listing_failure)
+    for target in first.targets:  # every deployment of a gateway has its targets: children follow their parent
+        per = [(d.name, t) for d, e in pairs for t in e.targets if t.name == target.name]
+        target.status = "; ".join(f"{name}: {t.status}" for name, t in per)
+        target.synchronized = "; ".join(f"{name}: {t.synchronized or 'never'}" for name, t in per)
+        target.tools = _tools_of_all(per)
+    return first
+
+
+def _tools_of_all(per: list[tuple[str, TargetEntry]]) -> list[Tool]:
+    """The tools any deployment lists for a target; one only some list names them."""
+    listing: dict[str, tuple[Tool, list[str]]] = {}
+    for name, target in per:
+        for tool in target.tools:
+            listing.setdefault(tool.name, (tool, []))[1].append(name)
+    everywhere = len(per)
+    return [dataclasses.replace(tool, only_in=[] if len(names) == everywhere else names)
+            for tool, names in sorted(listing.values(), key=lambda pair: pair[0].name)]
+
+
 # --- rendering -------------------------------------------------------------------------------
 
 e = html.escape
@@ -213,7 +270,7 @@ def render(registry: str, gateways: list[GatewayEntry], stamp: str) -> str:
 
 
 def _gateway_html(gateway: GatewayEntry) -> str:
-    facts = [("URL", f"<code>{e(gateway.url)}</code>" if gateway.url else "not in AWS: apply first"), ("Status", e(gateway.status))]
+    facts = _where(gateway)
     facts += [(term, e(text)) for term, text in gateway.authorizer]
     facts += [("Policy engine", e(gateway.policy_engine))] if gateway.policy_engine else []
     facts += [("Rate limits", "<br>".join(e(r) for r in gateway.rate_limits))] if gateway.rate_limits else []
@@ -222,6 +279,18 @@ def _gateway_html(gateway: GatewayEntry) -> str:
             f'<h2 id="{anchor("gateway", gateway.name)}-h">Gateway {e(gateway.name)}</h2>'
             + (f"<p>{e(gateway.description)}</p>" if gateway.description else "")
             + _facts(facts) + failure + "".join(_target_html(t) for t in gateway.targets) + "</section>")
+
+
+def _where(gateway: GatewayEntry) -> list[tuple[str, str]]:
+    """The URL and status; with deployments, each serving deployment's."""
+    if not any(s.deployment for s in gateway.served):
+        return [("URL", _url(gateway.url)), ("Status", e(gateway.status))]
+    items = "".join(f"<li><strong>{e(s.deployment)}</strong>: {_url(s.url)} ({e(s.status)})</li>" for s in gateway.served)
+    return [("Served by", f'<ul class="served" aria-label="Deployments serving it">{items}</ul>')]
+
+
+def _url(url: str) -> str:
+    return f"<code>{e(url)}</code>" if url else "not in AWS: apply first"
 
 
 def _target_html(target: TargetEntry) -> str:
@@ -239,7 +308,9 @@ def _tool_html(tool: Tool) -> str:
     schema = e(json.dumps(tool.schema, indent=2, sort_keys=True, ensure_ascii=False))
     return (f'<li class="tool" id="{tool.anchor}" data-search="{search}">'
             f'<h4><a class="permalink" href="#{tool.anchor}" aria-label="Link to {e(tool.name)}">#</a> <code>{e(tool.name)}</code></h4>'
-            f"<p>{e(tool.description) or '<em>No description.</em>'}</p>{_parameters(tool.schema)}"
+            f"<p>{e(tool.description) or '<em>No description.</em>'}</p>"
+            + (f'<p class="only-in">Only in {e(", ".join(tool.only_in))}</p>' if tool.only_in else "")
+            + f"{_parameters(tool.schema)}"
             f"<details><summary>Input schema</summary><pre><code>{schema}</code></pre></details></li>")
 
 

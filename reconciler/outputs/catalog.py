@@ -25,7 +25,8 @@ def render_search_text(report: SearchReport) -> str:
 
 
 def _hit_block(hit: Hit) -> list[str]:
-    lines = [f"{hit.record} [{hit.status}] version {hit.version or '-'} in registry {hit.registry}",
+    where = f" of deployment {hit.deployment}" if hit.deployment else ""
+    lines = [f"{hit.record} [{hit.status}] version {hit.version or '-'} in registry {hit.registry}{where}",
              f"    gateway: {hit.gateway_url or '(the record names no remote)'}"]
     if hit.tools:
         lines += [f"    tool {tool.name}" + (f": {tool.description}" if tool.description else "") for tool in hit.tools]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Sequence
 
+from reconciler.aws import Api
+from reconciler.aws_model import DISCOVERY_SERVICE
+from reconciler.catalog.search import Searched
 from tests.emulator.support import until
 
 JWT = {"customJWTAuthorizer": {"discoveryUrl": "https://idp.example/.well-known/openid-configuration", "allowedClients": ["c"]}}
@@ -13,6 +16,12 @@ APPROVE_ALL = {"autoApprovalRules": ["APPROVE_ALL"]}
 
 def gateway_url(gateway: str) -> str:
     return f"https://{gateway}.gateway.bedrock-agentcore.us-east-1.amazonaws.com/mcp"
+
+
+def searched(registry_ids: Sequence[str], region: str | None = None) -> list[Searched]:
+    """These registries, searched through the caller's own connection (no registry files)."""
+    api = Api(region=region, service=DISCOVERY_SERVICE)
+    return [Searched(api, registry_id) for registry_id in registry_ids]
 
 
 def new_registry(registries: Any, name: str, auto_approval: bool = True, authorizer: str = "AWS_IAM", **members: Any) -> str:

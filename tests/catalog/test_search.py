@@ -8,7 +8,8 @@ import pytest
 
 from reconciler.catalog.search import limit_range, matches, query_words, registry_ids, search
 from reconciler.errors import AwsError, ReconcilerError
-from tests.catalog.support import ORDERS, WEATHER, gateway_url, new_registry, record, status
+from tests.helpers import reconcile
+from tests.catalog.support import ORDERS, searched, WEATHER, gateway_url, new_registry, record, status
 
 NO_SEMANTIC_REGION = "eu-west-3"  # a region where the emulator, like AWS in some regions, offers keyword search only
 
@@ -17,7 +18,7 @@ def test_a_word_of_a_tool_description_finds_its_record_gateway_url_and_status(re
     registry = new_registry(registries, "catalog")
     record(registries, registry, "orders-gw", "orders", ORDERS)
     record(registries, registry, "weather-gw", "forecast", WEATHER)
-    report = search([registry], "cancel shipment", limit=10)
+    report = search(searched([registry]), "cancel shipment", limit=10)
     assert [hit.record for hit in report.hits] == ["orders-gw.orders"]
     hit = report.hits[0]
     assert (hit.status, hit.version, hit.registry, hit.gateway_url) == ("APPROVED", "3f9a1c", registry, gateway_url("orders-gw"))
@@ -27,9 +28,9 @@ def test_a_word_of_a_tool_description_finds_its_record_gateway_url_and_status(re
 def test_matched_tools_are_those_with_a_query_word_in_name_or_description(registries: Any) -> None:
     registry = new_registry(registries, "catalog")
     record(registries, registry, "weather-gw", "forecast", WEATHER)
-    (hit,) = search([registry], "radar", limit=10).hits
+    (hit,) = search(searched([registry]), "radar", limit=10).hits
     assert [tool.name for tool in hit.tools] == ["forecast___getRadarImage"]  # a camelCase name's word
-    (hit,) = search([registry], "rain", limit=10).hits
+    (hit,) = search(searched([registry]), "rain", limit=10).hits
     assert [tool.name for tool in hit.tools] == ["forecast___get_forecast", "forecast___getRadarImage"]
 
 
@@ -37,16 +38,16 @@ def test_drafts_and_records_awaiting_approval_are_not_found_until_approved(regis
     registry = new_registry(registries, "reviewed", auto_approval=False)
     record(registries, registry, "orders-gw", "orders", ORDERS, submit=False)
     pending = record(registries, registry, "returns-gw", "returns", {"cancel_return": "Cancel a parcel return."})
-    assert (status(registries, registry, pending), search([registry], "cancel", limit=10).hits) == ("PENDING_APPROVAL", [])
+    assert (status(registries, registry, pending), search(searched([registry]), "cancel", limit=10).hits) == ("PENDING_APPROVAL", [])
     registries.update_registry_record_status(registryId=registry, recordId=pending, status="APPROVED", statusReason="reviewed")
-    assert [(hit.record, hit.status) for hit in search([registry], "cancel", limit=10).hits] == [("returns-gw.returns", "APPROVED")]
+    assert [(hit.record, hit.status) for hit in search(searched([registry]), "cancel", limit=10).hits] == [("returns-gw.returns", "APPROVED")]
 
 
 def test_a_deprecated_record_is_no_longer_found(registries: Any) -> None:
     registry = new_registry(registries, "catalog")
     old = record(registries, registry, "orders-gw", "orders", ORDERS)
     registries.update_registry_record_status(registryId=registry, recordId=old, status="DEPRECATED", statusReason="replaced")
-    assert search([registry], "cancel", limit=10).hits == []
+    assert search(searched([registry]), "cancel", limit=10).hits == []
 
 
 def test_several_registries_are_merged_by_rank_and_cut_at_the_limit(registries: Any) -> None:
@@ -54,22 +55,22 @@ def test_several_registries_are_merged_by_rank_and_cut_at_the_limit(registries: 
     record(registries, first, "a-gw", "parcels", {"track_parcel": "Track a parcel."})
     record(registries, first, "a-gw", "more", {"parcel_label": "Print a parcel label.", "other": "Parcel weights and parcel sizes."})
     record(registries, second, "b-gw", "parcels", {"send_parcel": "Send a parcel."})
-    ranked_first = [hit.record for hit in search([first], "parcel", limit=10).hits]
+    ranked_first = [hit.record for hit in search(searched([first]), "parcel", limit=10).hits]
     assert len(ranked_first) == 2
-    merged = search([first, second], "parcel", limit=10)
+    merged = search(searched([first, second]), "parcel", limit=10)
     assert [(hit.registry, hit.record) for hit in merged.hits] == [
         (first, ranked_first[0]), (second, "b-gw.parcels"), (first, ranked_first[1])]
     assert merged.registries == [first, second]
-    assert [hit.record for hit in search([first, second], "parcel", limit=2).hits] == [ranked_first[0], "b-gw.parcels"]
+    assert [hit.record for hit in search(searched([first, second]), "parcel", limit=2).hits] == [ranked_first[0], "b-gw.parcels"]
 
 
 def test_more_hits_than_a_page_are_read_page_by_page(registries: Any) -> None:
     registry = new_registry(registries, "big")
     for number in range(25):
         record(registries, registry, "gw", f"shipping{number}", {"ship": f"Ship parcel number {number}."})
-    hybrid = search([registry], "parcel", limit=25)  # a HYBRID search returns at most 20 records in all
+    hybrid = search(searched([registry]), "parcel", limit=25)  # a HYBRID search returns at most 20 records in all
     assert len(hybrid.hits) == 20 and len({hit.record for hit in hybrid.hits}) == 20
-    keyword = search([registry], "parcel", limit=25, search_type="KEYWORD")
+    keyword = search(searched([registry]), "parcel", limit=25, search_type="KEYWORD")
     assert len({hit.record for hit in keyword.hits}) == 25 and keyword.search_type == "KEYWORD"
 
 
@@ -79,23 +80,23 @@ def test_a_region_without_semantic_search_is_searched_by_keyword_and_says_so(emu
     registries = boto3.client("agent-registry-control", region_name=NO_SEMANTIC_REGION)
     registry = new_registry(registries, "catalog")
     record(registries, registry, "orders-gw", "orders", ORDERS)
-    report = search([registry], "cancel", limit=10, region=NO_SEMANTIC_REGION, search_type="HYBRID")
+    report = search(searched([registry], NO_SEMANTIC_REGION), "cancel", limit=10, search_type="HYBRID")
     assert [hit.record for hit in report.hits] == ["orders-gw.orders"]
     assert report.search_type == "KEYWORD"
     assert report.notes == [f"HYBRID is not offered in {NO_SEMANTIC_REGION}: searched by keyword"]
-    default = search([registry], "cancel", limit=10, region=NO_SEMANTIC_REGION)  # the service picks KEYWORD there itself
+    default = search(searched([registry], NO_SEMANTIC_REGION), "cancel", limit=10)  # the service picks KEYWORD there itself
     assert (default.search_type, default.notes) == ("KEYWORD", [])
 
 
 def test_a_record_without_a_remote_has_no_gateway_url(registries: Any) -> None:
     registry = new_registry(registries, "catalog")
     record(registries, registry, "orders-gw", "orders", ORDERS, remotes=False)
-    assert [hit.gateway_url for hit in search([registry], "order", limit=10).hits] == [None]
+    assert [hit.gateway_url for hit in search(searched([registry]), "order", limit=10).hits] == [None]
 
 
 def test_registries_are_found_by_name(registries: Any) -> None:
     catalog, other = new_registry(registries, "catalog"), new_registry(registries, "other")
-    assert registry_ids(["other", "catalog"]) == [other, catalog]
+    assert [r.registry_id for r in registry_ids(["other", "catalog"])] == [other, catalog]
     with pytest.raises(ReconcilerError, match="^no agent registry named missing, gone$"):
         registry_ids(["catalog", "missing", "gone"])
 
@@ -104,17 +105,17 @@ def test_a_limit_or_search_type_outside_the_model_is_refused_before_any_call(emu
     low, high = limit_range()
     assert (low, high) == (1, 50)  # SearchDiscoverableRegistryRecords' maxResults
     with pytest.raises(ReconcilerError, match=f"^limit {high + 1}: a search returns 1 to 50 records$"):
-        search(["AAAAAAAAAAAA"], "x", limit=high + 1)
+        search(searched(["AAAAAAAAAAAA"]), "x", limit=high + 1)
     with pytest.raises(ReconcilerError, match="^search type FUZZY: one of HYBRID, SEMANTIC, KEYWORD$"):
-        search(["AAAAAAAAAAAA"], "x", search_type="FUZZY")
+        search(searched(["AAAAAAAAAAAA"]), "x", search_type="FUZZY")
 
 
 def test_service_errors_are_one_aws_error_line(registries: Any) -> None:
     with pytest.raises(AwsError, match="^SearchDiscoverableRegistryRecords: ResourceNotFoundException: "):
-        search(["AAAAAAAAAAAA"], "orders", limit=5)
+        search(searched(["AAAAAAAAAAAA"]), "orders", limit=5)
     jwt = new_registry(registries, "jwt-only", authorizer="CUSTOM_JWT")
     with pytest.raises(AwsError, match="^SearchDiscoverableRegistryRecords: "):
-        search([jwt], "orders", limit=5)
+        search(searched([jwt]), "orders", limit=5)
 
 
 @pytest.mark.parametrize(("query", "tool", "expected"), [
@@ -127,3 +128,9 @@ def test_service_errors_are_one_aws_error_line(registries: Any) -> None:
 ])
 def test_matching_words(query: str, tool: dict[str, str], expected: bool) -> None:
     assert matches(tool, query_words(query)) is expected
+
+
+def test_a_deployment_cannot_be_chosen_without_the_files_that_declare_it(registries: Any) -> None:
+    refused = reconcile("catalog", "search", "orders", "--registry", "catalog", "--deployment", "prod")
+    assert refused.exit_code == 1
+    assert refused.stderr.strip().endswith("--deployment needs the registry files (-f PATH) that declare the deployments")

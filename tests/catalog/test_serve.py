@@ -19,7 +19,7 @@ from reconciler.aws_model import REGISTRY_SERVICE
 from reconciler.catalog.serve import endpoint, http_server, listening
 from reconciler.errors import ReconcilerError
 from reconciler.mcp.client import Connection, call_tool, list_tools, offered_versions
-from tests.catalog.support import ORDERS, WEATHER, gateway_url, new_registry, record
+from tests.catalog.support import ORDERS, searched, WEATHER, gateway_url, new_registry, record
 from tests.conftest import REGION
 
 START_TIMEOUT = 10.0
@@ -29,7 +29,7 @@ START_TIMEOUT = 10.0
 def catalog(registry_ids: list[str]) -> Iterator[str]:
     """The catalog server on a free loopback port in a thread; its MCP endpoint."""
     sock = listening("127.0.0.1", 0)
-    server = http_server(registry_ids)
+    server = http_server(searched(registry_ids))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + START_TIMEOUT
@@ -87,7 +87,8 @@ def test_serve_runs_until_ctrl_c_against_the_emulator_server(emulator_url: str) 
     control = boto3.client(REGISTRY_SERVICE, region_name=REGION, endpoint_url=emulator_url)
     registry = new_registry(control, f"serve-{uuid.uuid4().hex[:8]}")
     record(control, registry, "orders-gw", "orders", ORDERS)
-    program = f"from reconciler.catalog.serve import serve; serve([{registry!r}], port=0)"
+    program = ("from reconciler.aws import Api; from reconciler.catalog.search import Searched; "
+               f"from reconciler.catalog.serve import serve; serve([Searched(Api(service='agent-registry'), {registry!r})], port=0)")
     process = subprocess.Popen([sys.executable, "-c", program], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "AWS_ENDPOINT_URL": emulator_url})
     try:

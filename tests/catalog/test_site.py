@@ -14,6 +14,8 @@ from typing import Any, Iterator
 
 import pytest
 
+from reconciler.catalog.site import GatewayEntry, TargetEntry, Tool, anchor, render, served_by
+from reconciler.deployments import Deployment
 from tests.helpers import MCP_VERSIONS, ROLE, converge, reconcile, registry_from
 from tests.mcp_servers import healthy, mcp_app, serving
 
@@ -120,3 +122,32 @@ def _save_for_readme(page: Any) -> None:
         page.set_viewport_size({"width": 1100, "height": 900})
         page.screenshot(path=target)
         page.set_viewport_size({"width": 390, "height": 844})
+
+
+def _read(url: str, tools: list[str], failure: str = "") -> GatewayEntry:
+    """One deployment's reading of gateway `shop` with target `orders`."""
+    listed = [Tool(f"orders___{t}", t, f"{t} it", {}, anchor("tool", "shop", f"orders___{t}")) for t in tools]
+    target = TargetEntry("orders", "", "team.yaml", "MCP server", "READY", "", "target--shop--orders", listed)
+    return GatewayEntry("shop", "", url, "READY", listing_failure=failure, targets=[target])
+
+
+def test_a_gateway_of_several_deployments_is_shown_once_with_each_one_serving_it() -> None:
+    dev, prod = Deployment("dev", "111111111111", "us-east-1"), Deployment("prod", "222222222222", "eu-west-1")
+    read = [(dev, [_read("https://dev/mcp", ["get", "cancel"]), GatewayEntry("beta", "", "https://beta/mcp", "READY")]),
+            (prod, [_read("https://prod/mcp", ["get"], failure="timed out")])]
+    shop, beta = served_by(read)
+    assert [(s.deployment, s.url) for s in shop.served] == [("dev (111111111111, us-east-1)", "https://dev/mcp"),
+                                                             ("prod (222222222222, eu-west-1)", "https://prod/mcp")]
+    assert [(t.short, t.only_in) for t in shop.targets[0].tools] == [("cancel", ["dev"]), ("get", [])]
+    assert (shop.targets[0].status, shop.listing_failure) == ("dev: READY; prod: READY", "prod: timed out")
+    assert [s.deployment for s in beta.served] == ["dev (111111111111, us-east-1)"]
+    page = render("org", [shop, beta], "now")
+    assert "<li><strong>prod (222222222222, eu-west-1)</strong>: <code>https://prod/mcp</code> (READY)</li>" in page
+    assert '<p class="only-in">Only in dev</p>' in page and page.count("only-in") == 1
+
+
+def test_without_deployments_a_gateway_shows_its_one_url() -> None:
+    (shop,) = served_by([(Deployment(""), [_read("https://here/mcp", ["get"])])])
+    assert [(s.deployment, s.url) for s in shop.served] == [("", "https://here/mcp")]
+    page = render("org", [shop], "now")
+    assert "<dt>URL</dt><dd><code>https://here/mcp</code></dd>" in page and "Served by" not in page
