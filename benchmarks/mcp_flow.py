@@ -25,7 +25,7 @@ from moto import mock_aws  # noqa: E402
 
 from reconciler.apply import ApplySettings, apply_plan  # noqa: E402
 from reconciler.aws import Api  # noqa: E402
-from reconciler.desired import TARGET, load_registry  # noqa: E402
+from reconciler.desired import TARGET, load_desired_state  # noqa: E402
 from reconciler.emulator import install  # noqa: E402
 from reconciler.live import read_live  # noqa: E402
 from reconciler.mcp.probe import probe  # noqa: E402
@@ -56,7 +56,7 @@ def main() -> None:
         servers = [stack.enter_context(serving(mcp_app(healthy(f"s{i}")))) for i in range(args.servers)]
         targets = {f"t{i}": servers[i % len(servers)].https() for i in range(args.targets)}
         (folder / "gateways.yaml").write_text(mcp_registry(targets))
-        registry = load_registry([str(folder)])
+        registry = load_desired_state([str(folder)])
         api = Api(region="us-east-1", **({} if args.paced else {"reads_per_second": 1e6, "writes_per_second": 1e6}))
         settings = ApplySettings(polling=Polling(initial=0.02, maximum=0.1))
         report = timed(f"probe {args.targets} targets", lambda: probe(registry))

@@ -15,7 +15,7 @@ from reconciler.aws import Api, assumed_session
 from reconciler.config.loader import OfflineEnviron
 from reconciler.config.schema import registry_schema
 from reconciler.deployments import Deployment, load_fleet
-from reconciler.desired import load_registry
+from reconciler.desired import load_desired_state
 from reconciler.kinds import AGENT_REGISTRY, API_KEY, GATEWAY, OAUTH2, POLICY_ENGINE, TARGET
 from reconciler.kinds.target import mcp_server
 from reconciler.errors import ReconcilerError, UserAbort
@@ -343,7 +343,8 @@ def drift(paths: tuple[str, ...], fmt: str, deployments: tuple[str, ...]) -> Non
 @click.option("--gateway", "gateways", multiple=True, metavar="NAME", help="Gateway to import with its targets, rules, rate limits and resource policy (repeatable).")
 @click.option("--credential-provider", "providers", multiple=True, metavar="NAME", help="Credential provider to import (repeatable).")
 @click.option("--policy-engine", "engines", multiple=True, metavar="NAME", help="Policy engine to import with its policies (repeatable).")
-@click.option("--registry", "registry_name", default="imported", show_default=True, help="The `registry:` name to write.")
+@click.option("--owner", "--registry", "registry_name", default="imported", show_default=True,
+              help="The owning registry's name to write (`registry:`); --registry is its old spelling.")
 @click.option("--region", default=None, help="AWS region (default: the standard AWS configuration).")
 @click.option("--out", "out", metavar="FILE", help="Write the YAML here instead of stdout.")
 @click.option("--deployment", "deployment", metavar="NAME",
@@ -400,17 +401,18 @@ def _catalog_registries(paths: tuple[str, ...], names: tuple[str, ...]) -> tuple
 
     if names and not paths:
         return registry_ids(names), None
-    registry = load_registry(_paths(paths))
+    registry = load_desired_state(_paths(paths))
     declared = tuple(names) or tuple(d.name for d in registry.of_kind(AGENT_REGISTRY))
     if not declared:
-        raise UserAbort("the registry declares no agentRegistries: name one with --registry")
+        raise UserAbort("the registry declares no agentRegistries: name one with --agent-registry")
     return registry_ids(declared, registry.region), registry.region
 
 
 @catalog.command(name="search")
 @click.argument("query")
 @files_option
-@click.option("--registry", "names", multiple=True, metavar="NAME", help="Search this agent registry (repeatable; default: those the files declare).")
+@click.option("--agent-registry", "--registry", "names", multiple=True, metavar="NAME",
+              help="Search this AWS Agent Registry (repeatable; default: those the files declare); --registry is its old spelling.")
 @click.option("--limit", type=int, default=10, show_default=True, help="Records to show (the API's maxResults range).")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True)
 @click.option("--search-type", metavar="TYPE", help="HYBRID, SEMANTIC or KEYWORD (default: the service's choice for the "
@@ -427,7 +429,8 @@ def catalog_search(query: str, paths: tuple[str, ...], names: tuple[str, ...], l
 
 @catalog.command(name="serve")
 @files_option
-@click.option("--registry", "names", multiple=True, metavar="NAME", help="Serve this agent registry (repeatable; default: those the files declare).")
+@click.option("--agent-registry", "--registry", "names", multiple=True, metavar="NAME",
+              help="Serve this AWS Agent Registry (repeatable; default: those the files declare); --registry is its old spelling.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8790, show_default=True)
 @handled
@@ -448,7 +451,7 @@ def catalog_site(paths: tuple[str, ...], out: str, timeout: float) -> None:
     """Write a static web catalog: every gateway, target and tool (as the gateways list them), with a search box."""
     from reconciler.catalog.site import build_site
 
-    registry = load_registry(_paths(paths))
+    registry = load_desired_state(_paths(paths))
     gateways = build_site(api_for(registry), registry, out, timeout)
     for gateway in gateways:
         if gateway.listing_failure:
@@ -465,7 +468,7 @@ def graph(paths: tuple[str, ...], fmt: str) -> None:
     """Print the registry's dependency graph (parents, ARN references, records' sources). Offline."""
     from reconciler.graph import dot, mermaid, registry_graph
 
-    registry = load_registry(_paths(paths), OfflineEnviron(os.environ))  # no secret is needed to draw it
+    registry = load_desired_state(_paths(paths), OfflineEnviron(os.environ))  # no secret is needed to draw it
     click.echo((mermaid if fmt == "mermaid" else dot)(registry_graph(registry)), nl=False)
 
 

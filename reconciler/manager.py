@@ -23,7 +23,7 @@ from reconciler.aws import Api
 from reconciler.catalog.publish import Publisher, Source
 from reconciler.catalog.refresh import records_to_refresh
 from reconciler.deployments import Fleet, load_fleet
-from reconciler.desired import Registry, load_registry
+from reconciler.desired import DesiredState, load_desired_state
 from reconciler.errors import UserAbort
 from reconciler.interrupts import Cancellation, interruptible
 from reconciler.kinds import RECORD
@@ -83,10 +83,10 @@ class Manager:
         fleet = self.load(request)
         return Rollout(self.progress).compute(request, fleet, Rollout.connect(fleet))
 
-    def compute(self, request: PlanRequest, registry: Registry | None = None, api: Api | None = None,
+    def compute(self, request: PlanRequest, registry: DesiredState | None = None, api: Api | None = None,
                 sources: dict[str, Source] | None = None) -> DeploymentPlan:
         """One registry's plan (the files of `request`, or `registry` as given, e.g. loaded with test secrets)."""
-        registry = registry or load_registry(request.paths)
+        registry = registry or load_desired_state(request.paths)
         return plan_deployment(request, registry, api or api_for(registry), self.progress, sources)
 
     # --- apply ------------------------------------------------------------------------------------
@@ -123,7 +123,7 @@ class Manager:
         with self.meter(len(computed.plan.changes)) as meter:
             return apply_plan(computed.api, computed.plan, settings, self.progress, cancellation, publisher, meter)
 
-    def refresh_records(self, api: Api, registry: Registry, targets: list[str], settings: ApplySettings,
+    def refresh_records(self, api: Api, registry: DesiredState, targets: list[str], settings: ApplySettings,
                         cancellation: Cancellation | None = None) -> ApplyResult | None:
         """Create or update the catalog records of `targets` (addresses) from their gateways' listings: a plan of
         the records alone (their agent registries, gateways and targets are read, never changed), applied like any

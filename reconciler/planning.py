@@ -13,7 +13,7 @@ from typing import Callable
 
 from reconciler.aws import Api
 from reconciler.catalog.publish import Publisher, Source
-from reconciler.desired import Registry
+from reconciler.desired import DesiredState
 from reconciler.kinds import KINDS, RECORD
 from reconciler.live import LiveState, confirm_ownership, read_live, top_level
 from reconciler.observed import ObservedCache
@@ -49,7 +49,7 @@ class DeploymentPlan:
     """One deployment's plan and what it was computed from (the registry as scoped, the connection, the live read)."""
 
     request: PlanRequest
-    registry: Registry
+    registry: DesiredState
     api: Api
     live: LiveState
     plan: Plan
@@ -69,12 +69,12 @@ class DeploymentPlan:
         )
 
 
-def api_for(registry: Registry) -> Api:
+def api_for(registry: DesiredState) -> Api:
     """The AWS connection paced at the account's quotas as the registry declares them (`quotas:`)."""
     return Api(region=registry.region, reads_per_second=registry.reads_per_second, writes_per_second=registry.writes_per_second)
 
 
-def plan_deployment(request: PlanRequest, registry: Registry, api: Api, progress: Progress,
+def plan_deployment(request: PlanRequest, registry: DesiredState, api: Api, progress: Progress,
                     sources: dict[str, Source] | None = None) -> DeploymentPlan:
     """Scope the registry, read live state (through the cache), fill the records, plan, confirm ownership."""
     scope = _scope(request, registry)
@@ -107,13 +107,13 @@ def _quiet(line: str) -> None:
     """Progress nobody asked for."""
 
 
-def _cache(registry: Registry, api: Api, request: PlanRequest, progress: Progress) -> ObservedCache:
+def _cache(registry: DesiredState, api: Api, request: PlanRequest, progress: Progress) -> ObservedCache:
     secrets = {kind.key: {tuple(map(str, p)) for p in kind.secret_members} for kind in KINDS.values()}
     return ObservedCache.open_soon(registry.name, api.region, api.account_soon(), request.cache_dir, secrets=secrets,
                                    warn=progress)
 
 
-def _scope(request: PlanRequest, registry: Registry) -> Scope | None:
+def _scope(request: PlanRequest, registry: DesiredState) -> Scope | None:
     if request.scope is not None:
         return Scope(tuple(request.scope))
     if request.changed_since:

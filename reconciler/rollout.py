@@ -27,7 +27,7 @@ from reconciler.apply import ApplyResult, ApplySettings, Executor
 from reconciler.aws import Api, Pacer, assumed_session, caller_account
 from reconciler.catalog.publish import Publisher, Source
 from reconciler.deployments import QUALIFIER, Deployment, Fleet
-from reconciler.desired import Registry
+from reconciler.desired import DesiredState
 from reconciler.drift import DriftReport, drift_report
 from reconciler.errors import ReconcilerError, UserAbort
 from reconciler.interrupts import Cancellation
@@ -109,14 +109,14 @@ def _connection(fleet: Fleet, deployment: Deployment, pacers: dict[str, tuple[Pa
 
 
 def each_deployment(fleet: Fleet, gateways: tuple[str, ...], targets: tuple[str, ...]
-                    ) -> Iterator[tuple[Deployment, Registry, tuple[tuple[str, ...], tuple[str, ...]]]]:
+                    ) -> Iterator[tuple[Deployment, DesiredState, tuple[tuple[str, ...], tuple[str, ...]]]]:
     """Each selected deployment with its view and the gateways / GW/TARGET names it declares (all asked, without
     deployments); a name no selected deployment declares is an error."""
     chosen = [(d, fleet.views[d.name]) for d in fleet.chosen()]
     if not fleet.named:
         yield chosen[0][0], chosen[0][1], (gateways, targets)
         return
-    def has(registry: Registry, name: str) -> bool:
+    def has(registry: DesiredState, name: str) -> bool:
         gateway, _, target = name.partition("/")
         return KINDS[GATEWAY].address(gateway) in registry.resources and (
             not target or KINDS[TARGET].address(target, KINDS[GATEWAY].address(gateway)) in registry.resources)

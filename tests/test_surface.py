@@ -14,7 +14,7 @@ import pytest
 
 from reconciler.apply import ApplyResult, apply_plan
 from reconciler.aws import Api
-from reconciler.desired import Registry
+from reconciler.desired import DesiredState
 from reconciler.drift import CHANGED
 from reconciler.emulator import install
 from reconciler.errors import PlanError
@@ -55,7 +55,7 @@ def endpoint() -> Iterator[str]:
         yield server.https()
 
 
-def applied(api: Api, registry: Registry) -> tuple[ApplyResult, list[str]]:
+def applied(api: Api, registry: DesiredState) -> tuple[ApplyResult, list[str]]:
     lines: list[str] = []
     result = apply_plan(api, plan_for(api, registry), FAST, lines.append)
     assert result.ok, result.report()

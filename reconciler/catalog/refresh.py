@@ -9,12 +9,12 @@ whose content did not change is not written.
 
 from __future__ import annotations
 
-from reconciler.desired import Desired, Registry
+from reconciler.desired import Desired, DesiredState
 from reconciler.kinds import RECORD
 from reconciler.scope import Scope
 
 
-def records_to_refresh(registry: Registry, targets: list[str]) -> tuple[list[Desired], Scope]:
+def records_to_refresh(registry: DesiredState, targets: list[str]) -> tuple[list[Desired], Scope]:
     """The records of `targets` (addresses), and the scope that plans them: the records, their sources and
     everything those depend on. Records another deployment publishes here are refreshed by its plans."""
     records = [r for r in registry.of_kind(RECORD) if r.extras["target"] in targets and "deployment" not in r.extras]
