@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from reconciler.config.loader import Document, KeyPath, Problem, load
-from reconciler.config.validate import dotted
+from reconciler.config.validate import ProblemCollector, located
 from reconciler.desired import DesiredState, build, declarations, from_derived
 from reconciler.errors import ConfigError, UserAbort
 from reconciler.kinds import GATEWAY, KINDS, RECORD, TARGET, roots
@@ -219,13 +219,13 @@ def _substituted(value: Any, path: KeyPath, deployment: Deployment, document: Do
         key = match.group(1)
         found = deployment.value(key)
         if found is None:
-            where = document.source.locate(path)
             if not deployment.name:
-                problems.append((where, f"{dotted(path)}: ${{deployment.{key}}} needs top-level `deployments:`"))
+                message = f"${{deployment.{key}}} needs top-level `deployments:`"
             elif key.startswith("vars."):
-                problems.append((where, f"{dotted(path)}: deployment {deployment.name} has no vars.{key[5:]}"))
+                message = f"deployment {deployment.name} has no vars.{key[5:]}"
             else:
-                problems.append((where, f"{dotted(path)}: unknown ${{deployment.{key}}} (name, account, region or vars.KEY)"))
+                message = f"unknown ${{deployment.{key}}} (name, account, region or vars.KEY)"
+            problems.append(located(document.source, path, message))
             return match.group(0)
         if key.startswith("vars.") and document.source.has_secret((DEPLOYMENTS, deployment.name, "vars", key[5:])):
             document.source.mark_from_env(path)  # a secret var keeps what it is substituted into secret
@@ -284,16 +284,8 @@ def _publish_across(views: dict[str, DesiredState], crossing: dict[str, dict[tup
 # --- checks on the whole document ---------------------------------------------------------------
 
 
-class _Checks:
+class _Checks(ProblemCollector):
     """What no single view can see: names across deployments, duplicates, `deployTo` on children, waves."""
-
-    def __init__(self, document: Document):
-        self.document = document
-        self.data = document.data
-        self.problems: list[Problem] = []
-
-    def problem(self, path: KeyPath, message: str) -> None:
-        self.problems.append((self.document.source.locate(path), f"{dotted(path)}: {message}"))
 
     def deployments(self) -> list[Deployment]:
         declared = self.data.get(DEPLOYMENTS)

@@ -13,8 +13,8 @@ from functools import cached_property
 from typing import Any, Callable, Iterable, Iterator
 
 from reconciler.aws_model import structures
-from reconciler.config.loader import Document, KeyPath, Problem, SourceMap
-from reconciler.config.validate import dotted, schema_problems, shown
+from reconciler.config.loader import Document, KeyPath, SourceMap
+from reconciler.config.validate import ProblemCollector, schema_problems, shown
 from reconciler.errors import ConfigError, Location, ReconcilerError
 from reconciler.kinds import GATEWAY, KINDS, TARGET, children_of, references, roots
 from reconciler.kinds.base import Derived, Kind
@@ -193,23 +193,16 @@ class _Context:
         return self.source.secrets_under(document_path)
 
 
-class _DesiredStateBuilder:
-    def __init__(self, document: Document):
-        self.doc = document
-        self.data = document.data
-        self.problems: list[Problem] = []
-
-    def problem(self, path: KeyPath, message: str) -> None:
-        self.problems.append((self.doc.source.locate(path), f"{dotted(path)}: {message}"))
+class _DesiredStateBuilder(ProblemCollector):
 
     def build(self) -> DesiredState:
         name = self.data.get("registry")
         if not name:
-            self.problems.append((None, f"{', '.join(self.doc.files)}: no file sets `registry:` (the ownership marker)"))
+            self.problems.append((None, f"{', '.join(self.document.files)}: no file sets `registry:` (the ownership marker)"))
         resources: dict[str, Desired] = {}
         for declaration in declarations(self.data):
             desired = self._desired(declaration)
-            context = _Context(self.doc.source, declaration.path)
+            context = _Context(self.document.source, declaration.path)
             for path, message in declaration.kind.resolve_and_check(desired, declaration.spec, self.data, context):
                 self.problem(declaration.path + path, message)
             resources[desired.address] = desired
@@ -221,11 +214,11 @@ class _DesiredStateBuilder:
         quotas = self.data.get("quotas", {})
         return DesiredState(
             name=name or "",
-            shown_name=shown(name, ("registry",), self.doc.source),
+            shown_name=shown(name, ("registry",), self.document.source),
             region=self.data.get("region"),
             tags=dict(self.data.get("tags", {})),
             resources=resources,
-            files=self.doc.files,
+            files=self.document.files,
             tools_per_target=int(quotas.get("toolsPerTarget", TOOLS_PER_TARGET)),
             reads_per_second=float(quotas.get("readsPerSecond", READS_PER_SECOND)),
             writes_per_second=float(quotas.get("writesPerSecond", WRITES_PER_SECOND)),
@@ -239,7 +232,7 @@ class _DesiredStateBuilder:
         if name_problem:
             self.problem(path, name_problem)
         prefix = kind.body_prefix
-        secret = frozenset(prefix + p for p in self.doc.source.secrets_under(path)) or NO_SECRETS  # shared when empty
+        secret = frozenset(prefix + p for p in self.document.source.secrets_under(path)) or NO_SECRETS  # shared when empty
         extras = {k: spec[k] for k in kind.reconciler_only if isinstance(spec, dict) and k in spec}
         return Desired(
             kind=kind.key,
@@ -247,7 +240,7 @@ class _DesiredStateBuilder:
             body=kind.body_from(spec, child_sections(kind)),
             address=declaration.address,
             path=path,
-            location=self.doc.source.locate(path),
+            location=self.document.source.locate(path),
             parent_address=declaration.parent_address,
             secret_paths=secret,
             lifecycle=dict(declaration.lifecycle),
@@ -279,7 +272,7 @@ class _DesiredStateBuilder:
             other = [k for k in KINDS.values() if k is not kind and k.reference and k.reference.key == reference.key
                      and k.address(name) in resources]
             wrong = f" (it is declared as `{other[0].variant}`)" if other else ""
-            self.problem(path + (reference.key,), f"unknown {kind.noun} {shown(name, path + (reference.key,), self.doc.source)}{wrong}")
+            self.problem(path + (reference.key,), f"unknown {kind.noun} {shown(name, path + (reference.key,), self.document.source)}{wrong}")
             return
         block[reference.arn_member] = ArnRef(kind.key, name)
 

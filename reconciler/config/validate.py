@@ -37,6 +37,24 @@ def shown(value: Any, path: KeyPath, source: SourceMap) -> str:
     return SENSITIVE if source.has_secret(path) else brief(value)
 
 
+def located(source: SourceMap, path: KeyPath, message: str) -> Problem:
+    """A problem at `path`: where it is in the files, and the message prefixed by the dotted path (when there is one)."""
+    return source.locate(path), f"{dotted(path)}: {message}" if path else message
+
+
+class ProblemCollector:
+    """A pass over the files that reports every problem it finds, not just the first (the schema's, the deployments'
+    checks, the desired state's build): each problem located in the files and prefixed by its path."""
+
+    def __init__(self, document: Document):
+        self.document = document
+        self.data = document.data
+        self.problems: list[Problem] = []
+
+    def problem(self, path: KeyPath, message: str) -> None:
+        self.problems.append(located(self.document.source, path, message))
+
+
 def schema_problems(document: Document) -> list[Problem]:
     compiled = _compiled()
     problems: list[Problem] = []
@@ -44,7 +62,7 @@ def schema_problems(document: Document) -> list[Problem]:
         for schema, instance, base in _invalid_parts(compiled, compiled.root, document.data, ()):
             for error in _validator().evolve(schema=schema).iter_errors(instance):
                 path, message = _describe(error, base + tuple(error.absolute_path), document.source)
-                problems.append((document.source.locate(path), f"{dotted(path)}: {message}" if path else message))
+                problems.append(located(document.source, path, message))
     except RecursionError:  # the loader's depth limit keeps documents far from this
         problems.append((None, "the registry is nested too deeply to validate"))
     return problems
