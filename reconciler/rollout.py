@@ -1,8 +1,8 @@
 """A run over a registry's deployments: connect each, plan each in parallel, show one plan, apply in waves.
 
-A registry without `deployments:` is one implicit deployment: one connection
-(the caller's credentials), one plan with plain addresses, one apply, exactly
-as the Manager alone makes them. With deployments, each has its own
+The Manager runs it (commands never do). A registry without `deployments:`
+is one implicit deployment: one connection (the caller's credentials), one
+plan with plain addresses (planning.py's), one apply. With deployments, each has its own
 connection (an assumed role's session; pacers per account and region), its
 own ownership, cache and lock, and the plan shows every deployment's changes
 with qualified addresses (`DEPLOYMENT:gateway/NAME`). Apply runs the waves of
