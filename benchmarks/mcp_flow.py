@@ -25,7 +25,8 @@ from moto import mock_aws  # noqa: E402
 
 from reconciler.apply import ApplySettings  # noqa: E402
 from reconciler.aws import Api  # noqa: E402
-from reconciler.desired import TARGET, load_desired_state  # noqa: E402
+from reconciler.deployments import load_desired_state  # noqa: E402
+from reconciler.desired import TARGET  # noqa: E402
 from reconciler.emulator import install  # noqa: E402
 from reconciler.live import read_live  # noqa: E402
 from reconciler.manager import Manager, PlanRequest  # noqa: E402

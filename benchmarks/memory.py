@@ -48,7 +48,7 @@ import boto3  # noqa: E402
 
 from benchmarks.harness import REPO, Emulator, Quotas, run_cli  # noqa: E402
 from benchmarks.workload import Layout, gateway_name, target_body, target_name, write_registry  # noqa: E402
-from reconciler.desired import load_desired_state  # noqa: E402
+from reconciler.deployments import load_desired_state  # noqa: E402
 from reconciler.manager import DeploymentPlan, Manager, PlanRequest  # noqa: E402
 
 UNLIMITED = Quotas(reads_per_second=100_000, writes_per_second=100_000, latency=0.0, ready_delay=0.05)

@@ -14,8 +14,7 @@ from reconciler.apply import ApplySettings
 from reconciler.aws import Api, assumed_session
 from reconciler.config.loader import OfflineEnviron
 from reconciler.config.schema import registry_schema
-from reconciler.deployments import Deployment, load_fleet
-from reconciler.desired import load_desired_state
+from reconciler.deployments import Deployment, load_desired_state, load_fleet
 from reconciler.kinds import AGENT_REGISTRY, API_KEY, GATEWAY, OAUTH2, POLICY_ENGINE, TARGET
 from reconciler.kinds.target import mcp_server
 from reconciler.errors import ReconcilerError, UserAbort

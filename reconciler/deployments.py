@@ -121,6 +121,11 @@ def load_fleet(paths: list[str], environ: dict[str, str] | None = None) -> Fleet
     return fleet_of(load(paths, environ))
 
 
+def load_desired_state(paths: list[str], environ: dict[str, str] | None = None) -> DesiredState:
+    """Load, validate and build the registry of one account and region (one deployment's view)."""
+    return load_fleet(paths, environ).single()
+
+
 def fleet_of(document: Document) -> Fleet:
     checks = _Checks(document)
     deployments = checks.deployments()

@@ -108,13 +108,6 @@ class DesiredState:
         return [t for t in targets if t.parent in gateways or f"{t.parent}/{t.name}" in names]
 
 
-def load_desired_state(paths: list[str], environ: dict[str, str] | None = None) -> DesiredState:
-    """Load, validate and build the registry of one account and region (one deployment's view, see deployments.py)."""
-    from reconciler.deployments import load_fleet  # it builds on this module
-
-    return load_fleet(paths, environ).single()
-
-
 def build(document: Document) -> DesiredState:
     problems = schema_problems(document)
     if problems:

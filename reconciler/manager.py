@@ -22,8 +22,8 @@ from reconciler.apply import ApplyResult, ApplySettings, apply_plan
 from reconciler.aws import Api
 from reconciler.catalog.publish import Publisher, Source
 from reconciler.catalog.refresh import records_to_refresh
-from reconciler.deployments import Fleet, load_fleet
-from reconciler.desired import DesiredState, load_desired_state
+from reconciler.deployments import Fleet, load_desired_state, load_fleet
+from reconciler.desired import DesiredState
 from reconciler.errors import UserAbort
 from reconciler.interrupts import Cancellation, interruptible
 from reconciler.kinds import RECORD

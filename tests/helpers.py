@@ -9,7 +9,8 @@ from click.testing import CliRunner, Result
 from reconciler.apply import ApplyResult
 from reconciler.aws import Api
 from reconciler.cli import cli
-from reconciler.desired import DesiredState, load_desired_state
+from reconciler.deployments import load_desired_state
+from reconciler.desired import DesiredState
 from reconciler.drift import DriftReport, drift_report
 from reconciler.manager import DeploymentPlan, Manager, PlanRequest
 from reconciler.plan import Plan

@@ -11,7 +11,7 @@ from reconciler.config import validate
 from reconciler.config.loader import Document, SourceMap
 from reconciler.config.schema import registry_schema
 from reconciler.config.validate import dotted, schema_problems
-from reconciler.desired import load_desired_state
+from reconciler.deployments import load_desired_state
 from reconciler.errors import ConfigError
 from tests.config.strategies import BOUNDED, edited_registries
 from tests.conftest import FIXTURES, ROOT

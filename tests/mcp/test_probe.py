@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.desired import DesiredState, load_desired_state
+from reconciler.deployments import load_desired_state
+from reconciler.desired import DesiredState
 from reconciler.mcp.probe import probe
 from tests.helpers import mcp_registry
 from tests.mcp_servers import (
