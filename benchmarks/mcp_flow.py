@@ -23,14 +23,15 @@ os.environ.update(AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_
 
 from moto import mock_aws  # noqa: E402
 
-from reconciler.apply import ApplySettings, apply_plan  # noqa: E402
+from reconciler.apply import ApplySettings  # noqa: E402
 from reconciler.aws import Api  # noqa: E402
-from reconciler.desired import TARGET, load_registry  # noqa: E402
+from reconciler.deployments import load_desired_state  # noqa: E402
+from reconciler.desired import TARGET  # noqa: E402
 from reconciler.emulator import install  # noqa: E402
 from reconciler.live import read_live  # noqa: E402
+from reconciler.manager import Manager, PlanRequest  # noqa: E402
 from reconciler.mcp.probe import probe  # noqa: E402
 from reconciler.mcp.verify import verify  # noqa: E402
-from reconciler.planner import make_plan  # noqa: E402
 from reconciler.sync import SyncSettings, Synchronizer  # noqa: E402
 from reconciler.waiting import Polling  # noqa: E402
 from tests.helpers import mcp_registry  # noqa: E402
@@ -56,12 +57,13 @@ def main() -> None:
         servers = [stack.enter_context(serving(mcp_app(healthy(f"s{i}")))) for i in range(args.servers)]
         targets = {f"t{i}": servers[i % len(servers)].https() for i in range(args.targets)}
         (folder / "gateways.yaml").write_text(mcp_registry(targets))
-        registry = load_registry([str(folder)])
+        registry = load_desired_state([str(folder)])
         api = Api(region="us-east-1", **({} if args.paced else {"reads_per_second": 1e6, "writes_per_second": 1e6}))
         settings = ApplySettings(polling=Polling(initial=0.02, maximum=0.1))
         report = timed(f"probe {args.targets} targets", lambda: probe(registry))
         assert report.ok
-        result = timed("apply (create + sync)", lambda: apply_plan(api, make_plan(registry, read_live(api, registry.name, set(registry.resources))), settings))
+        manager, request = Manager(lambda line: None), PlanRequest([str(folder)], cache_dir=str(folder / "cache"))
+        result = timed("apply (create + sync)", lambda: manager.converge(manager.compute(request, registry, api), settings))
         assert result.ok, result.report()
         live = read_live(api, registry.name, set(registry.resources)).managed_by(registry.name)
         refs = [r.ref for r in live.values() if r.ref.kind == TARGET]

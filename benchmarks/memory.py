@@ -48,8 +48,8 @@ import boto3  # noqa: E402
 
 from benchmarks.harness import REPO, Emulator, Quotas, run_cli  # noqa: E402
 from benchmarks.workload import Layout, gateway_name, target_body, target_name, write_registry  # noqa: E402
-from reconciler.desired import load_registry  # noqa: E402
-from reconciler.manager import Computed, Manager, PlanRequest  # noqa: E402
+from reconciler.deployments import load_desired_state  # noqa: E402
+from reconciler.manager import DeploymentPlan, Manager, PlanRequest  # noqa: E402
 
 UNLIMITED = Quotas(reads_per_second=100_000, writes_per_second=100_000, latency=0.0, ready_delay=0.05)
 SITES = 12  # allocation sites reported
@@ -158,7 +158,7 @@ def pointed_at(emulator: Emulator, cache_dir: Path) -> Iterator[None]:
         os.environ.update(saved)
 
 
-def plan(folder: Path, cache_dir: Path) -> Computed:
+def plan(folder: Path, cache_dir: Path) -> DeploymentPlan:
     """What `reconcile plan -f FOLDER` computes; an applied registry must plan no change."""
     computed = Manager(progress=lambda _: None).compute(PlanRequest(paths=[str(folder)], cache_dir=str(cache_dir)))
     if not computed.plan.empty:
@@ -167,7 +167,7 @@ def plan(folder: Path, cache_dir: Path) -> Computed:
     return computed
 
 
-def traced(run: Callable[[], Computed]) -> tuple[dict[str, Any], tracemalloc.Snapshot]:
+def traced(run: Callable[[], DeploymentPlan]) -> tuple[dict[str, Any], tracemalloc.Snapshot]:
     """The peak of bytes allocated while `run` runs, what its result still holds, and a snapshot of that."""
     gc.collect()
     tracemalloc.start()
@@ -199,7 +199,7 @@ def description_bytes(emulator: Emulator, layout: Layout) -> dict[str, Any]:
 
 def declared_bytes(folder: Path) -> dict[str, int]:
     """The average size of a resource's declared description (its body as the files give it), as parsed objects."""
-    bodies = [json.dumps(desired.body, separators=(",", ":")) for desired in load_registry([str(folder)]).resources.values()]
+    bodies = [json.dumps(desired.body, separators=(",", ":")) for desired in load_desired_state([str(folder)]).resources.values()]
     return {"per_resource": round(sum(map(_python_bytes, bodies)) / len(bodies))}
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import os
 import sys
-import time
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
@@ -16,28 +14,28 @@ from reconciler.apply import ApplySettings
 from reconciler.aws import Api, assumed_session
 from reconciler.config.loader import OfflineEnviron
 from reconciler.config.schema import registry_schema
-from reconciler.deployments import Deployment, Fleet, load_fleet
-from reconciler.desired import Registry, load_registry
-from reconciler.kinds import AGENT_REGISTRY, API_KEY, GATEWAY, KINDS, OAUTH2, POLICY_ENGINE, TARGET
+from reconciler.deployments import Deployment, load_desired_state, load_fleet
+from reconciler.kinds import AGENT_REGISTRY, API_KEY, GATEWAY, OAUTH2, POLICY_ENGINE, TARGET
 from reconciler.kinds.target import mcp_server
 from reconciler.errors import ReconcilerError, UserAbort
-from reconciler.catalog.refresh import refresh_records
 from reconciler.importer import Wanted, import_registry
 from reconciler.interrupts import interruptible
-from reconciler.locking import force_unlock, lock_for, new_lock_info
-from reconciler.manager import PlanRequest
-from reconciler.rollout import FleetComputed, FleetResult, Rollout, deployment_lock, holding_locks
+from reconciler.locking import force_unlock, lock_for
+from reconciler.manager import ApplyRequest, FleetPlan, Manager, PlanRequest, Review, api_for
+from reconciler.rollout import Rollout, deployment_lock, each_deployment, qualified
 from reconciler.outputs import RENDERERS
 from reconciler.progress import meter_for
 from reconciler.outputs.drift import DRIFT_RENDERERS
 from reconciler.outputs.mcp import PROBE_RENDERERS, VERIFY_RENDERERS, probe_data, render_sync_text
-from reconciler.saved_plan import SavedPlan, StalePlan, checksum
+from reconciler.saved_plan import SavedPlan, checksum
 from reconciler.sync import SyncSettings, Synchronizer, synchronize_declared
 from reconciler.waiting import Polling
 
 if TYPE_CHECKING:
     from reconciler.catalog.search import Searched
+    from reconciler.desired import DesiredState
     from reconciler.mcp.probe import ProbeReport
+    from reconciler.mcp.verify import VerifyReport
 
 # The MCP SDK (reconciler.mcp.probe / verify) is imported by the commands that talk MCP, not at start-up:
 # it would add about a third of a second to every `reconcile validate` a pre-commit hook runs.
@@ -138,7 +136,7 @@ def plan(paths: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | N
     """Show what apply would change. Read-only (in AWS: it writes only its own observed-state cache file)."""
     request = PlanRequest(_paths(paths), targets, changed_since, adopt=adopt, force=force, refresh=refresh, cache_dir=cache_dir,
                           deployments=deployments)
-    computed = _compute(request)
+    computed = _manager().plan(request)
     report = _probe_plan(computed) if run_probe else None
     if fmt == "json" and report is not None:
         click.echo(json.dumps(computed.plan.to_dict() | {"probe": probe_data(report)}, indent=2, ensure_ascii=False))
@@ -185,33 +183,26 @@ def apply(plan_file: str | None, paths: tuple[str, ...], auto_approve: bool, exp
     request = PlanRequest.replaying(saved, force) if saved else PlanRequest(_paths(paths), targets, adopt=adopt, force=force,
                                                                             deployments=deployments)
     request.refresh, request.cache_dir = refresh, cache_dir
-    fleet = load_fleet(request.paths).select(request.deployments)
-    rollout = Rollout(_progress)
-    apis = rollout.connect(fleet)  # every deployment's credentials, before the first write (the locks)
-    result = None
-    with holding_locks(fleet, new_lock_info(fleet.name, "apply"), lock_timeout, _progress):
-        computed = rollout.compute(request, fleet, apis)
-        _check_reviewed(computed, saved, expected_checksum)
-        click.echo(RENDERERS["text"](computed.plan), nl=False)
-        if not computed.plan.empty:
-            if computed.plan.refusals and not request.force:
-                raise UserAbort("refusing to apply: " + "; ".join(computed.plan.refusals))
-            _confirm(auto_approve or saved is not None)
-            result, code = _execute(rollout, computed, poll_interval, timeout)
-    if result is not None and not result.ok:
-        _exit(code, abandoned=bool(result.in_flight))  # the lock is released by now
+    review = Review(show=lambda plan: click.echo(RENDERERS["text"](plan), nl=False),
+                    confirm=lambda: _confirm(auto_approve or saved is not None))
+    manager = _manager()
+    applied = manager.apply(ApplyRequest(request, _settings(poll_interval, timeout), saved, expected_checksum, lock_timeout), review)
+    result = applied.result
+    if result is not None:
+        click.echo(result.report())
+        click.echo(f"Apply took {applied.seconds:.1f}s, {applied.writes} write calls.", err=True)
+        if not result.ok:  # the lock is released by now
+            _exit(applied.interrupted if applied.interrupted is not None else EXIT_ERROR, abandoned=bool(result.in_flight))
     if run_verify:
-        _verify_all(fleet, apis, (), None, "text")
+        _render_verify(manager.verify(applied.fleet, applied.apis, (), None), "text")
 
 
-def _compute(request: PlanRequest) -> FleetComputed:
-    """The plan of every selected deployment (of the registry alone, without `deployments:`)."""
-    fleet = load_fleet(request.paths).select(request.deployments)
-    rollout = Rollout(_progress)
-    return rollout.compute(request, fleet, rollout.connect(fleet))
+def _manager() -> Manager:
+    """The pipeline, its progress on stderr (a live meter on a terminal, summary lines in CI)."""
+    return Manager(_progress, meter=lambda changes: meter_for(changes, sys.stderr, _progress))
 
 
-def _probe_plan(computed: FleetComputed) -> ProbeReport:
+def _probe_plan(computed: FleetPlan) -> ProbeReport:
     """Preflight: probe the MCP-server targets this plan would create, update or replace."""
     from reconciler.mcp.probe import ProbeReport, probe
     probes = []
@@ -220,41 +211,15 @@ def _probe_plan(computed: FleetComputed) -> ProbeReport:
             f"{c.desired.parent}/{c.desired.name}" for c in part.plan.changes
             if c.desired is not None and c.kind == TARGET and mcp_server(c.desired.body.get("targetConfiguration"))
         )
-        probes += _qualified(part.deployment, probe(part.computed.registry, names).probes) if names else []
+        probes += qualified(part.deployment, probe(part.computed.registry, names).probes) if names else []
     if not probes:
         _progress("Probe: no MCP-server target in this plan.")
     return ProbeReport(probes)
 
 
-def _qualified(deployment: Deployment, items: list[Any]) -> list[Any]:
-    """Report items (probes, gateway checks) with their addresses qualified by the deployment."""
-    return [dataclasses.replace(item, address=deployment.qualify(item.address)) for item in items] if deployment.name else items
-
-
-def _check_reviewed(computed: FleetComputed, saved: SavedPlan | None, expected_checksum: str | None) -> None:
-    """A saved plan or a checksum pins what was reviewed; anything else since makes it stale."""
-    if saved is not None:
-        now = computed.saved()
-        saved.check(now.files_digest, now.live_digest, now.plan_digest)
-    if expected_checksum and checksum(computed.plan) != expected_checksum:
-        raise StalePlan(f"stale plan: the plan computed now has checksum {checksum(computed.plan)}, not {expected_checksum}; review it again")
-
-
 def _settings(poll_interval: float, timeout: float, sync: SyncSettings | None = None) -> ApplySettings:
     polling = Polling(initial=poll_interval, maximum=max(poll_interval, Polling.maximum), timeout=timeout)
     return ApplySettings(polling=polling, sync=sync or SyncSettings())
-
-
-def _execute(rollout: Rollout, computed: FleetComputed, poll_interval: float, timeout: float) -> tuple[FleetResult, int]:
-    """Run the plan (Ctrl-C / SIGTERM stop it cleanly, see interrupts.py); the result and the exit code it means."""
-    started = time.monotonic()
-    settings = _settings(poll_interval, timeout)
-    with interruptible(_progress) as cancellation, meter_for(len(computed.plan.changes), sys.stderr, _progress) as meter:
-        result = rollout.apply(computed, settings, cancellation, meter)
-    click.echo(result.report())
-    writes = sum(part.api.writes_made() for part in computed.parts)
-    click.echo(f"Apply took {time.monotonic() - started:.1f}s, {writes} write calls.", err=True)
-    return result, cancellation.exit_code if result.cancelled else EXIT_ERROR
 
 
 def _exit(code: int, abandoned: bool) -> None:
@@ -287,8 +252,9 @@ def sync(paths: tuple[str, ...], gateways: tuple[str, ...], targets: tuple[str, 
     apis = Rollout.connect(fleet)
     settings = _settings(poll_interval, timeout, SyncSettings(attempts, backoff))
     failed = in_flight = False
+    manager = _manager()
     with interruptible(_progress) as cancellation:
-        for deployment, registry, (own_gateways, own_targets) in _each(fleet, gateways, targets):
+        for deployment, registry, (own_gateways, own_targets) in each_deployment(fleet, gateways, targets):
             api = apis[deployment.name]
             _heading(deployment)
             chosen = registry.mcp_server_targets(own_gateways, own_targets)
@@ -297,7 +263,7 @@ def sync(paths: tuple[str, ...], gateways: tuple[str, ...], targets: tuple[str, 
                                             cancellation=cancellation, meter=meter)
                 result = synchronize_declared(synchronizer, registry, chosen)
             click.echo(render_sync_text(result), nl=False)
-            published = refresh_records(api, registry, result.synchronized, settings, _progress, cancellation)
+            published = manager.refresh_records(api, registry, result.synchronized, settings, cancellation)
             if published is not None:
                 click.echo(published.report("Catalog refresh"))
             failed |= not result.ok or (published is not None and not published.ok)
@@ -311,29 +277,6 @@ def sync(paths: tuple[str, ...], gateways: tuple[str, ...], targets: tuple[str, 
 def _heading(deployment: Deployment) -> None:
     if deployment.name:
         click.echo(f"Deployment {deployment.label}:")
-
-
-def _each(fleet: Fleet, gateways: tuple[str, ...], targets: tuple[str, ...]) -> Iterator[tuple[Deployment, Registry, tuple[tuple[str, ...], tuple[str, ...]]]]:
-    """Each selected deployment with its view and the gateways / GW/TARGET names it declares (all asked, without
-    deployments); a name no selected deployment declares is an error."""
-    chosen = [(d, fleet.views[d.name]) for d in fleet.chosen()]
-    if not fleet.named:
-        yield chosen[0][0], chosen[0][1], (gateways, targets)
-        return
-    def has(registry: Registry, name: str) -> bool:
-        gateway, _, target = name.partition("/")
-        return KINDS[GATEWAY].address(gateway) in registry.resources and (
-            not target or KINDS[TARGET].address(target, KINDS[GATEWAY].address(gateway)) in registry.resources)
-    unknown = [n for n in (*gateways, *targets) if not any(has(r, n) for _, r in chosen)]
-    if unknown:
-        raise UserAbort(f"not declared in any selected deployment: {', '.join(unknown)}")
-    for deployment, registry in chosen:
-        own = (tuple(g for g in gateways if has(registry, g)), tuple(t for t in targets if has(registry, t)))
-        if (gateways or targets) and not any(own):
-            continue
-        yield deployment, registry, own
-
-
 
 
 @cli.command(name="probe")
@@ -351,8 +294,8 @@ def probe_(paths: tuple[str, ...], targets: tuple[str, ...], endpoints: tuple[st
     from reconciler.mcp.probe import ProbeReport, probe
     overrides = dict(_endpoint(e) for e in endpoints)
     fleet = load_fleet(_paths(paths)).select(deployments)
-    report = ProbeReport([p for deployment, registry, (_, own) in _each(fleet, (), targets)
-                          for p in _qualified(deployment, probe(registry, own, {k: v for k, v in overrides.items() if k in own or not own}, timeout).probes)])
+    report = ProbeReport([p for deployment, registry, (_, own) in each_deployment(fleet, (), targets)
+                          for p in qualified(deployment, probe(registry, own, {k: v for k, v in overrides.items() if k in own or not own}, timeout).probes)])
     click.echo(PROBE_RENDERERS[fmt](report), nl=False)
     if not report.ok:
         sys.exit(EXIT_ERROR)
@@ -375,13 +318,10 @@ def _endpoint(text: str) -> tuple[str, str]:
 def verify_(paths: tuple[str, ...], gateways: tuple[str, ...], query: str | None, fmt: str, deployments: tuple[str, ...]) -> None:
     """List tools through each gateway (as an agent would) and check each target's expectTools."""
     fleet = load_fleet(_paths(paths)).select(deployments)
-    _verify_all(fleet, Rollout.connect(fleet), gateways, query, fmt)
+    _render_verify(_manager().verify(fleet, Rollout.connect(fleet), gateways, query), fmt)
 
 
-def _verify_all(fleet: Fleet, apis: dict[str, Api], gateways: tuple[str, ...], query: str | None, fmt: str) -> None:
-    from reconciler.mcp.verify import VerifyReport, verify
-    report = VerifyReport([g for deployment, registry, (own, _) in _each(fleet, gateways, ())
-                           for g in _qualified(deployment, verify(apis[deployment.name], registry, own, query).gateways)])
+def _render_verify(report: VerifyReport, fmt: str) -> None:
     click.echo(VERIFY_RENDERERS[fmt](report), nl=False)
     if not report.ok:
         sys.exit(EXIT_ERROR)
@@ -394,7 +334,7 @@ def _verify_all(fleet: Fleet, apis: dict[str, Api], gateways: tuple[str, ...], q
 @handled
 def drift(paths: tuple[str, ...], fmt: str, deployments: tuple[str, ...]) -> None:
     """Report what changed in AWS outside the registry. Read-only; exit 2 when there is drift."""
-    report = _compute(PlanRequest(_paths(paths), refresh=True, deployments=deployments)).drift()  # drift trusts no cache
+    report = _manager().plan(PlanRequest(_paths(paths), refresh=True, deployments=deployments)).drift()  # drift trusts no cache
     click.echo(DRIFT_RENDERERS[fmt](report), nl=False)
     if report.has_drift:
         sys.exit(EXIT_CHANGES)
@@ -404,7 +344,8 @@ def drift(paths: tuple[str, ...], fmt: str, deployments: tuple[str, ...]) -> Non
 @click.option("--gateway", "gateways", multiple=True, metavar="NAME", help="Gateway to import with its targets, rules, rate limits and resource policy (repeatable).")
 @click.option("--credential-provider", "providers", multiple=True, metavar="NAME", help="Credential provider to import (repeatable).")
 @click.option("--policy-engine", "engines", multiple=True, metavar="NAME", help="Policy engine to import with its policies (repeatable).")
-@click.option("--registry", "registry_name", default="imported", show_default=True, help="The `registry:` name to write.")
+@click.option("--owner", "--registry", "registry_name", default="imported", show_default=True,
+              help="The owning registry's name to write (`registry:`); --registry is its old spelling.")
 @click.option("--region", default=None, help="AWS region (default: the standard AWS configuration).")
 @click.option("--out", "out", metavar="FILE", help="Write the YAML here instead of stdout.")
 @click.option("--deployment", "deployment", metavar="NAME",
@@ -469,12 +410,12 @@ def _catalog_registries(paths: tuple[str, ...], names: tuple[str, ...], deployme
     chosen = fleet.chosen()
     wanted = {d.name: _declared_registries(fleet.views[d.name], names, len(chosen) == 1) for d in chosen}
     if not any(wanted.values()):
-        raise UserAbort("the registry declares no agentRegistries: name one with --registry")
+        raise UserAbort("the registry declares no agentRegistries: name one with --agent-registry")
     apis = connect(fleet, [name for name, registries in wanted.items() if registries])
     return [r for name, api in apis.items() for r in registries_named(wanted[name], api, name)]
 
 
-def _declared_registries(view: Registry, names: tuple[str, ...], only: bool) -> list[str]:
+def _declared_registries(view: DesiredState, names: tuple[str, ...], only: bool) -> list[str]:
     """The agent registries of one deployment to search. A name it does not declare is looked up anyway in the one
     deployment searched (a registry the files do not manage), and skipped where several are."""
     declared = [d.name for d in view.of_kind(AGENT_REGISTRY)]
@@ -486,7 +427,8 @@ def _declared_registries(view: Registry, names: tuple[str, ...], only: bool) -> 
 @catalog.command(name="search")
 @click.argument("query")
 @files_option
-@click.option("--registry", "names", multiple=True, metavar="NAME", help="Search this agent registry (repeatable; default: those the files declare).")
+@click.option("--agent-registry", "--registry", "names", multiple=True, metavar="NAME",
+              help="Search this AWS Agent Registry (repeatable; default: those the files declare); --registry is its old spelling.")
 @deployment_option
 @click.option("--limit", type=int, default=10, show_default=True, help="Records to show (the API's maxResults range).")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True)
@@ -505,7 +447,8 @@ def catalog_search(query: str, paths: tuple[str, ...], names: tuple[str, ...], d
 
 @catalog.command(name="serve")
 @files_option
-@click.option("--registry", "names", multiple=True, metavar="NAME", help="Serve this agent registry (repeatable; default: those the files declare).")
+@click.option("--agent-registry", "--registry", "names", multiple=True, metavar="NAME",
+              help="Serve this AWS Agent Registry (repeatable; default: those the files declare); --registry is its old spelling.")
 @deployment_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8790, show_default=True)
@@ -546,7 +489,7 @@ def graph(paths: tuple[str, ...], fmt: str) -> None:
     """Print the registry's dependency graph (parents, ARN references, records' sources). Offline."""
     from reconciler.graph import dot, mermaid, registry_graph
 
-    registry = load_registry(_paths(paths), OfflineEnviron(os.environ))  # no secret is needed to draw it
+    registry = load_desired_state(_paths(paths), OfflineEnviron(os.environ))  # no secret is needed to draw it
     click.echo((mermaid if fmt == "mermaid" else dot)(registry_graph(registry)), nl=False)
 
 

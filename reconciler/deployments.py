@@ -21,9 +21,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from reconciler.config.loader import Document, Path_, Problem, load
-from reconciler.config.validate import dotted
-from reconciler.desired import Registry, build, declarations, from_derived
+from reconciler.config.loader import Document, KeyPath, Problem, load
+from reconciler.config.validate import ProblemCollector, located
+from reconciler.desired import DesiredState, build, declarations, from_derived
 from reconciler.errors import ConfigError, UserAbort
 from reconciler.kinds import GATEWAY, KINDS, RECORD, TARGET, roots
 from reconciler.kinds.publish import PUBLISH, REGISTRIES
@@ -68,11 +68,11 @@ IMPLICIT = Deployment("")
 
 @dataclass
 class Fleet:
-    """The registry's deployments, their views (Registry per deployment), waves and central catalogs."""
+    """The registry's deployments, their views (DesiredState per deployment), waves and central catalogs."""
 
     name: str
     deployments: list[Deployment]
-    views: dict[str, Registry]
+    views: dict[str, DesiredState]
     waves: list[list[str]]
     sources: dict[str, set[str]]  # a deployment -> the deployments publishing records into its agent registries
     files: list[str]
@@ -104,7 +104,7 @@ class Fleet:
     def chosen(self) -> list[Deployment]:
         return [d for d in self.deployments if d.name in self.selected]
 
-    def single(self) -> Registry:
+    def single(self) -> DesiredState:
         """The one view, for commands that work on one account and region."""
         if len(self.selected) != 1:
             raise UserAbort(f"the registry spans deployments {', '.join(self.selected)}: this command works on one "
@@ -121,11 +121,16 @@ def load_fleet(paths: list[str], environ: dict[str, str] | None = None) -> Fleet
     return fleet_of(load(paths, environ))
 
 
+def load_desired_state(paths: list[str], environ: dict[str, str] | None = None) -> DesiredState:
+    """Load, validate and build the registry of one account and region (one deployment's view)."""
+    return load_fleet(paths, environ).single()
+
+
 def fleet_of(document: Document) -> Fleet:
     checks = _Checks(document)
     deployments = checks.deployments()
     problems = checks.problems
-    views: dict[str, Registry] = {}
+    views: dict[str, DesiredState] = {}
     crossing: dict[str, dict[tuple[str, str], tuple[str, str]]] = {}
     for deployment in deployments or [IMPLICIT]:
         view, crossing[deployment.name] = _view(document, deployment, problems, bool(problems))
@@ -206,7 +211,7 @@ def _without(entry: Any, key: str) -> Any:
     return {k: v for k, v in entry.items() if k != key} if isinstance(entry, dict) else entry
 
 
-def _substituted(value: Any, path: Path_, deployment: Deployment, document: Document, problems: list[Problem]) -> Any:
+def _substituted(value: Any, path: KeyPath, deployment: Deployment, document: Document, problems: list[Problem]) -> Any:
     """A copy of `value` with `${deployment.*}` replaced (children's `deployTo` left out: reported once elsewhere)."""
     if type(value) is dict:
         return {k: _substituted(v, path + (k,), deployment, document, problems) for k, v in value.items() if k != DEPLOY_TO}
@@ -219,13 +224,13 @@ def _substituted(value: Any, path: Path_, deployment: Deployment, document: Docu
         key = match.group(1)
         found = deployment.value(key)
         if found is None:
-            where = document.source.locate(path)
             if not deployment.name:
-                problems.append((where, f"{dotted(path)}: ${{deployment.{key}}} needs top-level `deployments:`"))
+                message = f"${{deployment.{key}}} needs top-level `deployments:`"
             elif key.startswith("vars."):
-                problems.append((where, f"{dotted(path)}: deployment {deployment.name} has no vars.{key[5:]}"))
+                message = f"deployment {deployment.name} has no vars.{key[5:]}"
             else:
-                problems.append((where, f"{dotted(path)}: unknown ${{deployment.{key}}} (name, account, region or vars.KEY)"))
+                message = f"unknown ${{deployment.{key}}} (name, account, region or vars.KEY)"
+            problems.append(located(document.source, path, message))
             return match.group(0)
         if key.startswith("vars.") and document.source.has_secret((DEPLOYMENTS, deployment.name, "vars", key[5:])):
             document.source.mark_from_env(path)  # a secret var keeps what it is substituted into secret
@@ -263,7 +268,7 @@ def _local(spec: dict[str, Any], deployment: Deployment) -> Any:
     return (str(publish["deployment"]), str(publish.get("registry")))
 
 
-def _publish_across(views: dict[str, Registry], crossing: dict[str, dict[tuple[str, str], tuple[str, str]]]) -> dict[str, set[str]]:
+def _publish_across(views: dict[str, DesiredState], crossing: dict[str, dict[tuple[str, str], tuple[str, str]]]) -> dict[str, set[str]]:
     """Records of targets published into another deployment's agent registry, added to that deployment's view."""
     sources: dict[str, set[str]] = {}
     added: dict[str, dict[str, Any]] = {}
@@ -284,16 +289,8 @@ def _publish_across(views: dict[str, Registry], crossing: dict[str, dict[tuple[s
 # --- checks on the whole document ---------------------------------------------------------------
 
 
-class _Checks:
+class _Checks(ProblemCollector):
     """What no single view can see: names across deployments, duplicates, `deployTo` on children, waves."""
-
-    def __init__(self, document: Document):
-        self.document = document
-        self.data = document.data
-        self.problems: list[Problem] = []
-
-    def problem(self, path: Path_, message: str) -> None:
-        self.problems.append((self.document.source.locate(path), f"{dotted(path)}: {message}"))
 
     def deployments(self) -> list[Deployment]:
         declared = self.data.get(DEPLOYMENTS)
@@ -380,7 +377,7 @@ class _Checks:
             else:
                 self._catalog(declaration.path, publish, other, names, waves)
 
-    def _catalog(self, path: Path_, publish: dict[str, Any], other: str, names: list[str], waves: dict[str, int]) -> None:
+    def _catalog(self, path: KeyPath, publish: dict[str, Any], other: str, names: list[str], waves: dict[str, int]) -> None:
         registry = (self.data.get(REGISTRIES) or {}).get(publish.get("registry"))
         gateway = self.data.get(path[0], {}).get(path[1]) if len(path) > 1 else None
         if registry is None or not _deployed_to(registry, Deployment(other)):

@@ -3,7 +3,7 @@
 `build()` walks the document as the kinds declare it (sections, variants,
 children, singletons), applies the reconciler's own rules (references
 resolve, each kind's own checks, the ownership marker) on top of the schema
-check and returns a `Registry`.
+check and returns a `DesiredState`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from functools import cached_property
 from typing import Any, Callable, Iterable, Iterator
 
 from reconciler.aws_model import structures
-from reconciler.config.loader import Document, Path_, Problem, SourceMap
-from reconciler.config.validate import dotted, schema_problems, shown
+from reconciler.config.loader import Document, KeyPath, SourceMap
+from reconciler.config.validate import ProblemCollector, schema_problems, shown
 from reconciler.errors import ConfigError, Location, ReconcilerError
 from reconciler.kinds import GATEWAY, KINDS, TARGET, children_of, references, roots
 from reconciler.kinds.base import Derived, Kind
@@ -33,7 +33,7 @@ class ArnRef:
         return KINDS[self.kind].address(self.name)
 
 
-NO_SECRETS: frozenset[Path_] = frozenset()
+NO_SECRETS: frozenset[KeyPath] = frozenset()
 
 
 @dataclass(slots=True)  # one per declared resource: no per-instance __dict__
@@ -42,10 +42,10 @@ class Desired:
     name: str
     body: dict[str, Any]
     address: str
-    path: Path_ = ()  # where the declaration is in the merged document
+    path: KeyPath = ()  # where the declaration is in the merged document
     location: Location | None = None
     parent_address: str | None = None
-    secret_paths: frozenset[Path_] = NO_SECRETS  # body paths whose values came from ${env:}
+    secret_paths: frozenset[KeyPath] = NO_SECRETS  # body paths whose values came from ${env:}
     lifecycle: dict[str, Any] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)  # the kind's reconciler-only members (expectTools, verify...)
 
@@ -67,7 +67,7 @@ class Desired:
 
 
 @dataclass
-class Registry:
+class DesiredState:
     name: str
     region: str | None
     tags: dict[str, str]
@@ -108,18 +108,11 @@ class Registry:
         return [t for t in targets if t.parent in gateways or f"{t.parent}/{t.name}" in names]
 
 
-def load_registry(paths: list[str], environ: dict[str, str] | None = None) -> Registry:
-    """Load, validate and build the registry of one account and region (one deployment's view, see deployments.py)."""
-    from reconciler.deployments import load_fleet  # it builds on this module
-
-    return load_fleet(paths, environ).single()
-
-
-def build(document: Document) -> Registry:
+def build(document: Document) -> DesiredState:
     problems = schema_problems(document)
     if problems:
         raise ConfigError(problems)
-    builder = _RegistryBuilder(document)
+    builder = _DesiredStateBuilder(document)
     registry = builder.build()
     if builder.problems:
         raise ConfigError(builder.problems)
@@ -133,7 +126,7 @@ class Declaration:
     kind: Kind
     name: str
     spec: Any
-    path: Path_
+    path: KeyPath
     lifecycle: dict[str, Any]
     parent_address: str | None = None
 
@@ -159,7 +152,7 @@ def declarations(data: dict[str, Any]) -> Iterator[Declaration]:
                 yield from _declared(child, parent.spec, parent.path, parent.address)
 
 
-def _declared(kind: Kind, container: dict[str, Any], path: Path_, parent_address: str | None) -> Iterator[Declaration]:
+def _declared(kind: Kind, container: dict[str, Any], path: KeyPath, parent_address: str | None) -> Iterator[Declaration]:
     entries = container.get(kind.section)
     if kind.singleton:
         if entries is not None:
@@ -184,33 +177,26 @@ class _Context:
     """A declaration's view of the files for its kind's checks (see kinds.base.Context)."""
 
     source: SourceMap
-    base: Path_
+    base: KeyPath
 
-    def show(self, value: Any, path: Path_) -> str:
+    def show(self, value: Any, path: KeyPath) -> str:
         return shown(value, self.base + path, self.source)
 
-    def secrets_under(self, document_path: Path_) -> set[Path_]:
+    def secrets_under(self, document_path: KeyPath) -> set[KeyPath]:
         return self.source.secrets_under(document_path)
 
 
-class _RegistryBuilder:
-    def __init__(self, document: Document):
-        self.doc = document
-        self.data = document.data
-        self.problems: list[Problem] = []
+class _DesiredStateBuilder(ProblemCollector):
 
-    def problem(self, path: Path_, message: str) -> None:
-        self.problems.append((self.doc.source.locate(path), f"{dotted(path)}: {message}"))
-
-    def build(self) -> Registry:
+    def build(self) -> DesiredState:
         name = self.data.get("registry")
         if not name:
-            self.problems.append((None, f"{', '.join(self.doc.files)}: no file sets `registry:` (the ownership marker)"))
+            self.problems.append((None, f"{', '.join(self.document.files)}: no file sets `registry:` (the ownership marker)"))
         resources: dict[str, Desired] = {}
         for declaration in declarations(self.data):
             desired = self._desired(declaration)
-            context = _Context(self.doc.source, declaration.path)
-            for path, message in declaration.kind.check(desired, declaration.spec, self.data, context):
+            context = _Context(self.document.source, declaration.path)
+            for path, message in declaration.kind.resolve_and_check(desired, declaration.spec, self.data, context):
                 self.problem(declaration.path + path, message)
             resources[desired.address] = desired
         for desired in resources.values():
@@ -219,13 +205,13 @@ class _RegistryBuilder:
             if kind.derived:
                 resources.update((d.address, d) for d in map(self._from_derived(kind), kind.derive(resources, self.data)))
         quotas = self.data.get("quotas", {})
-        return Registry(
+        return DesiredState(
             name=name or "",
-            shown_name=shown(name, ("registry",), self.doc.source),
+            shown_name=shown(name, ("registry",), self.document.source),
             region=self.data.get("region"),
             tags=dict(self.data.get("tags", {})),
             resources=resources,
-            files=self.doc.files,
+            files=self.document.files,
             tools_per_target=int(quotas.get("toolsPerTarget", TOOLS_PER_TARGET)),
             reads_per_second=float(quotas.get("readsPerSecond", READS_PER_SECOND)),
             writes_per_second=float(quotas.get("writesPerSecond", WRITES_PER_SECOND)),
@@ -239,7 +225,7 @@ class _RegistryBuilder:
         if name_problem:
             self.problem(path, name_problem)
         prefix = kind.body_prefix
-        secret = frozenset(prefix + p for p in self.doc.source.secrets_under(path)) or NO_SECRETS  # shared when empty
+        secret = frozenset(prefix + p for p in self.document.source.secrets_under(path)) or NO_SECRETS  # shared when empty
         extras = {k: spec[k] for k in kind.reconciler_only if isinstance(spec, dict) and k in spec}
         return Desired(
             kind=kind.key,
@@ -247,7 +233,7 @@ class _RegistryBuilder:
             body=kind.body_from(spec, child_sections(kind)),
             address=declaration.address,
             path=path,
-            location=self.doc.source.locate(path),
+            location=self.document.source.locate(path),
             parent_address=declaration.parent_address,
             secret_paths=secret,
             lifecycle=dict(declaration.lifecycle),
@@ -265,7 +251,7 @@ class _RegistryBuilder:
             if referenced is not None:
                 self._resolve(block, referenced, path, resources)
 
-    def _resolve(self, block: dict[str, Any], kind: Kind, path: Path_, resources: dict[str, Desired]) -> None:
+    def _resolve(self, block: dict[str, Any], kind: Kind, path: KeyPath, resources: dict[str, Desired]) -> None:
         reference = kind.reference
         assert reference is not None
         has_name, has_arn = reference.key in block, reference.arn_member in block
@@ -279,7 +265,7 @@ class _RegistryBuilder:
             other = [k for k in KINDS.values() if k is not kind and k.reference and k.reference.key == reference.key
                      and k.address(name) in resources]
             wrong = f" (it is declared as `{other[0].variant}`)" if other else ""
-            self.problem(path + (reference.key,), f"unknown {kind.noun} {shown(name, path + (reference.key,), self.doc.source)}{wrong}")
+            self.problem(path + (reference.key,), f"unknown {kind.noun} {shown(name, path + (reference.key,), self.document.source)}{wrong}")
             return
         block[reference.arn_member] = ArnRef(kind.key, name)
 

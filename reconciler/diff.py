@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 
 from reconciler.aws_model import ITEM
-from reconciler.vocabulary import Path_
+from reconciler.vocabulary import KeyPath
 
 
 class _Absent:
@@ -28,7 +28,7 @@ ABSENT: Any = _Absent()
 
 @dataclass
 class FieldChange:
-    path: Path_
+    path: KeyPath
     before: Any
     after: Any
     sensitive: bool = False
@@ -39,10 +39,10 @@ class FieldChange:
         return ".".join(str(p) for p in self.path)
 
 
-Paths = frozenset[Path_]
+Paths = frozenset[KeyPath]
 
 
-def equal(a: Any, b: Any, path: Path_ = (), unordered: Paths = frozenset()) -> bool:
+def equal(a: Any, b: Any, path: KeyPath = (), unordered: Paths = frozenset()) -> bool:
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(equal(a[k], b[k], path + (k,), unordered) for k in a)
     if isinstance(a, list) and isinstance(b, list):
@@ -54,7 +54,7 @@ def equal(a: Any, b: Any, path: Path_ = (), unordered: Paths = frozenset()) -> b
     return type(a) is type(b) and a == b
 
 
-def diff_fields(before: dict[str, Any], after: dict[str, Any], path: Path_ = (), unordered: Paths = frozenset()) -> list[FieldChange]:
+def diff_fields(before: dict[str, Any], after: dict[str, Any], path: KeyPath = (), unordered: Paths = frozenset()) -> list[FieldChange]:
     changes: list[FieldChange] = []
     for key in sorted(set(before) | set(after)):
         old, new = before.get(key, ABSENT), after.get(key, ABSENT)
@@ -65,9 +65,9 @@ def diff_fields(before: dict[str, Any], after: dict[str, Any], path: Path_ = (),
     return changes
 
 
-def leaves(body: dict[str, Any], path: Path_ = ()) -> list[tuple[Path_, Any]]:
+def leaves(body: dict[str, Any], path: KeyPath = ()) -> list[tuple[KeyPath, Any]]:
     """Every non-map value of a body with its path (what a create or delete shows)."""
-    found: list[tuple[Path_, Any]] = []
+    found: list[tuple[KeyPath, Any]] = []
     for key in sorted(body):
         value = body[key]
         if isinstance(value, dict) and value:
@@ -77,7 +77,7 @@ def leaves(body: dict[str, Any], path: Path_ = ()) -> list[tuple[Path_, Any]]:
     return found
 
 
-def mark_sensitive(changes: list[FieldChange], is_secret: Callable[[Path_], bool]) -> list[FieldChange]:
+def mark_sensitive(changes: list[FieldChange], is_secret: Callable[[KeyPath], bool]) -> list[FieldChange]:
     for change in changes:
         change.sensitive = change.sensitive or is_secret(change.path)
     return changes

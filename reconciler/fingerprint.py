@@ -27,7 +27,7 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from reconciler.errors import PlanError
-from reconciler.vocabulary import Path_
+from reconciler.vocabulary import KeyPath
 
 KEY_VARIABLE = "RECONCILER_FINGERPRINT_KEY"
 ITERATIONS = 100_000
@@ -36,11 +36,11 @@ PATH_DIGITS, VALUE_DIGITS = 6, 8
 TAG_VALUE_LIMIT = 256  # AWS's limit on a tag value
 
 
-def path_digest(path: Path_) -> str:
+def path_digest(path: KeyPath) -> str:
     return hashlib.sha256(".".join(map(str, path)).encode()).hexdigest()[:PATH_DIGITS]
 
 
-def value_digest(path: Path_, value: Any, registry: str, address: str, secret: bool) -> str:
+def value_digest(path: KeyPath, value: Any, registry: str, address: str, secret: bool) -> str:
     payload = json.dumps([list(map(str, path)), value], sort_keys=True, separators=(",", ":"), default=str).encode()
     return _digest(payload, _salt(registry, address), secret)
 
@@ -51,7 +51,7 @@ def _digest(payload: bytes, salt: bytes, secret: bool) -> str:
     return digest.hex()[:VALUE_DIGITS]
 
 
-def fingerprint_tag(values: dict[Path_, Any], secret: Callable[[Path_], bool], registry: str, address: str) -> str | None:
+def fingerprint_tag(values: dict[KeyPath, Any], secret: Callable[[KeyPath], bool], registry: str, address: str) -> str | None:
     """The tag value for these members' values; None when there are none."""
     if not values:
         return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reconciler.desired import Desired, Registry
+from reconciler.desired import Desired, DesiredState
 from reconciler.plan import ACTIONS, Plan
 
 UNCHANGED, DECLARED = "unchanged", "declared"
@@ -41,7 +41,7 @@ def dependencies(desired: Desired) -> list[str]:
     return sorted(set(needed))
 
 
-def registry_graph(registry: Registry) -> Graph:
+def registry_graph(registry: DesiredState) -> Graph:
     graph = Graph({address: DECLARED for address in registry.resources})
     graph.edges = {(needed, d.address) for d in registry.resources.values() for needed in dependencies(d)}
     return graph

@@ -101,7 +101,7 @@ class Importer:
         body = self._body(live, arns)
         for child_kind in children_of(kind.key, declared_only=True):
             children = {ref.name: self._declaration(child, arns) for ref in child_kind.list(self.api, live.ref)
-                        if (child := child_kind.read(self.api, ref)).foreign is None}
+                        if (child := child_kind.read(self.api, ref)).off_limits_reason is None}
             if children:
                 body[child_kind.section] = next(iter(children.values())) if child_kind.singleton else children
         return _get(body, kind.body_prefix)

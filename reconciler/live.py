@@ -50,7 +50,7 @@ class LiveState:
         adopted = adopted or set()
         owned = {a: r for a, r in self.resources.items() if r.ref.parent is None and (r.owner == registry or a in adopted)}
         for addr, live in self.resources.items():
-            if live.ref.parent is not None and live.ref.parent.address in owned and live.foreign is None:
+            if live.ref.parent is not None and live.ref.parent.address in owned and live.off_limits_reason is None:
                 # A child that carries tags (an agent registry's record) is ours only with our tag: others share the parent.
                 if not KINDS[live.ref.kind].taggable or live.owner == registry or addr in adopted:
                     owned[addr] = live
@@ -293,7 +293,7 @@ class _Reader:
         live = kind.read(self.api, ref, self._indexed_tags(ref))
         if self.cache is not None and ref.summary is None:
             self.cache.store(kind.key, ref.ident, ref.stamp, {
-                "body": live.body, "status": live.status, "reasons": live.status_reasons, "foreign": live.foreign, "arn": ref.arn,
+                "body": live.body, "status": live.status, "reasons": live.status_reasons, "foreign": live.off_limits_reason, "arn": ref.arn,
                 "outputs": live.outputs,
             })
         return live

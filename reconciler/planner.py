@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.desired import ArnRef, Desired, Registry
+from reconciler.desired import ArnRef, Desired, DesiredState
 from reconciler.diff import ABSENT, FieldChange, diff_fields, leaves, mark_sensitive
 from reconciler.errors import PlanError
 from reconciler.kinds import KINDS, ordered
@@ -19,7 +19,7 @@ from reconciler.safety import prevent_destroy_errors, protection_tags, refusals,
 from reconciler.unread import compare_unread, is_secret, wanted_fingerprint
 
 
-def wanted_tags(registry: Registry, desired: Desired, body: dict[str, Any], live: Live | None) -> dict[str, str]:
+def wanted_tags(registry: DesiredState, desired: Desired, body: dict[str, Any], live: Live | None) -> dict[str, str]:
     """The tags a declared resource carries; the fingerprint tag as the last read suggests (apply corrects it)."""
     if not KINDS[desired.kind].taggable:
         return {}
@@ -28,7 +28,7 @@ def wanted_tags(registry: Registry, desired: Desired, body: dict[str, Any], live
     return {**tags, FINGERPRINT_TAG: fingerprint} if fingerprint else tags
 
 
-def managed_children_tag(registry: Registry, desired: Desired) -> dict[str, str]:
+def managed_children_tag(registry: DesiredState, desired: Desired) -> dict[str, str]:
     """The opt-in child kinds declared under this parent: the next plans list (and delete) only those."""
     kinds = sorted({c.kind for c in registry.children(desired.address) if KINDS[c.kind].opt_in})
     return {MANAGES_TAG: " ".join(kinds)} if kinds else {}
@@ -48,7 +48,7 @@ def resolve_refs(value: Any, arns: dict[str, str]) -> Any:
 class Planner:
     """`adopt` plans to tag declared resources that exist unmanaged; with `force` also another registry's."""
 
-    def __init__(self, registry: Registry, live: LiveState, adopt: bool = False, force: bool = False):
+    def __init__(self, registry: DesiredState, live: LiveState, adopt: bool = False, force: bool = False):
         self.registry = registry
         self.live = live
         self.adopt = adopt
@@ -66,7 +66,7 @@ class Planner:
             live = self.live.resources.get(addr)
             kind = KINDS[desired.kind]
             # Children belong to their parent, except those that carry tags (records in a shared agent registry).
-            if (kind.parent is not None and not kind.taggable) or live is None or live.owner == self.registry.name or live.foreign:
+            if (kind.parent is not None and not kind.taggable) or live is None or live.owner == self.registry.name or live.off_limits_reason:
                 continue
             if live.owner is None:
                 found[addr] = ADOPT
@@ -165,8 +165,8 @@ class Planner:
     def _not_ours(self, desired: Desired, live: Live) -> None:
         where = f"{desired.location}: " if desired.location else ""
         kind = KINDS[desired.kind]
-        if live.foreign is not None:
-            self.errors.append(f"{where}{desired.address}: the {kind.noun} at this {kind.name_member} {live.foreign} and is never "
+        if live.off_limits_reason is not None:
+            self.errors.append(f"{where}{desired.address}: the {kind.noun} at this {kind.name_member} {live.off_limits_reason} and is never "
                                f"changed by a registry; declare yours under another {kind.name_member}")
             return
         owner = live.owner
@@ -200,6 +200,6 @@ def _status_line(live: Live) -> str:
     return f"{live.status or 'unknown'}{reasons}"
 
 
-def make_plan(registry: Registry, live: LiveState, adopt: bool = False, force: bool = False) -> Plan:
+def make_plan(registry: DesiredState, live: LiveState, adopt: bool = False, force: bool = False) -> Plan:
     return Planner(registry, live, adopt, force).plan()
 

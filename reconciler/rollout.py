@@ -1,8 +1,8 @@
 """A run over a registry's deployments: connect each, plan each in parallel, show one plan, apply in waves.
 
-A registry without `deployments:` is one implicit deployment: one connection
-(the caller's credentials), one plan with plain addresses, one apply, exactly
-as the Manager alone makes them. With deployments, each has its own
+The Manager runs it (commands never do). A registry without `deployments:`
+is one implicit deployment: one connection (the caller's credentials), one
+plan with plain addresses (planning.py's), one apply. With deployments, each has its own
 connection (an assumed role's session; pacers per account and region), its
 own ownership, cache and lock, and the plan shows every deployment's changes
 with qualified addresses (`DEPLOYMENT:gateway/NAME`). Apply runs the waves of
@@ -27,12 +27,14 @@ from reconciler.apply import ApplyResult, ApplySettings, Executor
 from reconciler.aws import Api, Pacer, assumed_session, caller_account
 from reconciler.catalog.publish import Publisher, Source
 from reconciler.deployments import QUALIFIER, Deployment, Fleet
+from reconciler.desired import DesiredState
 from reconciler.drift import DriftReport, drift_report
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ReconcilerError, UserAbort
 from reconciler.interrupts import Cancellation
+from reconciler.kinds import GATEWAY, KINDS, TARGET
 from reconciler.kinds.base import Ref
 from reconciler.locking import LockInfo, holding, lock_for
-from reconciler.manager import Computed, Manager, PlanRequest, api_for
+from reconciler.planning import DeploymentPlan, PlanRequest, api_for, plan_deployment
 from reconciler.plan import DELETE, Plan
 from reconciler.progress import Meter
 from reconciler.saved_plan import SavedPlan, files_digest, plan_digest
@@ -106,6 +108,33 @@ def _connection(fleet: Fleet, deployment: Deployment, pacers: dict[str, tuple[Pa
     return api
 
 
+def each_deployment(fleet: Fleet, gateways: tuple[str, ...], targets: tuple[str, ...]
+                    ) -> Iterator[tuple[Deployment, DesiredState, tuple[tuple[str, ...], tuple[str, ...]]]]:
+    """Each selected deployment with its view and the gateways / GW/TARGET names it declares (all asked, without
+    deployments); a name no selected deployment declares is an error."""
+    chosen = [(d, fleet.views[d.name]) for d in fleet.chosen()]
+    if not fleet.named:
+        yield chosen[0][0], chosen[0][1], (gateways, targets)
+        return
+    def has(registry: DesiredState, name: str) -> bool:
+        gateway, _, target = name.partition("/")
+        return KINDS[GATEWAY].address(gateway) in registry.resources and (
+            not target or KINDS[TARGET].address(target, KINDS[GATEWAY].address(gateway)) in registry.resources)
+    unknown = [n for n in (*gateways, *targets) if not any(has(r, n) for _, r in chosen)]
+    if unknown:
+        raise UserAbort(f"not declared in any selected deployment: {', '.join(unknown)}")
+    for deployment, registry in chosen:
+        own = (tuple(g for g in gateways if has(registry, g)), tuple(t for t in targets if has(registry, t)))
+        if (gateways or targets) and not any(own):
+            continue
+        yield deployment, registry, own
+
+
+def qualified(deployment: Deployment, items: list[T]) -> list[T]:
+    """Report items (probes, gateway checks: dataclasses with an `address`) with it qualified by the deployment."""
+    return [dataclasses.replace(item, address=deployment.qualify(item.address)) for item in items] if deployment.name else items  # type: ignore[type-var, attr-defined]
+
+
 # --- planning ----------------------------------------------------------------------------------
 
 
@@ -115,7 +144,7 @@ class Part:
 
     deployment: Deployment
     api: Api
-    computed: Computed
+    computed: DeploymentPlan
 
     @property
     def plan(self) -> Plan:
@@ -123,11 +152,11 @@ class Part:
 
 
 @dataclass
-class FleetComputed:
+class FleetPlan:
     fleet: Fleet
     request: PlanRequest
     parts: list[Part]  # the deployments planned, in declared order
-    readers: dict[str, Computed] = field(default_factory=dict)  # deployments read only for a catalog's records
+    readers: dict[str, DeploymentPlan] = field(default_factory=dict)  # deployments read only for a catalog's records
     plan: Plan = field(init=False)
 
     def __post_init__(self) -> None:
@@ -179,7 +208,7 @@ class Rollout:
         readers = set().union(*(fleet.sources.get(n, set()) for n in fleet.selected))
         return connect(fleet, [d.name for d in fleet.deployments if d.name in fleet.selected or d.name in readers])
 
-    def compute(self, request: PlanRequest, fleet: Fleet, apis: dict[str, Api]) -> FleetComputed:
+    def compute(self, request: PlanRequest, fleet: Fleet, apis: dict[str, Api]) -> FleetPlan:
         chosen = [d for d in fleet.chosen() if self._patterns(request, d) is not None]
         readers = [fleet.deployment(n) for n in sorted(set().union(*(fleet.sources.get(d.name, set()) for d in chosen)))
                    if n not in {d.name for d in chosen}]
@@ -188,15 +217,15 @@ class Rollout:
         later = [d for d in chosen if d.name in fleet.sources]
         done |= parallel(later, lambda d: self._one(request, fleet, d, apis, self.sources(fleet, d, apis, done)))
         parts = [Part(d, apis[d.name], done[d.name]) for d in chosen]
-        return FleetComputed(fleet, request, parts, {d.name: done[d.name] for d in readers})
+        return FleetPlan(fleet, request, parts, {d.name: done[d.name] for d in readers})
 
     def _one(self, request: PlanRequest, fleet: Fleet, deployment: Deployment, apis: dict[str, Api],
-             sources: dict[str, Source] | None = None) -> Computed:
+             sources: dict[str, Source] | None = None) -> DeploymentPlan:
         patterns = self._patterns(request, deployment) or ()
         own = dataclasses.replace(request, targets=patterns if request.scope is None else (),
                                   scope=list(patterns) if request.scope is not None else None)
-        manager = Manager(prefixed(self.progress, deployment))
-        return manager.compute(own, fleet.views[deployment.name], apis[deployment.name], sources)
+        return plan_deployment(own, fleet.views[deployment.name], apis[deployment.name], prefixed(self.progress, deployment),
+                               sources)
 
     @staticmethod
     def _patterns(request: PlanRequest, deployment: Deployment) -> tuple[str, ...] | None:
@@ -217,7 +246,7 @@ class Rollout:
         return tuple(own)
 
     @staticmethod
-    def sources(fleet: Fleet, deployment: Deployment, apis: dict[str, Api], computed: dict[str, Computed],
+    def sources(fleet: Fleet, deployment: Deployment, apis: dict[str, Api], computed: dict[str, DeploymentPlan],
                 refs: dict[str, dict[str, Ref]] | None = None) -> dict[str, Source]:
         """The deployments publishing into this one's agent registries, as their plans (and applies) saw them."""
         found = {}
@@ -229,7 +258,7 @@ class Rollout:
 
     # --- apply -------------------------------------------------------------------------------------
 
-    def apply(self, computed: FleetComputed, settings: ApplySettings, cancellation: Cancellation,
+    def apply(self, computed: FleetPlan, settings: ApplySettings, cancellation: Cancellation,
               meter: Meter | None = None) -> FleetResult:
         """The waves in order, each wave's deployments in parallel (catalogs after the deployments they publish)."""
         fleet = computed.fleet

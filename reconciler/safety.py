@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from typing import Any, Iterable
 
 from reconciler.aws_model import service_model
-from reconciler.desired import Desired, Registry
+from reconciler.desired import Desired, DesiredState
 from reconciler.kinds import KINDS
 from reconciler.kinds.base import Live
 from reconciler.plan import DELETE, REPLACE, UPDATE, Change
@@ -32,7 +32,7 @@ def child_tag(kind: str, name: str) -> str:
     return f"{PROTECT_TAG}:{kind}/{name}"
 
 
-def protection_tags(registry: Registry, desired: Desired) -> dict[str, str]:
+def protection_tags(registry: DesiredState, desired: Desired) -> dict[str, str]:
     """Tags that remember preventDestroy on the live resource (parents also carry their children's)."""
     tags = {PROTECT_TAG: "true"} if desired.lifecycle.get("preventDestroy") else {}
     for child in registry.children(desired.address):
@@ -41,7 +41,7 @@ def protection_tags(registry: Registry, desired: Desired) -> dict[str, str]:
     return tags
 
 
-def unprotectable(registry: Registry) -> list[str]:
+def unprotectable(registry: DesiredState) -> list[str]:
     """Children whose name is too long for the parent tag that remembers their preventDestroy."""
     limit = int(service_model().shape_for("TagKey").metadata["max"])
     return [
@@ -78,7 +78,7 @@ def prevent_destroy_errors(changes: Iterable[Change], live: dict[str, Live]) -> 
     return errors
 
 
-def refusals(changes: list[Change], managed: dict[str, Live], registry: Registry) -> list[str]:
+def refusals(changes: list[Change], managed: dict[str, Live], registry: DesiredState) -> list[str]:
     """Why apply stops unless --force, one message each."""
     found = []
     for change in changes:

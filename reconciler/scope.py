@@ -16,7 +16,7 @@ from typing import Any
 
 from reconciler.config.history import changes_since
 from reconciler.config.loader import expand_paths, load_texts
-from reconciler.desired import Registry, declarations
+from reconciler.desired import DesiredState, declarations
 from reconciler.errors import ConfigError, ReconcilerError
 
 
@@ -27,7 +27,7 @@ class Scope:
     def includes(self, addr: str) -> bool:
         return any(fnmatch.fnmatchcase(addr, p) for p in self.patterns)
 
-    def with_dependencies(self, registry: Registry) -> Scope:
+    def with_dependencies(self, registry: DesiredState) -> Scope:
         """The patterns plus everything a selected resource needs, transitively: its parent, what it references
         (a target's providers; a gateway's policy engine, also when the gateway is only a rule's parent)."""
         needed = set(self.patterns)
@@ -41,19 +41,19 @@ class Scope:
             seen |= found
         return Scope(tuple(sorted(needed)))
 
-    def restrict(self, registry: Registry) -> Registry:
+    def restrict(self, registry: DesiredState) -> DesiredState:
         kept = {a: d for a, d in registry.resources.items() if self.includes(a)}
         return dataclasses.replace(registry, resources=kept, whole=registry.whole or registry.resources)
 
 
-def targeted(patterns: tuple[str, ...], registry: Registry) -> Scope | None:
+def targeted(patterns: tuple[str, ...], registry: DesiredState) -> Scope | None:
     return Scope(patterns).with_dependencies(registry) if patterns else None
 
 
 # --- changed since a git ref ---------------------------------------------------------
 
 
-def changed_since(ref: str, paths: list[str], registry: Registry) -> Scope:
+def changed_since(ref: str, paths: list[str], registry: DesiredState) -> Scope:
     """Addresses whose declaration differs between `ref` and the working tree (added, changed or removed).
 
     Only the files whose content differs are parsed, on both sides: mappings merge key by key across files

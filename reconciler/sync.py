@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from reconciler.aws import Api
-from reconciler.desired import Desired, Registry
+from reconciler.desired import Desired, DesiredState
 from reconciler.errors import ReconcilerError
 from reconciler.interrupts import Cancellation, Interrupted, run_all
 from reconciler.kinds import KINDS, TARGET
@@ -154,7 +154,7 @@ class Synchronizer:
             self.result.failed.append((ref.address, message))
 
 
-def synchronize_declared(synchronizer: Synchronizer, registry: Registry, chosen: list[Desired]) -> SyncResult:
+def synchronize_declared(synchronizer: Synchronizer, registry: DesiredState, chosen: list[Desired]) -> SyncResult:
     """`reconcile sync`: the chosen declared targets, found live (reading only them and their gateways)."""
     wanted = [t.address for t in chosen if is_synchronizable(t.body)]
     scope = Scope(tuple(wanted)).with_dependencies(registry)

@@ -31,7 +31,7 @@ from reconciler.diff import ABSENT, FieldChange
 from reconciler.fingerprint import LEGACY, fingerprint_tag, legacy_fingerprint, path_digest, recorded, value_digest
 from reconciler.kinds import KINDS
 from reconciler.kinds.base import FINGERPRINT_TAG, Kind, Live, _get
-from reconciler.vocabulary import Path_
+from reconciler.vocabulary import KeyPath
 
 if TYPE_CHECKING:
     from reconciler.desired import Desired
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 NOT_READ_BACK = "(not read back)"
 
 
-def unread_values(kind: Kind, body: dict[str, Any], live_body: dict[str, Any] | None) -> dict[Path_, Any]:
+def unread_values(kind: Kind, body: dict[str, Any], live_body: dict[str, Any] | None) -> dict[KeyPath, Any]:
     """The declared values the service does not read back: write-only ones, and those `live_body` lacks (if known)."""
     values = {p: v for p in kind.write_only if (v := _get(body, p)) is not None}
     if live_body is not None:
@@ -47,7 +47,7 @@ def unread_values(kind: Kind, body: dict[str, Any], live_body: dict[str, Any] | 
     return values
 
 
-def is_secret(desired: Desired, path: Path_) -> bool:
+def is_secret(desired: Desired, path: KeyPath) -> bool:
     """A path inside a secret value, or holding one (a list with a `${env:}` item)."""
     secret = desired.secret_paths | KINDS[desired.kind].secret_members
     return any(path[: len(s)] == s or s[: len(path)] == path for s in secret)
@@ -94,14 +94,14 @@ def compare_unread(desired: Desired, body: dict[str, Any], live: Live, registry:
 
 
 @lru_cache(maxsize=None)
-def _paths(kind: str) -> dict[str, Path_]:
+def _paths(kind: str) -> dict[str, KeyPath]:
     """Path digest -> member path, for every member of the kind outside lists."""
     return {path_digest(p): p for p, _ in member_paths(KINDS[kind].declared_members) if ITEM not in p}
 
 
-def _missing(wanted: dict[str, Any], live: dict[str, Any], path: Path_) -> dict[Path_, Any]:
+def _missing(wanted: dict[str, Any], live: dict[str, Any], path: KeyPath) -> dict[KeyPath, Any]:
     """The outermost members of `wanted` that `live` lacks."""
-    found: dict[Path_, Any] = {}
+    found: dict[KeyPath, Any] = {}
     for key, value in wanted.items():
         if key not in live:
             found[path + (key,)] = value
@@ -110,7 +110,7 @@ def _missing(wanted: dict[str, Any], live: dict[str, Any], path: Path_) -> dict[
     return found
 
 
-def _with(body: dict[str, Any], path: Path_, value: Any) -> dict[str, Any]:
+def _with(body: dict[str, Any], path: KeyPath, value: Any) -> dict[str, Any]:
     """A copy of `body` (only along `path`) with `value` at `path`."""
     head, rest = path[0], path[1:]
     child = body.get(head)

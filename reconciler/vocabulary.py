@@ -6,4 +6,4 @@ from __future__ import annotations
 from typing import Any
 
 # A place in a declaration or a description: member names (str) and list indexes (int), outermost first.
-Path_ = tuple[Any, ...]
+KeyPath = tuple[Any, ...]

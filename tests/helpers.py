@@ -6,13 +6,14 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from reconciler.apply import ApplyResult, apply_plan
+from reconciler.apply import ApplyResult
 from reconciler.aws import Api
 from reconciler.cli import cli
-from reconciler.desired import Registry, load_registry
-from reconciler.live import read_live
+from reconciler.deployments import load_desired_state
+from reconciler.desired import DesiredState
+from reconciler.drift import DriftReport, drift_report
+from reconciler.manager import DeploymentPlan, Manager, PlanRequest
 from reconciler.plan import Plan
-from reconciler.planner import make_plan
 from tests.conftest import FAST
 
 ROLE = "arn:aws:iam::123456789012:role/gw"
@@ -77,20 +78,35 @@ gateways:
 """
 
 
-def registry_from(tmp_path: Path, text: str = BASE, env: dict[str, str] | None = None, name: str = "gateways.yaml") -> Registry:
+def registry_from(tmp_path: Path, text: str = BASE, env: dict[str, str] | None = None, name: str = "gateways.yaml") -> DesiredState:
     path = tmp_path / name
     path.write_text(text)
-    return load_registry([str(tmp_path)], environ={**SECRETS, **(env or {})})
+    return load_desired_state([str(tmp_path)], environ={**SECRETS, **(env or {})})
 
 
-def plan_for(api: Api, registry: Registry) -> Plan:
-    return make_plan(registry, read_live(api, registry.name, set(registry.resources)))
+def planned(api: Api, registry: DesiredState, adopt: bool = False, force: bool = False, refresh: bool = False) -> DeploymentPlan:
+    """The registry's plan as every command makes it (the Manager: cache, ownership confirmation, records)."""
+    return Manager(_quiet).compute(PlanRequest(registry.files, adopt=adopt, force=force, refresh=refresh), registry, api)
 
 
-def converge(api: Api, registry: Registry) -> ApplyResult:
-    result = apply_plan(api, plan_for(api, registry), FAST)
+def plan_for(api: Api, registry: DesiredState, adopt: bool = False, force: bool = False) -> Plan:
+    return planned(api, registry, adopt, force).plan
+
+
+def drift_of(api: Api, registry: DesiredState) -> DriftReport:
+    """What `reconcile drift` reports (it reads everything in full: drift trusts no cache)."""
+    computed = planned(api, registry, refresh=True)
+    return drift_report(computed.plan, computed.live.resources)
+
+
+def converge(api: Api, registry: DesiredState) -> ApplyResult:
+    result = Manager(_quiet).converge(planned(api, registry), FAST)
     assert result.ok, result.report()
     return result
+
+
+def _quiet(line: str) -> None:
+    """Progress the tests do not look at."""
 
 
 def actions(plan: Plan) -> dict[str, str]:

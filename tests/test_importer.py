@@ -9,8 +9,6 @@ import yaml
 
 from reconciler.errors import PlanError
 from reconciler.importer import env_name
-from reconciler.live import read_live
-from reconciler.planner import make_plan
 from reconciler.kinds.base import OWNER_TAG
 from tests.emulator.support import until
 from tests.helpers import BASE, ROLE, SECRETS, converge, plan_for, reconcile, registry_from
@@ -91,8 +89,8 @@ def test_taking_over_another_registrys_resource_needs_force(api, tmp_path: Path)
     with pytest.raises(PlanError, match="belongs to registry 'other-registry'.*apply --adopt --force takes it over"):
         plan_for(api, ours)
     with pytest.raises(PlanError, match="belongs to registry 'other-registry'"):
-        make_plan(ours, read_live(api, ours.name, set(ours.resources)), adopt=True)
-    takeover = make_plan(ours, read_live(api, ours.name, set(ours.resources)), adopt=True, force=True)
+        plan_for(api, ours, adopt=True)
+    takeover = plan_for(api, ours, adopt=True, force=True)
     assert {c.address: c.adopt for c in takeover.changes} == {
         "api-key-credential-provider/vendor": "takeover",
         "oauth2-credential-provider/m2m": "takeover",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.desired import Registry
+from reconciler.desired import DesiredState
 from reconciler.emulator.faults import FAULTS_VARIABLE, install_faults, reset
 from reconciler.errors import AwsError
 from reconciler.kinds import KINDS
@@ -20,7 +20,7 @@ from tests.conftest import REGION
 from tests.helpers import ROLE, SECRETS, actions, converge, fleet, registry_from
 
 
-def among_other_teams(api, client, tmp_path: Path) -> Registry:  # type: ignore[no-untyped-def]
+def among_other_teams(api, client, tmp_path: Path) -> DesiredState:  # type: ignore[no-untyped-def]
     """The base registry applied, in an account where 12 gateways of other teams exist; the call counts zeroed."""
     registry = registry_from(tmp_path)
     converge(api, registry)
@@ -61,12 +61,12 @@ def test_without_any_declared_gateway_one_is_read_to_learn_the_arn_shape(api, cl
     assert arns == {r.ref.arn for r in state.resources.values()}
 
 
-def cache_for(registry: Registry, cache_dir: Path) -> ObservedCache:
+def cache_for(registry: DesiredState, cache_dir: Path) -> ObservedCache:
     secrets = {kind.key: {tuple(map(str, p)) for p in kind.secret_members} for kind in KINDS.values()}
     return ObservedCache.open(registry.name, REGION, "in-process", cache_dir, secrets=secrets, warn=lambda line: None)
 
 
-def warm_read(api, tmp_path: Path, registry: Registry) -> LiveState:  # type: ignore[no-untyped-def]
+def warm_read(api, tmp_path: Path, registry: DesiredState) -> LiveState:  # type: ignore[no-untyped-def]
     """`registry` applied and read once into a cache; then read again through it, the call counts zeroed before."""
     converge(api, registry)
     cold_cache = cache_for(registry, tmp_path / "cache")

@@ -13,10 +13,9 @@ from reconciler.kinds import API_KEY, GATEWAY, KINDS
 from reconciler.kinds.base import OWNER_TAG
 from reconciler.errors import PlanError
 from reconciler.live import read_live
-from reconciler.manager import Manager, PlanRequest
 from reconciler.ownership import FALLBACK_NOTE, OwnershipIndex, load_index
 from reconciler.planner import make_plan
-from tests.helpers import actions, converge, fleet, registry_from
+from tests.helpers import actions, converge, fleet, plan_for, planned, registry_from
 from tests.test_live import warm_read
 
 EMPTY = "registry: test-registry\nregion: us-east-1\n"
@@ -35,8 +34,7 @@ def test_a_warm_read_of_a_gateway_registry_costs_the_index_and_the_lists_it_uses
 def test_a_kind_the_registry_still_owns_is_listed_after_its_last_declaration_goes(api, tmp_path: Path) -> None:
     converge(api, registry_from(tmp_path, fleet(1, head=API_KEY_PROVIDER)))
     registry = registry_from(tmp_path, fleet(1))
-    plan = make_plan(registry, read_live(api, registry.name, set(registry.resources)))
-    assert actions(plan) == {KINDS[API_KEY].address("key"): "delete"}
+    assert actions(plan_for(api, registry)) == {KINDS[API_KEY].address("key"): "delete"}
 
 
 def test_a_declared_resource_the_index_does_not_show_yet_is_read_directly(api, tmp_path: Path,
@@ -97,7 +95,7 @@ def test_a_plan_confirms_the_ownership_of_what_it_would_write(api, client, tmp_p
     monkeypatch.setattr(live_module, "load_index", lambda api, registry: stale)
     registry = registry_from(tmp_path, fleet(3))  # a third target: a write under the gateway
     with pytest.raises(PlanError, match="gateway/fleet: a gateway named 'fleet' already exists .* is not managed by any registry"):
-        Manager(lambda line: None).compute(PlanRequest([str(tmp_path)]), registry, api)  # refused, not planned on a stale answer
+        planned(api, registry)  # refused, not planned on a stale answer
 
 
 def test_a_resource_the_last_apply_made_and_the_files_dropped_is_deleted_while_the_index_lags(
@@ -106,8 +104,7 @@ def test_a_resource_the_last_apply_made_and_the_files_dropped_is_deleted_while_t
     converge(api, registry_from(tmp_path, fleet(1, head=API_KEY_PROVIDER)))
     monkeypatch.setattr(live_module, "load_index", lambda api, registry: before)
     registry = registry_from(tmp_path, fleet(1))
-    plan = make_plan(registry, read_live(api, registry.name, set(registry.resources)))
-    assert actions(plan) == {KINDS[API_KEY].address("key"): "delete"}  # its stamp is recent: its tags were read
+    assert actions(plan_for(api, registry)) == {KINDS[API_KEY].address("key"): "delete"}  # its stamp is recent: its tags were read
 
 
 def test_a_resource_type_the_index_does_not_cover_is_read_directly(api, client, tmp_path: Path,
@@ -117,9 +114,9 @@ def test_a_resource_type_the_index_does_not_cover_is_read_directly(api, client, 
     monkeypatch.setattr(live_module, "recent", lambda stamp, now=None: False)  # everything was made long ago
     monkeypatch.setattr(live_module, "load_index", lambda api, registry: OwnershipIndex({}))  # it never shows gateways
     registry = registry_from(tmp_path, fleet(1, head=API_KEY_PROVIDER))
-    state = read_live(api, registry.name, set(registry.resources))
-    assert "The ownership index shows no gateway of this registry: their ownership is read one by one." in state.notes
-    assert actions(make_plan(registry, state)) == {"gateway/other": "delete"}
+    computed = planned(api, registry)
+    assert "The ownership index shows no gateway of this registry: their ownership is read one by one." in computed.live.notes
+    assert actions(computed.plan) == {"gateway/other": "delete"}
 
 
 def test_with_the_emulators_lagging_index_a_dropped_resource_is_still_deleted(api, tmp_path: Path,
@@ -128,4 +125,4 @@ def test_with_the_emulators_lagging_index_a_dropped_resource_is_still_deleted(ap
     converge(api, registry_from(tmp_path, fleet(1, head=API_KEY_PROVIDER)))
     assert load_index(api, "test-registry").tags_by_arn == {}
     registry = registry_from(tmp_path, fleet(1))
-    assert actions(make_plan(registry, read_live(api, registry.name, set(registry.resources)))) == {KINDS[API_KEY].address("key"): "delete"}
+    assert actions(plan_for(api, registry)) == {KINDS[API_KEY].address("key"): "delete"}

@@ -94,9 +94,9 @@ def test_removed_resources_are_deleted_targets_before_gateways_before_providers(
     registry = registry_from(tmp_path)
     converge(api, registry)
     (tmp_path / "gateways.yaml").write_text("registry: test-registry\nregion: us-east-1\n")
-    from reconciler.desired import load_registry
+    from reconciler.deployments import load_desired_state
 
-    empty = load_registry([str(tmp_path)], environ={})
+    empty = load_desired_state([str(tmp_path)], environ={})
     plan = plan_for(api, empty)
     assert set(actions(plan).values()) == {"delete"}
     progress: list[str] = []

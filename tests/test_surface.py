@@ -14,16 +14,14 @@ import pytest
 
 from reconciler.apply import ApplyResult, apply_plan
 from reconciler.aws import Api
-from reconciler.desired import Registry
-from reconciler.drift import CHANGED, drift_report
+from reconciler.desired import DesiredState
+from reconciler.drift import CHANGED
 from reconciler.emulator import install
 from reconciler.errors import PlanError
-from reconciler.live import read_live
 from reconciler.manager import Manager, PlanRequest
-from reconciler.planner import make_plan
 from tests.conftest import FAST, REGION
 from tests.emulator.support import associate_web_acl
-from tests.helpers import ROLE, actions, plan_for, registry_from
+from tests.helpers import ROLE, actions, drift_of, plan_for, registry_from
 from tests.mcp_servers import healthy, mcp_app, serving
 
 GATEWAY = "gateway/tools"
@@ -57,7 +55,7 @@ def endpoint() -> Iterator[str]:
         yield server.https()
 
 
-def applied(api: Api, registry: Registry) -> tuple[ApplyResult, list[str]]:
+def applied(api: Api, registry: DesiredState) -> tuple[ApplyResult, list[str]]:
     lines: list[str] = []
     result = apply_plan(api, plan_for(api, registry), FAST, lines.append)
     assert result.ok, result.report()
@@ -156,8 +154,7 @@ def test_a_hand_set_waf_configuration_shows_in_plan_and_drift(api: Api, client: 
     assert "wafConfiguration" not in live
     plan = plan_for(api, registry)
     assert [(f.dotted, f.before) for f in plan.changes[0].fields] == [("wafConfiguration", {"failureMode": "FAIL_CLOSE"})]
-    state = read_live(api, registry.name, set(registry.resources))
-    report = drift_report(make_plan(registry, state), state.resources)
+    report = drift_of(api, registry)
     assert [(d.address, d.status, [f.dotted for f in d.fields]) for d in report.drifted] == [(GATEWAY, CHANGED, ["wafConfiguration"])]
 
 

@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 from reconciler.aws import Api
 from reconciler.aws_model import DISCOVERY_SERVICE
-from reconciler.desired import Desired, Registry
+from reconciler.desired import Desired, DesiredState
 from reconciler.errors import AwsError, ReconcilerError
 from reconciler.kinds import GATEWAY, KINDS, RECORD
 from reconciler.kinds.base import Live, Ref
@@ -59,7 +59,7 @@ class Source:
     """The deployment a record's target lives in, when it is not the record's own (a central catalog)."""
 
     api: Api
-    registry: Registry
+    registry: DesiredState
     live: LiveState | None = None  # its plan's read
     refs: dict[str, Ref] = field(default_factory=dict)  # its resources, as its apply left them
     changed: set[str] = field(default_factory=set)  # what its plan creates or changes: known after its apply
@@ -71,7 +71,7 @@ class Publisher:
     A record published from another deployment (`extras["deployment"]`) is filled from that deployment's
     gateway, through its connection (`sources`)."""
 
-    def __init__(self, api: Api, registry: Registry, progress: Progress, timeout: float = 15.0,
+    def __init__(self, api: Api, registry: DesiredState, progress: Progress, timeout: float = 15.0,
                  sources: dict[str, Source] | None = None):
         self.api = api
         self.registry = registry

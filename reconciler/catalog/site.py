@@ -32,7 +32,7 @@ from string import Template
 from typing import TYPE_CHECKING, Any
 
 from reconciler.aws import Api
-from reconciler.desired import Desired, Registry
+from reconciler.desired import Desired, DesiredState
 from reconciler.errors import ReconcilerError
 from reconciler.kinds import GATEWAY, KINDS, POLICY_ENGINE, TARGET
 from reconciler.kinds.rate_limit import RateLimitKind
@@ -112,14 +112,14 @@ def build_site(apis: dict[str, Api], fleet: Fleet, out: str, timeout: float = 15
 # --- reading ---------------------------------------------------------------------------------
 
 
-def collect(api: Api, registry: Registry, timeout: float) -> list[GatewayEntry]:
+def collect(api: Api, registry: DesiredState, timeout: float) -> list[GatewayEntry]:
     live = {ref.name: ref for ref in KINDS[GATEWAY].list(api)}
     declared = registry.of_kind(GATEWAY)
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         return list(pool.map(lambda g: _gateway(api, registry, g, live.get(g.name), timeout), declared))
 
 
-def _gateway(api: Api, registry: Registry, gateway: Desired, ref: Any, timeout: float) -> GatewayEntry:
+def _gateway(api: Api, registry: DesiredState, gateway: Desired, ref: Any, timeout: float) -> GatewayEntry:
     entry = GatewayEntry(gateway.name, str(gateway.body.get("description", "")))
     targets = [t for t in registry.of_kind(TARGET) if t.parent == gateway.name]
     entry.targets = [_target_entry(gateway.name, t) for t in targets]

@@ -39,7 +39,7 @@ from yaml.events import (
 from yaml.resolver import Resolver
 
 from reconciler.errors import ConfigError, Location
-from reconciler.vocabulary import Path_
+from reconciler.vocabulary import KeyPath
 
 # Limits per file. A 10,000-target registry in one file (100 gateways x 100 targets) is about 1 MB and
 # 100,000 nodes; each limit leaves ample room above that and refuses what only an attack or an accident writes.
@@ -78,11 +78,11 @@ def brief(value: Any) -> str:
 class SourceMap:
     """Where each node of the merged document was written, and which values came from the environment."""
 
-    marks: dict[Path_, Mark] = field(default_factory=dict)
-    from_env: set[Path_] = field(default_factory=set)
-    _env_prefixes: dict[Path_, set[Path_]] = field(default_factory=dict, repr=False)
+    marks: dict[KeyPath, Mark] = field(default_factory=dict)
+    from_env: set[KeyPath] = field(default_factory=set)
+    _env_prefixes: dict[KeyPath, set[KeyPath]] = field(default_factory=dict, repr=False)
 
-    def locate(self, path: Path_) -> Location | None:
+    def locate(self, path: KeyPath) -> Location | None:
         """The place of `path`, or of its nearest ancestor that has one."""
         for end in range(len(path), -1, -1):
             mark = self.marks.get(path[:end])
@@ -90,16 +90,16 @@ class SourceMap:
                 return Location(*mark)
         return None
 
-    def mark_from_env(self, path: Path_) -> None:
+    def mark_from_env(self, path: KeyPath) -> None:
         self.from_env.add(path)
         for end in range(len(path) + 1):
             self._env_prefixes.setdefault(path[:end], set()).add(path[end:])
 
-    def has_secret(self, path: Path_) -> bool:
+    def has_secret(self, path: KeyPath) -> bool:
         """Whether the value at `path`, anything inside it or what contains it came from `${env:}`: never print it."""
         return tuple(path) in self._env_prefixes or any(path[:end] in self.from_env for end in range(len(path)))
 
-    def secrets_under(self, path: Path_) -> set[Path_]:
+    def secrets_under(self, path: KeyPath) -> set[KeyPath]:
         """The paths, relative to `path`, of the values under it that came from `${env:}`."""
         return set(self._env_prefixes.get(tuple(path), ()))
 
@@ -198,7 +198,7 @@ def _read(file: Path, problems: list[Problem]) -> str | None:
         return None
 
 
-def _parse(name: str, text: str, problems: list[Problem]) -> tuple[dict[str, Any], dict[Path_, Mark]] | None:
+def _parse(name: str, text: str, problems: list[Problem]) -> tuple[dict[str, Any], dict[KeyPath, Mark]] | None:
     """One file's document and the marks of its nodes, or None when a problem was reported."""
     bad = NON_PRINTABLE.search(text)
     if bad:
@@ -257,7 +257,7 @@ class _Open:
     """A mapping or sequence being built. `path` None: it is read only to be dropped, and records no places."""
 
     value: Any
-    path: Path_ | None
+    path: KeyPath | None
     mark: Mark
     anchor: str | None
     start: int  # len(_Builder.order) when it opened: its descendants' places follow
@@ -271,7 +271,7 @@ class _Open:
 @dataclass(slots=True)
 class _Anchor:
     value: Any
-    path: Path_ | None
+    path: KeyPath | None
     start: int
     end: int
     nodes: int
@@ -284,8 +284,8 @@ class _Builder:
     def __init__(self, file: str, problems: list[Problem]):
         self.file = file
         self.problems = problems
-        self.marks: dict[Path_, Mark] = {}
-        self.order: list[Path_] = []  # the paths of `marks` in the order recorded: an anchor's places are a slice
+        self.marks: dict[KeyPath, Mark] = {}
+        self.order: list[KeyPath] = []  # the paths of `marks` in the order recorded: an anchor's places are a slice
         self.anchors: dict[str, _Anchor] = {}
         self.open_anchors: set[str] = set()
         self.nodes = 0
@@ -299,7 +299,7 @@ class _Builder:
     def problem(self, mark: Mark, message: str) -> None:
         self.problems.append((Location(*mark), message))
 
-    def record(self, path: Path_, mark: Mark) -> None:
+    def record(self, path: KeyPath, mark: Mark) -> None:
         self.marks[path] = mark
         self.order.append(path)
 
@@ -368,7 +368,7 @@ class _Builder:
         if self.nodes > MAX_NODES:
             raise _Refused(mark, f"more than {MAX_NODES:,} nodes (keys, items and values, aliases expanded): refused")
 
-    def _child_path(self, parent: _Open | None, mark: Mark) -> Path_ | None:
+    def _child_path(self, parent: _Open | None, mark: Mark) -> KeyPath | None:
         """The path of a value starting inside `parent`, its place recorded; None for a dropped value."""
         if parent is None:
             return ()
@@ -383,7 +383,7 @@ class _Builder:
             return None
         return parent.path + (key,)  # its place is its key's, recorded with the key (MERGE's move when the mapping closes)
 
-    def _open(self, event: Any, path: Path_ | None, mark: Mark, as_key: bool, depth: int) -> _Open:
+    def _open(self, event: Any, path: KeyPath | None, mark: Mark, as_key: bool, depth: int) -> _Open:
         self._count(mark, 1)
         if depth >= MAX_DEPTH:
             raise _Refused(mark, f"nested deeper than {MAX_DEPTH} levels: refused")
@@ -481,7 +481,7 @@ class _Builder:
             self.problem(mark, f"{brief(event.value)} is not a valid {tag.rsplit(':', 1)[-1]}{reason}")
             return event.value
 
-    def _alias(self, name: str, path: Path_ | None, mark: Mark, depth: int) -> tuple[Any, int]:
+    def _alias(self, name: str, path: KeyPath | None, mark: Mark, depth: int) -> tuple[Any, int]:
         anchor = self.anchors.get(name)
         if anchor is None:
             where = "is inside its own anchor" if name in self.open_anchors else "has no anchor before it"
@@ -522,7 +522,7 @@ class _Builder:
         if mapping.path is not None:
             self._move_merged_marks(mapping.path, type(merged) is dict, chosen, mapping.merge_start)
 
-    def _move_merged_marks(self, path: Path_, single: bool, chosen: dict[str, int], start: int) -> None:
+    def _move_merged_marks(self, path: KeyPath, single: bool, chosen: dict[str, int], start: int) -> None:
         """Places recorded under `path + (MERGE, ...)` move to the keys the merge supplied; the others go."""
         base = path + (MERGE,)
         key_at = len(base) + (0 if single else 1)
@@ -550,7 +550,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _merge(into: dict[str, Any], marks: dict[Path_, Mark], new: dict[str, Any], new_marks: dict[Path_, Mark],
+def _merge(into: dict[str, Any], marks: dict[KeyPath, Mark], new: dict[str, Any], new_marks: dict[KeyPath, Mark],
            problems: list[Problem]) -> None:
     """Merge a file's document into the registry's: mappings merge key by key, anything else defined twice conflicts."""
     _merge_values(into, new, (), marks, new_marks, problems)
@@ -558,8 +558,8 @@ def _merge(into: dict[str, Any], marks: dict[Path_, Mark], new: dict[str, Any], 
         marks.setdefault(path, mark)  # a merged mapping keeps its first place; conflicts were reported
 
 
-def _merge_values(into: dict[str, Any], new: dict[str, Any], path: Path_, marks: dict[Path_, Mark],
-                  new_marks: dict[Path_, Mark], problems: list[Problem]) -> None:
+def _merge_values(into: dict[str, Any], new: dict[str, Any], path: KeyPath, marks: dict[KeyPath, Mark],
+                  new_marks: dict[KeyPath, Mark], problems: list[Problem]) -> None:
     for key, value in new.items():
         child = path + (key,)
         if key not in into:
@@ -574,7 +574,7 @@ def _merge_values(into: dict[str, Any], new: dict[str, Any], path: Path_, marks:
 
 def _interpolate(document: dict[str, Any], environ: dict[str, str], source: SourceMap, problems: list[Problem]) -> None:
     """Replace ${env:VAR} in every string, in place; values taken from the environment are secret."""
-    pending: list[tuple[Any, Path_]] = [(document, ())]
+    pending: list[tuple[Any, KeyPath]] = [(document, ())]
     while pending:
         container, path = pending.pop()
         items: Iterable[tuple[Any, Any]] = container.items() if type(container) is dict else enumerate(container)
@@ -586,7 +586,7 @@ def _interpolate(document: dict[str, Any], environ: dict[str, str], source: Sour
                 pending.append((value, path + (key,)))
 
 
-def _substitute(value: str, path: Path_, environ: dict[str, str], source: SourceMap, problems: list[Problem]) -> str:
+def _substitute(value: str, path: KeyPath, environ: dict[str, str], source: SourceMap, problems: list[Problem]) -> str:
     def variable(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in environ:

@@ -20,7 +20,7 @@ from reconciler.aws_model import SERVICE, service_model
 from reconciler.config.checker import RETIRED
 from reconciler.kinds import GATEWAY, KINDS, children_of, roots
 from reconciler.kinds.base import Kind
-from reconciler.vocabulary import Path_
+from reconciler.vocabulary import KeyPath
 
 SCHEMA_ID = "https://agentcore-reconciler.dev/schemas/gateways.schema.json"
 
@@ -270,7 +270,7 @@ def _kind_schema(builder: _SchemaBuilder, kind: Kind) -> dict[str, Any]:
     return schema
 
 
-def _retire(builder: _SchemaBuilder, schema: dict[str, Any], path: Path_, hint: str) -> None:
+def _retire(builder: _SchemaBuilder, schema: dict[str, Any], path: KeyPath, hint: str) -> None:
     """Mark a member of a switched-off API version, so that using it says what to write instead (validate.py)."""
     for member in path[:-1]:
         schema = schema["properties"][member]

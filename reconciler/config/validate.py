@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterator
 
 from reconciler.config.checker import RETIRED, CompiledSchema
-from reconciler.config.loader import Document, Path_, Problem, SourceMap, brief, clip
+from reconciler.config.loader import Document, KeyPath, Problem, SourceMap, brief, clip
 from reconciler.config.schema import registry_schema, schema_key
 
 if TYPE_CHECKING:
@@ -25,16 +25,34 @@ if TYPE_CHECKING:
 SENSITIVE = "(sensitive value)"
 
 
-def dotted(path: Path_) -> str:
+def dotted(path: KeyPath) -> str:
     text = ""
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else (f".{clip(part)}" if text else clip(part))
     return text
 
 
-def shown(value: Any, path: Path_, source: SourceMap) -> str:
+def shown(value: Any, path: KeyPath, source: SourceMap) -> str:
     """The value at `path` as a message shows it: never what came from `${env:}`, at any depth; long ones cut."""
     return SENSITIVE if source.has_secret(path) else brief(value)
+
+
+def located(source: SourceMap, path: KeyPath, message: str) -> Problem:
+    """A problem at `path`: where it is in the files, and the message prefixed by the dotted path (when there is one)."""
+    return source.locate(path), f"{dotted(path)}: {message}" if path else message
+
+
+class ProblemCollector:
+    """A pass over the files that reports every problem it finds, not just the first (the schema's, the deployments'
+    checks, the desired state's build): each problem located in the files and prefixed by its path."""
+
+    def __init__(self, document: Document):
+        self.document = document
+        self.data = document.data
+        self.problems: list[Problem] = []
+
+    def problem(self, path: KeyPath, message: str) -> None:
+        self.problems.append(located(self.document.source, path, message))
 
 
 def schema_problems(document: Document) -> list[Problem]:
@@ -44,7 +62,7 @@ def schema_problems(document: Document) -> list[Problem]:
         for schema, instance, base in _invalid_parts(compiled, compiled.root, document.data, ()):
             for error in _validator().evolve(schema=schema).iter_errors(instance):
                 path, message = _describe(error, base + tuple(error.absolute_path), document.source)
-                problems.append((document.source.locate(path), f"{dotted(path)}: {message}" if path else message))
+                problems.append(located(document.source, path, message))
     except RecursionError:  # the loader's depth limit keeps documents far from this
         problems.append((None, "the registry is nested too deeply to validate"))
     return problems
@@ -70,7 +88,7 @@ def _validator_for(key: tuple[str, ...]) -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(registry_schema())
 
 
-def _invalid_parts(compiled: CompiledSchema, schema: Any, instance: Any, path: Path_) -> Iterator[tuple[Any, Any, Path_]]:
+def _invalid_parts(compiled: CompiledSchema, schema: Any, instance: Any, path: KeyPath) -> Iterator[tuple[Any, Any, KeyPath]]:
     """The smallest (sub-schema, value, path) parts that fail: an object whose own checks pass is searched member by member."""
     schema = compiled.resolve(schema)
     if compiled.check(schema)(instance):
@@ -86,7 +104,7 @@ def _invalid_parts(compiled: CompiledSchema, schema: Any, instance: Any, path: P
             yield from _invalid_parts(compiled, member, value, path + (key,))
 
 
-def _describe(error: jsonschema.ValidationError, path: Path_, source: SourceMap) -> tuple[Path_, str]:
+def _describe(error: jsonschema.ValidationError, path: KeyPath, source: SourceMap) -> tuple[KeyPath, str]:
     """A path (pointing at the offending key where there is one) and a plain message."""
     # jsonschema types these as possibly Unset; an error its validation raised has them all.
     keyword: Any = error.validator

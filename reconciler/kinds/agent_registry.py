@@ -15,7 +15,7 @@ from typing import Any
 
 from reconciler.aws_model import REGISTRY_SERVICE
 from reconciler.kinds.base import Kind
-from reconciler.vocabulary import Path_
+from reconciler.vocabulary import KeyPath
 
 AUTO_DETECTION = "autoDetectionConfiguration"  # declared (and written) here; read back under autoDetection.configuration
 
@@ -40,7 +40,7 @@ class AgentRegistryKind(Kind):
     }
 
     @property
-    def write_only(self) -> set[Path_]:
+    def write_only(self) -> set[KeyPath]:
         """Auto-detection is read back, under another member (see `normalize`)."""
         return {path for path in super().write_only if path[0] != AUTO_DETECTION}
 

@@ -32,7 +32,7 @@ from reconciler.aws_model import (
 )
 from reconciler.errors import AwsError
 from reconciler.kinds.tokens import client_token
-from reconciler.vocabulary import Path_
+from reconciler.vocabulary import KeyPath
 
 if TYPE_CHECKING:
     from reconciler.desired import Desired
@@ -62,10 +62,10 @@ UNKNOWN: Any = _Unknown()
 class Context(Protocol):
     """What a kind's own checks may ask of the files."""
 
-    def show(self, value: Any, path: Path_) -> str:
+    def show(self, value: Any, path: KeyPath) -> str:
         """The value at `path` (below the declaration) for a message: masked when it came from `${env:}`."""
 
-    def secrets_under(self, document_path: Path_) -> set[Path_]:
+    def secrets_under(self, document_path: KeyPath) -> set[KeyPath]:
         """Paths, relative to a place in the document, of the values there that came from `${env:}`."""  # request members the reconciler fills in itself
 
 
@@ -117,7 +117,7 @@ class Live:
     tags: dict[str, str] = field(default_factory=dict)
     status: str | None = None
     status_reasons: list[str] = field(default_factory=list)
-    foreign: str | None = None  # why this registry may never touch it, though its parent is managed
+    off_limits_reason: str | None = None  # why this registry may never touch it, though its parent is managed
     outputs: dict[str, Any] = field(default_factory=dict)  # output-only members others need (a gateway's URL)
 
     @property
@@ -155,8 +155,8 @@ class Kind(ABC):
     reconciler_only: ClassVar[frozenset[str]] = frozenset()  # declared members never sent (besides lifecycle)
     optional_members: ClassVar[frozenset[str]] = frozenset()  # required by the API, but the registry may supply them otherwise
     spec_schema: ClassVar[dict[str, Any] | None] = None  # a declaration that is not request-shaped (a policy document)
-    body_prefix: ClassVar[Path_] = ()  # where the declaration sits in the request body (a resource policy's `policy`)
-    retired_members: ClassVar[dict[Path_, str]] = {}  # members of a switched-off API version -> what to write instead
+    body_prefix: ClassVar[KeyPath] = ()  # where the declaration sits in the request body (a resource policy's `policy`)
+    retired_members: ClassVar[dict[KeyPath, str]] = {}  # members of a switched-off API version -> what to write instead
 
     # --- behaviour -----------------------------------------------------------------------
     tagged_child: ClassVar[bool] = False  # a child that carries the ownership tag itself: others write under its parent too
@@ -167,10 +167,10 @@ class Kind(ABC):
     show_status: ClassVar[bool] = False  # its live status matters to reviewers: plans and drift list it
     destroy_setting: ClassVar[str | None] = None  # `safety:` key that lets apply delete/replace it without --force
     reference: ClassVar[Reference | None] = None
-    replace_members: ClassVar[tuple[Path_, ...]] = ()  # beyond the derived ones: members the service refuses to change
+    replace_members: ClassVar[tuple[KeyPath, ...]] = ()  # beyond the derived ones: members the service refuses to change
     # The defaults the service fills in come from the model's docs (`defaults`); these amend them: a value where the
     # docs are silent, None where a documented default holds only in some configurations. Each says why.
-    default_overrides: ClassVar[dict[Path_, Any]] = {}
+    default_overrides: ClassVar[dict[KeyPath, Any]] = {}
     output_renames: ClassVar[dict[str, str]] = {}  # request member -> its name in the read response
     kept_outputs: ClassVar[tuple[str, ...]] = ()  # output-only members kept on the live resource
     ready_statuses: ClassVar[frozenset[str]] = frozenset({"READY"})
@@ -253,12 +253,12 @@ class Kind(ABC):
         return frozenset(n for n in self.create_shape.members if n not in self.update_shape.members) - self.identity_members
 
     @cached_property
-    def write_only(self) -> set[Path_]:
+    def write_only(self) -> set[KeyPath]:
         """Members the read response never returns: compared by fingerprint (secrets) or not at all."""
         return write_only_paths(self.declared_members, self.read_shape, self.output_renames)
 
     @cached_property
-    def defaults(self) -> dict[Path_, Any]:
+    def defaults(self) -> dict[KeyPath, Any]:
         """Member path -> what the service fills in when it is omitted (ITEM steps into every list item).
 
         Both sides of a diff get them, and creates and updates send them, so what is compared is what is written."""
@@ -271,12 +271,12 @@ class Kind(ABC):
         return http_method(self.update_operation, self.service) == "PATCH"
 
     @cached_property
-    def unordered_lists(self) -> frozenset[Path_]:
+    def unordered_lists(self) -> frozenset[KeyPath]:
         """Paths (ITEM for list items) of the lists compared as sets (UNORDERED_LISTS)."""
         return frozenset(p for p, m in member_paths(self.declared_members) if m.type_name == "list" and m.name in UNORDERED_LISTS)
 
     @cached_property
-    def secret_members(self) -> set[Path_]:
+    def secret_members(self) -> set[KeyPath]:
         """Write-only members botocore marks sensitive: never shown."""
         return self.write_only & sensitive_paths(self.declared_members)
 
@@ -331,8 +331,9 @@ class Kind(ABC):
         skip = self.reconciler_only | children | {"lifecycle"}
         return {k: v for k, v in spec.items() if k not in skip}
 
-    def check(self, desired: Desired, spec: Any, document: dict[str, Any], context: Context) -> list[tuple[Path_, str]]:
-        """Hook: the kind's own rules beyond the schema, as (path below the declaration, message).
+    def resolve_and_check(self, desired: Desired, spec: Any, document: dict[str, Any], context: Context) -> list[tuple[KeyPath, str]]:
+        """Hook: resolve what the declaration names elsewhere in the files into `desired` (a gateway's
+        `authorizer: NAME`) and check the kind's own rules beyond the schema, as (path below the declaration, message).
 
         Messages show declared values only through `context.show`: it masks `${env:}` ones.
         """
@@ -393,9 +394,9 @@ class Kind(ABC):
         if tags is None:
             tags = self.read_tags(api, ref) if self.taggable and ref.arn else {}
         outputs = {k: raw[k] for k in self.kept_outputs if k in raw}
-        return Live(ref, self.normalize(raw), tags, raw.get("status"), _reasons(raw), self.foreign_reason(raw), outputs)
+        return Live(ref, self.normalize(raw), tags, raw.get("status"), _reasons(raw), self.off_limits_reason(raw), outputs)
 
-    def foreign_reason(self, raw: dict[str, Any]) -> str | None:
+    def off_limits_reason(self, raw: dict[str, Any]) -> str | None:
         """Hook: why a listed resource is not this registry's to touch even under a managed parent."""
         return None
 
@@ -569,7 +570,7 @@ def prune(value: Any) -> Any:
     return value
 
 
-def _get(body: dict[str, Any], path: Path_) -> Any:
+def _get(body: dict[str, Any], path: KeyPath) -> Any:
     node: Any = body
     for part in path:
         if not isinstance(node, dict) or part not in node:
@@ -578,7 +579,7 @@ def _get(body: dict[str, Any], path: Path_) -> Any:
     return node
 
 
-def _drop(body: dict[str, Any], path: Path_) -> None:
+def _drop(body: dict[str, Any], path: KeyPath) -> None:
     node: Any = body
     for part in path[:-1]:
         if not isinstance(node, dict) or part not in node:

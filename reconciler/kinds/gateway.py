@@ -9,7 +9,7 @@ from reconciler.aws_model import ITEM
 from reconciler.kinds.base import Context, Kind, Live, Ref, _get
 from reconciler.kinds.publish import PUBLISH, publish_problems
 from reconciler.quotas import TARGETS_PER_GATEWAY
-from reconciler.vocabulary import Path_
+from reconciler.vocabulary import KeyPath
 
 if TYPE_CHECKING:
     from reconciler.desired import Desired
@@ -62,11 +62,11 @@ class GatewayKind(Kind):
         """ListGateways returns no ARNs; they differ only in the trailing gateway id."""
         return f"{sibling.rsplit('/', 1)[0]}/{ref.ident}"
 
-    def check(self, desired: Desired, spec: Any, document: dict[str, Any], context: Context) -> list[tuple[Path_, str]]:
+    def resolve_and_check(self, desired: Desired, spec: Any, document: dict[str, Any], context: Context) -> list[tuple[KeyPath, str]]:
         return (self._authorizer(desired, spec, document, context) + self._target_quota(spec, document)
                 + publish_problems(spec, document, context))
 
-    def _authorizer(self, desired: Desired, spec: dict[str, Any], document: dict[str, Any], context: Context) -> list[tuple[Path_, str]]:
+    def _authorizer(self, desired: Desired, spec: dict[str, Any], document: dict[str, Any], context: Context) -> list[tuple[KeyPath, str]]:
         """`authorizer: NAME` takes a reusable top-level authorizer; CUSTOM_JWT needs its configuration."""
         reference = spec.get("authorizer")
         if reference is not None:
@@ -84,7 +84,7 @@ class GatewayKind(Kind):
             return [((), "authorizerType CUSTOM_JWT needs authorizerConfiguration.customJWTAuthorizer")]
         return []
 
-    def _target_quota(self, spec: dict[str, Any], document: dict[str, Any]) -> list[tuple[Path_, str]]:
+    def _target_quota(self, spec: dict[str, Any], document: dict[str, Any]) -> list[tuple[KeyPath, str]]:
         limit = int(document.get("quotas", {}).get("targetsPerGateway", TARGETS_PER_GATEWAY))
         count = len(spec.get("targets", {}))
         if count <= limit:

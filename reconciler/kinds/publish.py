@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.vocabulary import Path_
+from reconciler.vocabulary import KeyPath
 
 PUBLISH = "publish"
 REGISTRIES = "agentRegistries"
@@ -16,7 +16,7 @@ def published_in(own: Any, gateway: Any) -> str | None:
     return chosen.get("registry") if isinstance(chosen, dict) else None
 
 
-def publish_problems(spec: Any, document: dict[str, Any], context: Any) -> list[tuple[Path_, str]]:
+def publish_problems(spec: Any, document: dict[str, Any], context: Any) -> list[tuple[KeyPath, str]]:
     """A `publish:` must name an agent registry of this registry's files."""
     publish = spec.get(PUBLISH) if isinstance(spec, dict) else None
     if not isinstance(publish, dict) or publish.get("registry") in (document.get(REGISTRIES) or {}):

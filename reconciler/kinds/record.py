@@ -94,7 +94,7 @@ class RecordKind(Kind):
         """The body when the target or its gateway changes in this run: the tools are known after synchronization."""
         return {**body, **dict.fromkeys(KNOWN_LATER, UNKNOWN)}
 
-    def foreign_reason(self, raw: dict[str, Any]) -> str | None:
+    def off_limits_reason(self, raw: dict[str, Any]) -> str | None:
         return "was made by the agent registry's auto-detection" if raw.get("createdByAutoDetection") else None
 
     def after_write(self, api: Api, ref: Ref) -> bool:

@@ -30,6 +30,6 @@ class RuleKind(Kind):
     parent_param = "gatewayIdentifier"
     ready_statuses = frozenset({"ACTIVE"})
 
-    def foreign_reason(self, raw: dict[str, Any]) -> str | None:
+    def off_limits_reason(self, raw: dict[str, Any]) -> str | None:
         manager = (raw.get("system") or {}).get("managedBy")
         return f"is managed by the service (system.managedBy: {manager})" if manager else None

@@ -8,7 +8,7 @@ from reconciler.aws import Api
 from reconciler.kinds.base import Context, Kind, Ref, Status
 from reconciler.kinds.publish import PUBLISH, publish_problems
 from reconciler.quotas import TARGET_WRITES_PER_GATEWAY
-from reconciler.vocabulary import Path_
+from reconciler.vocabulary import KeyPath
 
 if TYPE_CHECKING:
     from reconciler.desired import Desired
@@ -66,7 +66,7 @@ class TargetKind(Kind):
     # MCP-server target that did not set it (Terraform: optional and computed; SERVICE-FACTS: DEFAULT listing mode).
     default_overrides = {("targetConfiguration", "mcp", "mcpServer", "listingMode"): "DEFAULT"}
 
-    def check(self, desired: Desired, spec: Any, document: dict[str, Any], context: Context) -> list[tuple[Path_, str]]:
+    def resolve_and_check(self, desired: Desired, spec: Any, document: dict[str, Any], context: Context) -> list[tuple[KeyPath, str]]:
         return publish_problems(spec, document, context)
 
     def comparable(self, body: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ import httpx2
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 
-from reconciler.desired import ArnRef, Desired, Registry
+from reconciler.desired import ArnRef, Desired, DesiredState
 from reconciler.mcp.client import AUTH, Connection, McpFailure
 from reconciler.mcp.endpoints import dialable
 
@@ -92,7 +92,7 @@ def outbound(credential_configs: list[dict[str, Any]], lookup: ProviderLookup, t
     return Outbound(note=f"{kind} credentials are the gateway's own: probed without credentials")
 
 
-def registry_lookup(registry: Registry) -> ProviderLookup:
+def registry_lookup(registry: DesiredState) -> ProviderLookup:
     """Providers declared in the registry, by `provider:` reference (their secrets come from `${env:...}`)."""
 
     def lookup(reference: Any) -> dict[str, Any] | None:

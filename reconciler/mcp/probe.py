@@ -11,7 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from reconciler.desired import Desired, Registry
+from reconciler.desired import Desired, DesiredState
 from reconciler.kinds import TARGET
 from reconciler.kinds.target import mcp_server
 from reconciler.errors import ReconcilerError
@@ -48,7 +48,7 @@ class ProbeReport:
         return all(p.ok for p in self.probes)
 
 
-def probe(registry: Registry, selected: tuple[str, ...] = (), endpoints: dict[str, str] | None = None, timeout: float = 15.0) -> ProbeReport:
+def probe(registry: DesiredState, selected: tuple[str, ...] = (), endpoints: dict[str, str] | None = None, timeout: float = 15.0) -> ProbeReport:
     endpoints = endpoints or {}
     targets = registry.mcp_server_targets(names=tuple(dict.fromkeys([*selected, *endpoints])) if selected else ())
     unknown = [name for name in endpoints if name not in {f"{t.parent}/{t.name}" for t in targets}]
@@ -60,7 +60,7 @@ def probe(registry: Registry, selected: tuple[str, ...] = (), endpoints: dict[st
     return ProbeReport([result for result, _ in results])
 
 
-def _probe_one(registry: Registry, target: Desired, override: str | None, timeout: float) -> tuple[TargetProbe, Listing | None]:
+def _probe_one(registry: DesiredState, target: Desired, override: str | None, timeout: float) -> tuple[TargetProbe, Listing | None]:
     server = mcp_server(target.body.get("targetConfiguration"))
     assert server is not None, "probe is given MCP-server targets only"
     url = override or server["endpoint"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.aws import Api
-from reconciler.desired import Desired, Registry
+from reconciler.desired import Desired, DesiredState
 from reconciler.kinds import GATEWAY, TARGET
 from reconciler.errors import ReconcilerError
 from reconciler.kinds import KINDS
@@ -57,7 +57,7 @@ class VerifyReport:
         return all(g.ok for g in self.gateways)
 
 
-def verify(api: Api, registry: Registry, gateways: tuple[str, ...] = (), query: str | None = None, timeout: float = 15.0) -> VerifyReport:
+def verify(api: Api, registry: DesiredState, gateways: tuple[str, ...] = (), query: str | None = None, timeout: float = 15.0) -> VerifyReport:
     declared = {g.name: g for g in registry.of_kind(GATEWAY)}
     unknown = [name for name in gateways if name not in declared]
     if unknown:
@@ -73,7 +73,7 @@ def _gateway_urls(api: Api) -> dict[str, str]:
     return {ref.name: kind.describe(api, ref).get("gatewayUrl", "") for ref in kind.list(api)}
 
 
-def _check(api: Api, registry: Registry, gateway: Desired, url: str | None, query: str | None, timeout: float) -> GatewayCheck:
+def _check(api: Api, registry: DesiredState, gateway: Desired, url: str | None, query: str | None, timeout: float) -> GatewayCheck:
     check = GatewayCheck(gateway.address, url or "")
     if not url:
         check.failure = "not found in AWS: apply first"

@@ -11,7 +11,7 @@ from reconciler.config import validate
 from reconciler.config.loader import Document, SourceMap
 from reconciler.config.schema import registry_schema
 from reconciler.config.validate import dotted, schema_problems
-from reconciler.desired import load_registry
+from reconciler.deployments import load_desired_state
 from reconciler.errors import ConfigError
 from tests.config.strategies import BOUNDED, edited_registries
 from tests.conftest import FIXTURES, ROOT
@@ -28,7 +28,7 @@ def expectation(path: Path) -> tuple[int, str]:
 def test_bad_input_gives_file_line_and_message(path: Path) -> None:
     line, message = expectation(path)
     with pytest.raises(ConfigError) as caught:
-        load_registry([str(path)], environ={})
+        load_desired_state([str(path)], environ={})
     lines = caught.value.lines()
     prefix = f"{path}:{line}: " if line else ""
     assert any(l.startswith(prefix) and message in l for l in lines), lines
@@ -40,7 +40,7 @@ def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
         "registry: r\ngateways:\n  a:\n    authorizerType: OPEN\n    roleArn: nope\n  b:\n    roleArn: arn:aws:iam::1:role/x\n    bogus: 1\n    authorizerType: NONE\n"
     )
     with pytest.raises(ConfigError) as caught:
-        load_registry([str(file)], environ={})
+        load_desired_state([str(file)], environ={})
     assert [l.split(": ")[0] for l in caught.value.lines()] == [f"{file}:4", f"{file}:5", f"{file}:7", f"{file}:8"]
 
 
@@ -48,7 +48,7 @@ def test_env_secret_is_not_repeated_in_messages(tmp_path: Path) -> None:
     file = tmp_path / "s.yaml"
     file.write_text("registry: r\ncredentialProviders:\n  k:\n    apiKey:\n      apiKeySecretSource: ${env:SRC}\n")
     with pytest.raises(ConfigError) as caught:
-        load_registry([str(file)], environ={"SRC": "hunter2-secret"})
+        load_desired_state([str(file)], environ={"SRC": "hunter2-secret"})
     assert "hunter2" not in str(caught.value)
     assert "(sensitive value)" in str(caught.value)
 
@@ -59,9 +59,9 @@ def test_target_quota_is_enforced_and_configurable(tmp_path: Path) -> None:
     file = tmp_path / "q.yaml"
     file.write_text("registry: r\nquotas: {targetsPerGateway: 2}\n" + body)
     with pytest.raises(ConfigError, match="3 targets exceed the quota of 2"):
-        load_registry([str(file)], environ={})
+        load_desired_state([str(file)], environ={})
     file.write_text("registry: r\nquotas: {targetsPerGateway: 3}\n" + body)
-    assert len(load_registry([str(file)], environ={}).resources) == 4
+    assert len(load_desired_state([str(file)], environ={}).resources) == 4
 
 
 @pytest.mark.parametrize("path", ["gateways.yaml", "../shared/examples/tutorial-registry.yaml", "../shared/examples/central-registry"])
@@ -70,7 +70,7 @@ def test_shipped_examples_validate(path: str) -> None:
     if not target.exists():
         pytest.skip(f"{target} is not beside this checkout")
     env = {"RUNTIME_CLIENT_SECRET": "x", "RUNTIME_M2M_SECRET": "y", "WEATHER_VENDOR_API_KEY": "z"}
-    registry = load_registry([str(target)], environ=env)
+    registry = load_desired_state([str(target)], environ=env)
     assert registry.resources
 
 
@@ -79,7 +79,7 @@ def test_a_value_holding_a_secret_at_any_depth_is_not_shown(tmp_path: Path, valu
     file = tmp_path / "s.yaml"
     file.write_text(f"registry: r\ncredentialProviders:\n  k:\n    apiKey:\n      apiKey: {value}\n")
     with pytest.raises(ConfigError) as caught:
-        load_registry([str(file)], environ={"SRC": "hunter2-secret"})
+        load_desired_state([str(file)], environ={"SRC": "hunter2-secret"})
     (line,) = caught.value.lines()
     assert "hunter2" not in line
     kind = "list" if value.startswith("[") else "dict"
@@ -91,7 +91,7 @@ def test_a_secret_inside_a_verify_block_mapping_is_not_shown(tmp_path: Path) -> 
     file.write_text("registry: r\ngateways:\n  gw:\n    roleArn: arn:aws:iam::123456789012:role/r\n    authorizerType: NONE\n"
                     "    verify:\n      clientSecret: {value: '${env:S}'}\n")
     with pytest.raises(ConfigError, match=r"verify.clientSecret: must be of type string, not dict \(sensitive value\)$") as caught:
-        load_registry([str(file)], environ={"S": "hunter2-secret"})
+        load_desired_state([str(file)], environ={"S": "hunter2-secret"})
     assert "hunter2" not in str(caught.value)
 
 
@@ -99,7 +99,7 @@ def test_long_values_and_keys_are_cut(tmp_path: Path) -> None:
     file = tmp_path / "long.yaml"
     file.write_text(f"registry: r\nregion: {'x' * 100_000}\n{'k' * 500}: 1\n")
     with pytest.raises(ConfigError) as caught:
-        load_registry([str(file)], environ={})
+        load_desired_state([str(file)], environ={})
     assert caught.value.lines() == [
         f"{file}:2: region: '{'x' * 80}'... (100,000 characters) does not match the pattern ^[a-z]{{2}}(-[a-z]+)+-\\d$",
         f"{file}:3: {'k' * 80}... (500 characters): unknown member '{'k' * 80}... (500 characters)' (allowed: "

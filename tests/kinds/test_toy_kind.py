@@ -13,13 +13,11 @@ from typing import Any, Iterator
 import pytest
 
 from reconciler.aws import Api
-from reconciler.drift import CHANGED, EXTRA, drift_report
+from reconciler.drift import CHANGED, EXTRA
 from reconciler.errors import ConfigError
 from reconciler.kinds import register, unregister
 from reconciler.kinds.base import Kind, Ref
-from reconciler.live import read_live
-from reconciler.planner import make_plan
-from tests.helpers import actions, converge, plan_for, registry_from
+from tests.helpers import actions, converge, drift_of, plan_for, registry_from
 
 
 class MemoryKind(Kind):
@@ -60,8 +58,7 @@ def test_toy_kind_is_planned_applied_drifted_and_deleted(memory_kind: Kind, api:
 
     memory_id = client.list_memories()["memories"][0]["id"]
     client.update_memory(memoryId=memory_id, description="edited in the console")
-    live = read_live(api, registry.name, set(registry.resources))
-    report = drift_report(make_plan(registry, live), live.resources)
+    report = drift_of(api, registry)
     assert [(d.address, d.status, [f.dotted for f in d.fields]) for d in report.drifted] == [("memory/notes", CHANGED, ["description"])]
 
     changed = registry_from(tmp_path, registry_text("team notes v2"))
@@ -71,8 +68,7 @@ def test_toy_kind_is_planned_applied_drifted_and_deleted(memory_kind: Kind, api:
     converge(api, changed)
 
     removed = registry_from(tmp_path, registry_text("", memories=False))
-    live = read_live(api, removed.name, set(removed.resources))
-    assert [(d.address, d.status) for d in drift_report(make_plan(removed, live), live.resources).drifted] == [("memory/notes", EXTRA)]
+    assert [(d.address, d.status) for d in drift_of(api, removed).drifted] == [("memory/notes", EXTRA)]
     converge(api, removed)
     assert client.list_memories()["memories"] == []
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.desired import Registry, load_registry
+from reconciler.deployments import load_desired_state
+from reconciler.desired import DesiredState
 from reconciler.mcp.probe import probe
 from tests.helpers import mcp_registry
 from tests.mcp_servers import (
@@ -14,9 +15,9 @@ from tests.mcp_servers import (
 )
 
 def registry(tmp_path: Path, targets: dict[str, str], extra: str = "", env: dict[str, str] | None = None,
-             credentials: dict[str, str] | None = None) -> Registry:
+             credentials: dict[str, str] | None = None) -> DesiredState:
     (tmp_path / "gateways.yaml").write_text(mcp_registry(targets, extra, credentials))
-    return load_registry([str(tmp_path)], environ=env or {})
+    return load_desired_state([str(tmp_path)], environ=env or {})
 
 
 def by_target(report) -> dict:  # type: ignore[no-untyped-def]
