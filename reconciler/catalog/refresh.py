@@ -29,7 +29,7 @@ def refresh_records(api: Api, registry: Registry, targets: list[str], settings: 
     records = [r for r in registry.of_kind(RECORD) if r.extras["target"] in targets and "deployment" not in r.extras]
     if not records:
         return None
-    sources = {a for r in records for a in r.extras["depends_on"]}
+    sources = {a for r in records for a in r.depends_on}
     scope = Scope(tuple(sorted({r.address for r in records} | sources))).with_dependencies(registry)
     scoped = scope.restrict(registry)
     live = read_live(api, registry.name, set(scoped.resources), scope)

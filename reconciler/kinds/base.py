@@ -90,6 +90,7 @@ class Derived:
     body: dict[str, Any]
     source: Any  # the Desired it comes from (its place in the files is the derived one's)
     extras: dict[str, Any] = field(default_factory=dict)
+    depends_on: tuple[str, ...] = ()  # addresses it is made from: written first, and its body is known only after them
 
 
 @dataclass(slots=True)  # one per live resource: no per-instance __dict__
@@ -152,7 +153,9 @@ class Kind(ABC):
     # Elsewhere it is neither listed nor deleted: a rule the security team set by hand on a gateway whose files
     # declare no rules stays, and a plan spends no List call per gateway on a feature the registry does not use.
     opt_in: ClassVar[bool] = False
-    reconciler_only: ClassVar[frozenset[str]] = frozenset()  # declared members never sent (besides lifecycle)
+    # Declared members never sent (besides lifecycle), each with its JSON Schema: the registry files' schema takes
+    # them from here, and the kind reads them back from `Desired.extras` (typed accessors beside the kind).
+    reconciler_only: ClassVar[dict[str, dict[str, Any]]] = {}
     optional_members: ClassVar[frozenset[str]] = frozenset()  # required by the API, but the registry may supply them otherwise
     spec_schema: ClassVar[dict[str, Any] | None] = None  # a declaration that is not request-shaped (a policy document)
     body_prefix: ClassVar[Path_] = ()  # where the declaration sits in the request body (a resource policy's `policy`)
@@ -328,7 +331,7 @@ class Kind(ABC):
 
         Its values are the loaded document's own (no copy: a registry of 10,000 targets would hold every
         declaration twice); nothing writes into a desired body's nested values."""
-        skip = self.reconciler_only | children | {"lifecycle"}
+        skip = self.reconciler_only.keys() | children | {"lifecycle"}
         return {k: v for k, v in spec.items() if k not in skip}
 
     def check(self, desired: Desired, spec: Any, document: dict[str, Any], context: Context) -> list[tuple[Path_, str]]:
