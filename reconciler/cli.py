@@ -22,7 +22,7 @@ from reconciler.kinds import AGENT_REGISTRY, API_KEY, GATEWAY, KINDS, OAUTH2, PO
 from reconciler.kinds.target import mcp_server
 from reconciler.errors import ReconcilerError, UserAbort
 from reconciler.catalog.refresh import refresh_records
-from reconciler.importer import Wanted, import_registry
+from reconciler.importer import Wanted, import_registry, wanted_resource
 from reconciler.interrupts import interruptible
 from reconciler.locking import force_unlock, lock_for, new_lock_info
 from reconciler.manager import PlanRequest, api_for
@@ -403,6 +403,8 @@ def drift(paths: tuple[str, ...], fmt: str, deployments: tuple[str, ...]) -> Non
 @click.option("--gateway", "gateways", multiple=True, metavar="NAME", help="Gateway to import with its targets, rules, rate limits and resource policy (repeatable).")
 @click.option("--credential-provider", "providers", multiple=True, metavar="NAME", help="Credential provider to import (repeatable).")
 @click.option("--policy-engine", "engines", multiple=True, metavar="NAME", help="Policy engine to import with its policies (repeatable).")
+@click.option("--resource", "resources", multiple=True, metavar="KIND/NAME",
+              help="Any top-level resource, by its address (e.g. workload-identity/NAME; repeatable).")
 @click.option("--registry", "registry_name", default="imported", show_default=True, help="The `registry:` name to write.")
 @click.option("--region", default=None, help="AWS region (default: the standard AWS configuration).")
 @click.option("--out", "out", metavar="FILE", help="Write the YAML here instead of stdout.")
@@ -413,13 +415,14 @@ def drift(paths: tuple[str, ...], fmt: str, deployments: tuple[str, ...]) -> Non
 @click.option("--role-arn", metavar="ARN", help="Assume this role (STS AssumeRole) to read another account.")
 @click.option("--external-id", metavar="ID", help="The external id the role's trust policy asks for.")
 @handled
-def import_(gateways: tuple[str, ...], providers: tuple[str, ...], engines: tuple[str, ...], registry_name: str,
+def import_(gateways: tuple[str, ...], providers: tuple[str, ...], engines: tuple[str, ...], resources: tuple[str, ...], registry_name: str,
             region: str | None, out: str | None, deployment: str | None, paths: tuple[str, ...], account: str | None,
             role_arn: str | None, external_id: str | None) -> None:
     """Write registry YAML for existing resources (all unmanaged ones when none is named)."""
     wanted = [Wanted((GATEWAY,), n, "gateway") for n in gateways]
     wanted += [Wanted((OAUTH2, API_KEY), n, "credential provider") for n in providers]
     wanted += [Wanted((POLICY_ENGINE,), n, "policy engine") for n in engines]
+    wanted += [wanted_resource(address) for address in resources]
     api, deploy_to = _import_connection(deployment, paths, account, region, role_arn, external_id)
     if deploy_to:
         registry_name = load_fleet(_paths(paths)).name if registry_name == "imported" else registry_name

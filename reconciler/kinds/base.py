@@ -197,7 +197,7 @@ class Kind(ABC):
     id_param: ClassVar[str]  # the id in Get/Update/Delete requests
     parent_param: ClassVar[str | None] = None  # the parent's id in requests
     arn_member: ClassVar[str | None] = None
-    stamp_member: ClassVar[str] = "updatedAt"
+    stamp_member: ClassVar[str | None] = "updatedAt"  # None: its List items carry no last-update time (no cache)
 
     @property
     def taggable(self) -> bool:
@@ -381,7 +381,7 @@ class Kind(ABC):
         arn = item.get(self.arn_member) if self.arn_member else None
         ident = item.get(self.id_member) or (arn or "").rsplit("/", 1)[-1]  # some creates answer with the ARN only
         return Ref(self.key, name, ident, self.address(name, parent.address if parent else None), arn, parent,
-                   _stamp(item.get(self.stamp_member)), item if self.list_is_full else None)
+                   _stamp(item.get(self.stamp_member) if self.stamp_member else None), item if self.list_is_full else None)
 
     def describe(self, api: Api, ref: Ref) -> dict[str, Any]:
         """The raw read response; raises AwsError(code=ResourceNotFoundException) when gone."""
