@@ -18,7 +18,7 @@ from reconciler.deployments import Deployment, load_desired_state, load_fleet
 from reconciler.kinds import AGENT_REGISTRY, API_KEY, GATEWAY, OAUTH2, POLICY_ENGINE, TARGET
 from reconciler.kinds.target import mcp_server
 from reconciler.errors import ReconcilerError, UserAbort
-from reconciler.importer import Wanted, import_registry
+from reconciler.importer import Wanted, import_registry, wanted_resource
 from reconciler.interrupts import interruptible
 from reconciler.locking import force_unlock, lock_for
 from reconciler.manager import ApplyRequest, FleetPlan, Manager, PlanRequest, Review, api_for
@@ -344,6 +344,8 @@ def drift(paths: tuple[str, ...], fmt: str, deployments: tuple[str, ...]) -> Non
 @click.option("--gateway", "gateways", multiple=True, metavar="NAME", help="Gateway to import with its targets, rules, rate limits and resource policy (repeatable).")
 @click.option("--credential-provider", "providers", multiple=True, metavar="NAME", help="Credential provider to import (repeatable).")
 @click.option("--policy-engine", "engines", multiple=True, metavar="NAME", help="Policy engine to import with its policies (repeatable).")
+@click.option("--resource", "resources", multiple=True, metavar="KIND/NAME",
+              help="Any top-level resource, by its address (e.g. workload-identity/NAME; repeatable).")
 @click.option("--owner", "--registry", "registry_name", default="imported", show_default=True,
               help="The owning registry's name to write (`registry:`); --registry is its old spelling.")
 @click.option("--region", default=None, help="AWS region (default: the standard AWS configuration).")
@@ -355,13 +357,14 @@ def drift(paths: tuple[str, ...], fmt: str, deployments: tuple[str, ...]) -> Non
 @click.option("--role-arn", metavar="ARN", help="Assume this role (STS AssumeRole) to read another account.")
 @click.option("--external-id", metavar="ID", help="The external id the role's trust policy asks for.")
 @handled
-def import_(gateways: tuple[str, ...], providers: tuple[str, ...], engines: tuple[str, ...], registry_name: str,
+def import_(gateways: tuple[str, ...], providers: tuple[str, ...], engines: tuple[str, ...], resources: tuple[str, ...], registry_name: str,
             region: str | None, out: str | None, deployment: str | None, paths: tuple[str, ...], account: str | None,
             role_arn: str | None, external_id: str | None) -> None:
     """Write registry YAML for existing resources (all unmanaged ones when none is named)."""
     wanted = [Wanted((GATEWAY,), n, "gateway") for n in gateways]
     wanted += [Wanted((OAUTH2, API_KEY), n, "credential provider") for n in providers]
     wanted += [Wanted((POLICY_ENGINE,), n, "policy engine") for n in engines]
+    wanted += [wanted_resource(address) for address in resources]
     api, deploy_to = _import_connection(deployment, paths, account, region, role_arn, external_id)
     if deploy_to:
         registry_name = load_fleet(_paths(paths)).name if registry_name == "imported" else registry_name

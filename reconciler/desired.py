@@ -47,20 +47,13 @@ class Desired:
     parent_address: str | None = None
     secret_paths: frozenset[KeyPath] = NO_SECRETS  # body paths whose values came from ${env:}
     lifecycle: dict[str, Any] = field(default_factory=dict)
-    extras: dict[str, Any] = field(default_factory=dict)  # the kind's reconciler-only members (expectTools, verify...)
+    extras: dict[str, Any] = field(default_factory=dict)  # the kind's reconciler-only members, read by its accessors
+    depends_on: tuple[str, ...] = ()  # a derived resource: the addresses it is made from (see kinds.base.Derived)
 
     @property
     def parent(self) -> str | None:
         """The parent's name (parents are top-level kinds: `kind/NAME`)."""
         return self.parent_address.split("/", 1)[1] if self.parent_address else None
-
-    @property
-    def expect_tools(self) -> list[str]:
-        return list(self.extras.get("expectTools", []))
-
-    @property
-    def verify(self) -> dict[str, Any]:
-        return dict(self.extras.get("verify", {}))
 
     def references(self) -> list[ArnRef]:
         return list(_find_refs(self.body))
@@ -274,7 +267,7 @@ def from_derived(kind: Kind, derived: Derived) -> Desired:
     """The resource a kind derives from declared ones (a record from a published target), placed where its source is."""
     source = derived.source
     return Desired(kind.key, derived.name, derived.body, kind.address(derived.name, derived.parent_address),
-                   source.path, source.location, derived.parent_address, extras=derived.extras)
+                   source.path, source.location, derived.parent_address, extras=derived.extras, depends_on=derived.depends_on)
 
 
 def _index(resources: Iterable[Desired], key: Callable[[Desired], Any]) -> dict[Any, list[Desired]]:

@@ -37,7 +37,7 @@ def dependencies(desired: Desired) -> list[str]:
     """The addresses `desired` needs before it can be written."""
     needed = [desired.parent_address] if desired.parent_address else []
     needed += [ref.address for ref in desired.references()]
-    needed += list(desired.extras.get("depends_on", []))
+    needed += list(desired.depends_on)
     return sorted(set(needed))
 
 

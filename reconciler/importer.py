@@ -59,9 +59,7 @@ class Importer:
         kinds = [k for k in roots() if k.key in {key for item in wanted for key in item.kinds}] if wanted else roots()
         listed = {ref.address: ref for kind in kinds for ref in self._listed(kind, asked=bool(wanted))}
         chosen = self._choose(listed, wanted)
-        lives = [KINDS[ref.kind].read(self.api, ref) for ref in chosen]
-        if not wanted:
-            lives = [live for live in lives if live.owner is None]
+        lives = self._importable([KINDS[ref.kind].read(self.api, ref) for ref in chosen], named=bool(wanted))
         arns = {live.ref.arn: live.ref for live in lives if live.ref.arn and KINDS[live.ref.kind].reference}
         document: dict[str, Any] = {} if self.deploy_to else {"registry": self.registry, "region": self.api.region}
         for live in lives:
@@ -80,6 +78,14 @@ class Importer:
                 raise
             self.warnings.append(f"{kind.noun}s not listed ({error})")
             return []
+
+    def _importable(self, lives: list[Live], named: bool) -> list[Live]:
+        """What the service made itself (a gateway's workload identity) is never imported: refused when named, else
+        left out with what no registry owns."""
+        made = [live for live in lives if live.off_limits_reason is not None]
+        if named and made:
+            raise ReconcilerError("; ".join(f"{live.address} {live.off_limits_reason}: it is never a registry's to import" for live in made))
+        return [live for live in lives if live.off_limits_reason is None and (named or live.owner is None)]
 
     def _choose(self, listed: dict[str, Ref], wanted: list[Wanted]) -> list[Ref]:
         """The named resources; with no names, all of them (`run` then keeps those no registry owns)."""
@@ -146,6 +152,16 @@ def env_name(resource: str, member: str) -> str:
     """e.g. ('orders-m2m', 'clientSecret') -> ORDERS_M2M_CLIENT_SECRET."""
     words = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", member)
     return re.sub(r"[^A-Za-z0-9]+", "_", f"{resource}_{words}").upper().strip("_")
+
+
+def wanted_resource(address: str) -> Wanted:
+    """A top-level resource named as `KIND/NAME` (`import --resource workload-identity/agent-one`): any kind, as
+    registered, without an option of its own."""
+    key, _, name = address.partition("/")
+    kind = KINDS.get(key)
+    if kind is None or kind.parent is not None or not name:
+        raise ReconcilerError(f"--resource {address}: give KIND/NAME, KIND one of {', '.join(k.key for k in roots())}")
+    return Wanted((key,), name, kind.noun)
 
 
 def import_registry(api: Api, registry: str, wanted: list[Wanted], deploy_to: list[str] | None = None) -> Imported:

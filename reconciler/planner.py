@@ -131,7 +131,7 @@ class Planner:
     def _derived_body(self, desired: Desired, changes: dict[str, Change]) -> dict[str, Any]:
         """A derived resource whose sources change in this run is known only after apply wrote them."""
         kind = KINDS[desired.kind]
-        sources = desired.extras.get("depends_on", [])
+        sources = desired.depends_on
         if kind.derived and any(a in changes and changes[a].action != DELETE for a in sources):
             return kind.unknown_until_applied(desired.body)
         return desired.body

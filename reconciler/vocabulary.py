@@ -7,3 +7,6 @@ from typing import Any
 
 # A place in a declaration or a description: member names (str) and list indexes (int), outermost first.
 KeyPath = tuple[Any, ...]
+
+# A deployment's name (`deployments.NAME`, `deployTo`, `publish.deployment`): no ':' (addresses are DEPLOYMENT:...).
+DEPLOYMENT_NAME: dict[str, Any] = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"}

@@ -9,7 +9,8 @@ import pytest
 
 from reconciler import live as live_module
 from reconciler.emulator.faults import FAULTS_VARIABLE, install_faults, reset
-from reconciler.kinds import API_KEY, GATEWAY, KINDS
+from reconciler.aws_model import SERVICE
+from reconciler.kinds import API_KEY, GATEWAY, KINDS, roots
 from reconciler.kinds.base import OWNER_TAG
 from reconciler.errors import PlanError
 from reconciler.live import read_live
@@ -26,8 +27,9 @@ def test_a_warm_read_of_a_gateway_registry_costs_the_index_and_the_lists_it_uses
     registry = registry_from(tmp_path, fleet(12))
     warm = warm_read(api, tmp_path, registry)
     # AgentCore's kinds are listed, a page each (the index may lag); no agent registry: none declared, none owned.
-    assert api.calls == {"GetResources": 1, "ListGateways": 1, "ListGatewayTargets": 1, "ListOauth2CredentialProviders": 1,
-                         "ListApiKeyCredentialProviders": 1, "ListPolicyEngines": 1}
+    agentcore = {kind.list_operation: 1 for kind in roots() if kind.service == SERVICE}
+    assert api.calls == {"GetResources": 1, "ListGatewayTargets": 1, **agentcore}
+    assert {"ListGateways", "ListPolicyEngines"} <= set(agentcore) and "ListRegistries" not in api.calls
     assert make_plan(registry, warm).empty
 
 
@@ -72,7 +74,7 @@ def test_without_permission_for_get_resources_ownership_is_read_per_resource(api
     api.calls.clear()
     state = read_live(api, registry.name, set(registry.resources))
     assert state.notes == [FALLBACK_NOTE] and api.calls["GetResources"] == 1
-    assert api.calls["ListTagsForResource"] == 2  # the gateway's and the provider's
+    assert api.calls["ListTagsForResource"] == 3  # the gateway's, the provider's and the gateway's workload identity's
     assert make_plan(registry, state).empty
 
 

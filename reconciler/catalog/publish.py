@@ -84,7 +84,7 @@ class Publisher:
         """Plan time: each record whose gateway and target are live gets its content from the gateway now."""
         for record in self.registry.of_kind(RECORD):
             source = self._source(record)
-            if source is not None and source.changed & set(record.extras["depends_on"]):
+            if source is not None and source.changed & set(record.depends_on):
                 continue  # its target changes in this run: known after that deployment's apply
             seen = (live if source is None else source.live) or LiveState()
             gateway = seen.resources.get(record.extras["gateway"])

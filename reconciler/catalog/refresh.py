@@ -18,5 +18,5 @@ def records_to_refresh(registry: DesiredState, targets: list[str]) -> tuple[list
     """The records of `targets` (addresses), and the scope that plans them: the records, their sources and
     everything those depend on. Records another deployment publishes here are refreshed by its plans."""
     records = [r for r in registry.of_kind(RECORD) if r.extras["target"] in targets and "deployment" not in r.extras]
-    sources = {a for r in records for a in r.extras["depends_on"]}
+    sources = {a for r in records for a in r.depends_on}
     return records, Scope(tuple(sorted({r.address for r in records} | sources))).with_dependencies(registry)

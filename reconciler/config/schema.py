@@ -3,9 +3,10 @@
 The resource bodies are the Create* request shapes of each kind's service
 (bedrock-agentcore-control; agent-registry-control for agent registries), so
 types, required members, enums, patterns and lengths follow boto3 as it is
-upgraded. The reconciler's own keys (README, "Config reference") are added
-here, in one place, and so are the members of switched-off API versions, each
-with what to write instead. The same schema drives `reconcile validate` and editors.
+upgraded. The reconciler's own top-level keys (README, "Config reference") are
+added here; each kind brings the schema of its own reconciler-only members
+(`Kind.reconciler_only`) and its switched-off API versions' members, each with
+what to write instead. The same schema drives `reconcile validate` and editors.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from reconciler.aws_model import SERVICE, service_model
 from reconciler.config.checker import RETIRED
 from reconciler.kinds import GATEWAY, KINDS, children_of, roots
 from reconciler.kinds.base import Kind
-from reconciler.vocabulary import KeyPath
+from reconciler.kinds.gateway import THRESHOLDS
+from reconciler.vocabulary import DEPLOYMENT_NAME, KeyPath
 
 SCHEMA_ID = "https://agentcore-reconciler.dev/schemas/gateways.schema.json"
 
@@ -31,17 +33,6 @@ LIFECYCLE = {
     "additionalProperties": False,
 }
 
-THRESHOLDS = {
-    "updatePercent": {"type": "number", "minimum": 0, "maximum": 100},
-    "deletePercent": {"type": "number", "minimum": 0, "maximum": 100},
-    "minExisting": {"type": "integer", "minimum": 0},
-}
-GATEWAY_SAFETY = {
-    "type": "object",
-    "description": "Reconciler-only: blast-radius thresholds for this gateway's targets.",
-    "properties": THRESHOLDS,
-    "additionalProperties": False,
-}
 REGISTRY_SAFETY = {
     "type": "object",
     "description": "Reconciler-only: blast-radius thresholds and always-confirm rules (apply refuses without --force).",
@@ -75,20 +66,6 @@ QUOTAS = {
     "description": "Reconciler-only: service quotas of this account, when raised (Get/List and write calls per second).",
 }
 
-VERIFY = {
-    "type": "object",
-    "description": "Reconciler-only: how `reconcile verify` authenticates to this gateway (CUSTOM_JWT client credentials).",
-    "properties": {
-        "clientId": {"type": "string", "minLength": 1},
-        "clientSecret": {"type": "string", "minLength": 1},
-        "scopes": {"type": "array", "items": {"type": "string"}},
-        "tokenUrl": {"type": "string", "pattern": "^https?://"},
-        "searchQuery": {"type": "string", "minLength": 1},
-    },
-    "additionalProperties": False,
-}
-
-DEPLOYMENT_NAME = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"}  # no ':' (addresses are DEPLOYMENT:...)
 DEPLOYMENTS = {
     "type": "object",
     "description": "Reconciler-only: the accounts and regions the registry's resources live in (absent: the caller's account, `region:`).",
@@ -118,26 +95,6 @@ DEPLOY_TO = {
     "description": "Reconciler-only: the deployments that get this resource (absent: every deployment).",
     "items": DEPLOYMENT_NAME,
     "minItems": 1,
-}
-
-# Reconciler-only members a kind may list in its `reconciler_only` (lifecycle goes everywhere).
-RECONCILER_ONLY_SCHEMAS: dict[str, dict[str, Any]] = {
-    "authorizer": {"type": "string", "description": "Reconciler-only: name of an entry under top-level `authorizers`."},
-    "safety": GATEWAY_SAFETY,
-    "verify": VERIFY,
-    "publish": {
-        "description": "Reconciler-only: keep a record of this MCP target (or of each of this gateway's) in that agent registry; false opts a target out.",
-        "oneOf": [
-            {"type": "object", "properties": {"registry": {"type": "string", "minLength": 1}, "deployment": DEPLOYMENT_NAME},
-             "required": ["registry"], "additionalProperties": False},
-            {"const": False},
-        ],
-    },
-    "expectTools": {
-        "type": "array",
-        "items": {"type": "string"},
-        "description": "Reconciler-only: tools this target promises (never sent to the API).",
-    },
 }
 
 def anchored(pattern: str) -> str | None:
@@ -259,8 +216,8 @@ def _kind_schema(builder: _SchemaBuilder, kind: Kind) -> dict[str, Any]:
         _retire(builder, schema, path, hint)
     builder.prefix = ""
     schema["properties"]["lifecycle"] = LIFECYCLE
-    for member in sorted(kind.reconciler_only):
-        schema["properties"][member] = RECONCILER_ONLY_SCHEMAS[member]
+    for member in sorted(kind.reconciler_only):  # each kind's own keys, with the schema it gives them
+        schema["properties"][member] = kind.reconciler_only[member]
     for child in children_of(kind.key, declared_only=True):
         builder.defs[_def_name(child.key)] = _kind_schema(builder, child)
         reference = {"$ref": f"#/$defs/{_def_name(child.key)}"}

@@ -20,8 +20,8 @@ botocore's model, so a member the model adds is kept without a code change.
 
 The rest of the gateway surface lives in one module each, mixed in below:
 policy engines and policies (policies.py), rate limits (rate_limits.py),
-rules (rules.py), resource policies (resource_policies.py) and clientToken
-idempotency (idempotency.py).
+rules (rules.py), resource policies (resource_policies.py), workload
+identities (workload_identities.py) and clientToken idempotency (idempotency.py).
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ from reconciler.emulator.resource_policies import ResourcePolicyBackend
 from reconciler.emulator.rules import RuleBackend
 from reconciler.emulator.tagging import TaggedResources
 from reconciler.emulator.tools import mcp_server_of
+from reconciler.emulator.workload_identities import WorkloadIdentityBackend
 
 POLICY_SESSION_HEADER = "x-amzn-bedrock-agentcore-policy-session-id"
 UNORDERED_JWT_LISTS = ("allowedClients", "allowedAudience", "allowedScopes")
@@ -452,7 +453,7 @@ class ApiKeyProvider(CredentialProvider):
 
 
 class EmulatorBackend(IdempotentBackend, PolicyBackend, RateLimitBackend, RuleBackend, ResourcePolicyBackend,
-                      BedrockAgentCoreControlBackend, TaggedResources):
+                      WorkloadIdentityBackend, BedrockAgentCoreControlBackend, TaggedResources):
     """moto's backend with the behaviours the reconciler depends on made real."""
 
     def __init__(self, region_name: str, account_id: str):

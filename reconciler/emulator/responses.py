@@ -22,6 +22,7 @@ from reconciler.emulator.preview import PreviewRefusal
 from reconciler.emulator.rate_limits import RateLimitResponse
 from reconciler.emulator.resource_policies import ResourcePolicyResponse
 from reconciler.emulator.rules import RuleResponse
+from reconciler.emulator.workload_identities import WorkloadIdentityResponse
 
 GATEWAY_URI = ("gatewayIdentifier",)
 TARGET_URI = ("gatewayIdentifier", "targetId")
@@ -29,7 +30,7 @@ TARGET_URI = ("gatewayIdentifier", "targetId")
 
 # The mixins type service_name as the str it always is here; moto declares it Optional.
 class EmulatorResponse(PreviewRefusal, IdempotentResponse, PolicyResponse, RateLimitResponse, RuleResponse,  # type: ignore[misc]
-                       ResourcePolicyResponse, BedrockAgentCoreControlResponse):
+                       ResourcePolicyResponse, WorkloadIdentityResponse, BedrockAgentCoreControlResponse):
     @property
     def backend(self) -> EmulatorBackend:
         return super().backend

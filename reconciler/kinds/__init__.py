@@ -19,6 +19,7 @@ from reconciler.kinds.record import RecordKind
 from reconciler.kinds.resource_policy import ResourcePolicyKind
 from reconciler.kinds.rule import RuleKind
 from reconciler.kinds.target import TargetKind
+from reconciler.kinds.workload_identity import WorkloadIdentityKind
 
 KINDS: dict[str, Kind] = {}
 
@@ -71,5 +72,6 @@ def children_of(key: str, declared_only: bool = False) -> list[Kind]:
 
 
 for _kind in (Oauth2ProviderKind(), ApiKeyProviderKind(), PolicyEngineKind(), GatewayKind(), TargetKind(),
-              PolicyKind(), RateLimitKind(), RuleKind(), ResourcePolicyKind(), AgentRegistryKind(), RecordKind()):
+              PolicyKind(), RateLimitKind(), RuleKind(), ResourcePolicyKind(), AgentRegistryKind(), RecordKind(),
+              WorkloadIdentityKind()):
     register(_kind)

@@ -90,6 +90,7 @@ class Derived:
     body: dict[str, Any]
     source: Any  # the Desired it comes from (its place in the files is the derived one's)
     extras: dict[str, Any] = field(default_factory=dict)
+    depends_on: tuple[str, ...] = ()  # addresses it is made from: written first, and its body is known only after them
 
 
 @dataclass(slots=True)  # one per live resource: no per-instance __dict__
@@ -152,7 +153,9 @@ class Kind(ABC):
     # Elsewhere it is neither listed nor deleted: a rule the security team set by hand on a gateway whose files
     # declare no rules stays, and a plan spends no List call per gateway on a feature the registry does not use.
     opt_in: ClassVar[bool] = False
-    reconciler_only: ClassVar[frozenset[str]] = frozenset()  # declared members never sent (besides lifecycle)
+    # Declared members never sent (besides lifecycle), each with its JSON Schema: the registry files' schema takes
+    # them from here, and the kind reads them back from `Desired.extras` (typed accessors beside the kind).
+    reconciler_only: ClassVar[dict[str, dict[str, Any]]] = {}
     optional_members: ClassVar[frozenset[str]] = frozenset()  # required by the API, but the registry may supply them otherwise
     spec_schema: ClassVar[dict[str, Any] | None] = None  # a declaration that is not request-shaped (a policy document)
     body_prefix: ClassVar[KeyPath] = ()  # where the declaration sits in the request body (a resource policy's `policy`)
@@ -194,7 +197,7 @@ class Kind(ABC):
     id_param: ClassVar[str]  # the id in Get/Update/Delete requests
     parent_param: ClassVar[str | None] = None  # the parent's id in requests
     arn_member: ClassVar[str | None] = None
-    stamp_member: ClassVar[str] = "updatedAt"
+    stamp_member: ClassVar[str | None] = "updatedAt"  # None: its List items carry no last-update time (no cache)
 
     @property
     def taggable(self) -> bool:
@@ -328,7 +331,7 @@ class Kind(ABC):
 
         Its values are the loaded document's own (no copy: a registry of 10,000 targets would hold every
         declaration twice); nothing writes into a desired body's nested values."""
-        skip = self.reconciler_only | children | {"lifecycle"}
+        skip = self.reconciler_only.keys() | children | {"lifecycle"}
         return {k: v for k, v in spec.items() if k not in skip}
 
     def resolve_and_check(self, desired: Desired, spec: Any, document: dict[str, Any], context: Context) -> list[tuple[KeyPath, str]]:
@@ -379,7 +382,7 @@ class Kind(ABC):
         arn = item.get(self.arn_member) if self.arn_member else None
         ident = item.get(self.id_member) or (arn or "").rsplit("/", 1)[-1]  # some creates answer with the ARN only
         return Ref(self.key, name, ident, self.address(name, parent.address if parent else None), arn, parent,
-                   _stamp(item.get(self.stamp_member)), item if self.list_is_full else None)
+                   _stamp(item.get(self.stamp_member) if self.stamp_member else None), item if self.list_is_full else None)
 
     def describe(self, api: Api, ref: Ref) -> dict[str, Any]:
         """The raw read response; raises AwsError(code=ResourceNotFoundException) when gone."""

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from reconciler.aws_model import ITEM
 from reconciler.kinds.base import Context, Kind, Live, Ref, _get
-from reconciler.kinds.publish import PUBLISH, publish_problems
+from reconciler.kinds.publish import PUBLISH, PUBLISH_SCHEMA, publish_problems
 from reconciler.quotas import TARGETS_PER_GATEWAY
 from reconciler.vocabulary import KeyPath
 
@@ -16,6 +16,28 @@ if TYPE_CHECKING:
 
 WAF, WEB_ACL = "wafConfiguration", "webAclArn"
 VERSIONS = ("protocolConfiguration", "mcp", "supportedVersions")
+VERIFY = "verify"
+# Blast-radius thresholds of a gateway's `safety:` (its targets), and of the registry's (config/schema.py).
+THRESHOLDS: dict[str, Any] = {
+    "updatePercent": {"type": "number", "minimum": 0, "maximum": 100},
+    "deletePercent": {"type": "number", "minimum": 0, "maximum": 100},
+    "minExisting": {"type": "integer", "minimum": 0},
+}
+
+
+class VerifySettings(TypedDict, total=False):
+    """A gateway's `verify:` block: how `reconcile verify` authenticates to it (CUSTOM_JWT client credentials)."""
+
+    clientId: str
+    clientSecret: str
+    scopes: list[str]
+    tokenUrl: str
+    searchQuery: str
+
+
+def verify_settings(gateway: Desired) -> VerifySettings:
+    settings: VerifySettings = gateway.extras.get(VERIFY, {})
+    return settings.copy()
 
 
 class GatewayKind(Kind):
@@ -23,7 +45,24 @@ class GatewayKind(Kind):
     noun = "gateway"
     order = 2
     section = "gateways"
-    reconciler_only = frozenset({"authorizer", "safety", "verify", PUBLISH})
+    reconciler_only = {
+        "authorizer": {"type": "string", "description": "Reconciler-only: name of an entry under top-level `authorizers`."},
+        "safety": {"type": "object", "description": "Reconciler-only: blast-radius thresholds for this gateway's targets.",
+                   "properties": THRESHOLDS, "additionalProperties": False},
+        VERIFY: {
+            "type": "object",
+            "description": "Reconciler-only: how `reconcile verify` authenticates to this gateway (CUSTOM_JWT client credentials).",
+            "properties": {
+                "clientId": {"type": "string", "minLength": 1},
+                "clientSecret": {"type": "string", "minLength": 1},
+                "scopes": {"type": "array", "items": {"type": "string"}},
+                "tokenUrl": {"type": "string", "pattern": "^https?://"},
+                "searchQuery": {"type": "string", "minLength": 1},
+            },
+            "additionalProperties": False,
+        },
+        PUBLISH: PUBLISH_SCHEMA,
+    }
     optional_members = frozenset({"authorizerType"})  # or `authorizer: NAME`
     destroy_setting = "allowGatewayDestroy"
     create_operation, read_operation = "CreateGateway", "GetGateway"

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.vocabulary import KeyPath
+from reconciler.vocabulary import DEPLOYMENT_NAME, KeyPath
 
 PUBLISH = "publish"
 REGISTRIES = "agentRegistries"
+PUBLISH_SCHEMA: dict[str, Any] = {
+    "description": "Reconciler-only: keep a record of this MCP target (or of each of this gateway's) in that agent registry; false opts a target out.",
+    "oneOf": [
+        {"type": "object", "properties": {"registry": {"type": "string", "minLength": 1}, "deployment": DEPLOYMENT_NAME},
+         "required": ["registry"], "additionalProperties": False},
+        {"const": False},
+    ],
+}
 
 
 def published_in(own: Any, gateway: Any) -> str | None:

@@ -106,8 +106,8 @@ class RecordKind(Kind):
 def record_of(target: Any, registry: str, name: str) -> Derived:
     """The record `name` of a published target in agent registry `registry`, its content known later."""
     body = {"recordType": MCP_RECORD, "description": describe(target), **dict.fromkeys(KNOWN_LATER, UNKNOWN)}
-    return Derived(name, f"{RecordKind.parent}/{registry}", body, target,
-                   {"target": target.address, "gateway": target.parent_address, "depends_on": [target.address, target.parent_address]})
+    return Derived(name, f"{RecordKind.parent}/{registry}", body, target, {"target": target.address, "gateway": target.parent_address},
+                   depends_on=(target.address, target.parent_address))
 
 
 def describe(target: Any) -> str:

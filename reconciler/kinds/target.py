@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.aws import Api
 from reconciler.kinds.base import Context, Kind, Ref, Status
-from reconciler.kinds.publish import PUBLISH, publish_problems
+from reconciler.kinds.publish import PUBLISH, PUBLISH_SCHEMA, publish_problems
 from reconciler.quotas import TARGET_WRITES_PER_GATEWAY
 from reconciler.vocabulary import KeyPath
 
@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 # The service adds this header on gateways with a policy engine and refuses it when sent back.
 POLICY_SESSION_HEADER = "x-amzn-bedrock-agentcore-policy-session-id"
 HEADER_PATH = ("metadataConfiguration", "allowedRequestHeaders")
+EXPECT_TOOLS = "expectTools"
+
+
+def expected_tools(target: Desired) -> list[str]:
+    """The tools a declared target promises (`expectTools`), checked by `reconcile verify`."""
+    return [str(tool) for tool in target.extras.get(EXPECT_TOOLS, [])]
 
 
 def mcp_server(target_configuration: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -54,7 +60,11 @@ class TargetKind(Kind):
     order = 3
     parent = "gateway"
     section = "targets"
-    reconciler_only = frozenset({"expectTools", PUBLISH})
+    reconciler_only = {
+        EXPECT_TOOLS: {"type": "array", "items": {"type": "string"},
+                       "description": "Reconciler-only: tools this target promises (never sent to the API)."},
+        PUBLISH: PUBLISH_SCHEMA,
+    }
     parent_write_limit = TARGET_WRITES_PER_GATEWAY
     create_operation, read_operation = "CreateGatewayTarget", "GetGatewayTarget"
     update_operation, delete_operation, list_operation = "UpdateGatewayTarget", "DeleteGatewayTarget", "ListGatewayTargets"

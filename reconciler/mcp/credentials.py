@@ -20,6 +20,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 
 from reconciler.desired import ArnRef, Desired, DesiredState
+from reconciler.kinds.gateway import verify_settings
 from reconciler.mcp.client import AUTH, Connection, McpFailure
 from reconciler.mcp.endpoints import dialable
 
@@ -156,7 +157,7 @@ def inbound(gateway: Desired, region: str, timeout: float = 15.0) -> tuple[dict[
         return {}, SigV4(region)
     if kind != "CUSTOM_JWT":
         return {}, None
-    settings = gateway.verify
+    settings = verify_settings(gateway)
     if not settings.get("clientId"):
         raise McpFailure(AUTH, f"{gateway.address}: CUSTOM_JWT needs a `verify:` block with clientId and clientSecret to get a token")
     jwt = gateway.body["authorizerConfiguration"]["customJWTAuthorizer"]

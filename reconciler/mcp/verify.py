@@ -18,6 +18,8 @@ from reconciler.desired import Desired, DesiredState
 from reconciler.kinds import GATEWAY, TARGET
 from reconciler.errors import ReconcilerError
 from reconciler.kinds import KINDS
+from reconciler.kinds.gateway import verify_settings
+from reconciler.kinds.target import expected_tools
 from reconciler.mcp.checks import SEARCH_TOOL, SEPARATOR
 from reconciler.mcp.client import Connection, call_tool, failure_line, list_tools, offered_versions, supported_versions
 from reconciler.mcp.credentials import inbound
@@ -81,7 +83,7 @@ def _check(api: Api, registry: DesiredState, gateway: Desired, url: str | None, 
     try:
         connection, versions = gateway_connection(api, gateway, url, timeout)
         names = [str(t.get("name")) for t in list_tools(connection, versions).tools]
-        query = query or gateway.verify.get("searchQuery")
+        query = query or verify_settings(gateway).get("searchQuery")
         if query and SEARCH_TOOL in names:
             check.search = _hits(call_tool(connection, versions, SEARCH_TOOL, {"query": query}))
     except ReconcilerError as error:
@@ -110,7 +112,7 @@ def gateway_tools(api: Api, gateway: Desired, url: str, timeout: float = 15.0) -
 def _compare(target: Desired, names: list[str]) -> TargetTools:
     prefix = f"{target.name}{SEPARATOR}"
     present = sorted(n[len(prefix):] for n in names if n.startswith(prefix))
-    expected = target.expect_tools
+    expected = expected_tools(target)
     return TargetTools(
         target.name,
         present,
