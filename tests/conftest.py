@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 from contextlib import contextmanager
 import subprocess
@@ -111,6 +112,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@contextmanager
+def refusing_port() -> Iterator[int]:
+    """A loopback port bound for the block but never listening: a connection to it is refused (no other process or
+    xdist worker can take it meanwhile, as they could a port found free and closed again)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield int(sock.getsockname()[1])
+
+
 PREVIEW_MARK = "preview_calls"  # a test that calls the switched-off preview Agent Registry API on purpose
 
 
@@ -139,17 +149,19 @@ def server_preview_calls(url: str) -> dict[str, int]:
 def running_emulator(*flags: str, preview_calls: bool = False) -> Iterator[str]:
     """`reconcile emulator FLAGS` as a real process on a free loopback port, as a new user starts it; its URL.
 
-    When it stops, it must have received no preview Agent Registry call (unless the test makes them on purpose)."""
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "reconciler", "emulator", "--port", str(port), *flags],
+    The server binds port 0 and reports the port it got (a port picked here and closed again could be taken by
+    another xdist worker before the server binds it). When it stops, it must have received no preview Agent Registry
+    call (unless the test makes them on purpose)."""
+    process = subprocess.Popen([sys.executable, "-m", "reconciler", "emulator", "--port", "0", *flags],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert process.stdout is not None
         first = process.stdout.readline()  # blocks until the server listens (or the process dies)
-        assert "listening" in first, first
+        listening = re.search(r"listening on (http://\S+)", first)
+        assert listening, first
         # Keep reading what it prints: a pipe nobody drains fills up and freezes the server.
         threading.Thread(target=process.stdout.read, daemon=True).start()
-        url = f"http://127.0.0.1:{port}"
+        url = listening.group(1)
         yield url
         if not preview_calls and process.poll() is None:
             assert server_preview_calls(url) == {}, "the emulator server received preview Agent Registry calls"
