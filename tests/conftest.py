@@ -106,12 +106,6 @@ def discovery(emulator: None):  # type: ignore[no-untyped-def]
     return boto3.client(DISCOVERY_SERVICE, region_name=REGION)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def refusing_port() -> Iterator[int]:
     """A loopback port bound for the block but never listening: a connection to it is refused (no other process or
