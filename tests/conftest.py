@@ -115,6 +115,15 @@ def refusing_port() -> Iterator[int]:
         yield int(sock.getsockname()[1])
 
 
+@contextmanager
+def silent_port() -> Iterator[int]:
+    """A loopback port that takes connections (the kernel completes them) and never answers: a request there times out."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        yield int(sock.getsockname()[1])
+
+
 PREVIEW_MARK = "preview_calls"  # a test that calls the switched-off preview Agent Registry API on purpose
 
 
