@@ -11,7 +11,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from tests.conftest import FIXTURES, REGION, refusing_port
+from tests.conftest import FIXTURES, REGION, hang_bound, refusing_port
 from tests.helpers import BASE, SECRETS
 
 RECONCILE = str(Path(sys.executable).parent / "reconcile")
@@ -20,7 +20,7 @@ BAD = sorted((FIXTURES / "bad").glob("*.yaml"))
 
 def run(args: list[str], endpoint: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, **SECRETS, "AWS_ENDPOINT_URL": endpoint, **(env or {})}
-    return subprocess.run([RECONCILE, *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=120)
+    return subprocess.run([RECONCILE, *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=hang_bound(120))
 
 
 @pytest.fixture
