@@ -197,6 +197,7 @@ def test_a_target_keeps_its_private_endpoint_and_certificates_and_lists_its_last
     assert (live["privateEndpoint"], live["certificateConfigurations"]) == (private, certificates)
     settled(lambda: client.get_gateway_target(gatewayIdentifier=gid, targetId=tid))
     client.synchronize_gateway_targets(gatewayIdentifier=gid, targetIdList=[tid])
+    settled(lambda: client.get_gateway_target(gatewayIdentifier=gid, targetId=tid))  # the list and the get read its end
     item = client.list_gateway_targets(gatewayIdentifier=gid)["items"][0]
     assert item["lastSynchronizedAt"] == client.get_gateway_target(gatewayIdentifier=gid, targetId=tid)["lastSynchronizedAt"]
     assert item["targetType"] == "MCP_SERVER"
