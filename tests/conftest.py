@@ -59,7 +59,14 @@ E2E_FIXTURES = frozenset({"emulator", "api", "client", "registries", "discovery"
 E2E_MODULES = frozenset({"test_benchmarks", "test_resilience", "test_interrupts", "test_cli_e2e", "test_locking"})
 
 
+# Modules of the longest tests (tens of seconds each), run first: handed out one at a time (pyproject's addopts), they
+# spread over the workers, and the short tests that come last fill the end, so no worker idles while another ends on a
+# long one.
+LONG_MODULES = frozenset({"test_resilience", "test_benchmarks", "test_interrupts", "test_cli_e2e"})
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.path.stem not in LONG_MODULES)  # stable: each group keeps its order
     for item in items:
         module = item.path.stem
         if E2E_FIXTURES & set(getattr(item, "fixturenames", ())) or module in E2E_MODULES or "emulator" in item.path.parts:
