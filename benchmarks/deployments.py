@@ -35,7 +35,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.harness import REPO, Emulator, Quotas, run_cli  # noqa: E402
-from benchmarks.scale import PLAN, WrongOutcome, check, figures, machine, rates  # noqa: E402
+from benchmarks.scale import PLAN, WrongOutcome, apply_command, check, figures, machine, rates  # noqa: E402
+from reconciler.waiting import Polling  # noqa: E402
 from benchmarks.workload import Layout, platform_text, write_registry  # noqa: E402
 
 PLACES = (("d1", "111111111111", "us-east-1"), ("d2", "111111111111", "eu-west-1"),
@@ -51,7 +52,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="deployments-") as work:
         try:
-            steps = measure(layout, quotas, seed, Path(work), args.timeout)
+            steps = measure(layout, quotas, seed, Path(work), args.timeout, args.poll_interval)
         except WrongOutcome as error:
             print(f"WRONG OUTCOME: {error}", file=sys.stderr)
             sys.exit(1)
@@ -78,6 +79,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--seed-rates", type=rates, default=(1000.0, 500.0), metavar="R,W",
                         help="the first apply runs at R reads/s and W writes/s per account and region (default 1000,500)")
     parser.add_argument("--timeout", type=float, default=3 * 3600, help="seconds one CLI run may take")
+    parser.add_argument("--poll-interval", type=float, default=Polling.initial, help="apply's first status poll delay (its --poll-interval)")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
     return parser.parse_args()
 
@@ -89,14 +91,14 @@ def deployments_text(layout: Layout, quotas: Quotas) -> str:
     return platform_text(layout, quotas).replace("region: us-east-1\n", "\n".join(head) + "\n", 1)
 
 
-def measure(layout: Layout, quotas: Quotas, seed: Quotas, work: Path, timeout: float) -> dict[str, Any]:
+def measure(layout: Layout, quotas: Quotas, seed: Quotas, work: Path, timeout: float, poll_interval: float) -> dict[str, Any]:
     folder = work / "registry"
     write_registry(folder, layout, seed)
     (folder / "platform.yaml").write_text(deployments_text(layout, seed))
     steps: dict[str, Any] = {}
     with Emulator(quotas) as emulator:
         emulator.set_quotas(seed)
-        applied = run_cli(["apply", "--auto-approve", "-f", "."], folder, emulator.environment(work / "apply-cache"), timeout)
+        applied = run_cli(apply_command(poll_interval), folder, emulator.environment(work / "apply-cache"), timeout)
         check("apply", applied, None)
         emulator.set_quotas(quotas)
         (folder / "platform.yaml").write_text(deployments_text(layout, quotas))

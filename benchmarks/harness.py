@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -84,33 +84,27 @@ def _minus(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
     return {op: n - before.get(op, 0) for op, n in sorted(after.items()) if n != before.get(op, 0)}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class Emulator:
     """`reconcile emulator` as a server process on loopback, with the account's quotas emulated."""
 
     def __init__(self, quotas: Quotas):
         self.quotas = quotas
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = ""  # once started: the server binds a free port and reports it
         self.process: subprocess.Popen[str] | None = None
         self.log = tempfile.TemporaryFile("w+")
 
     def __enter__(self) -> Emulator:
-        command = [sys.executable, "-m", "reconciler", "emulator", "--port", str(self.port),
+        command = [sys.executable, "-m", "reconciler", "emulator", "--port", "0",
                    "--delay", str(self.quotas.ready_delay), *self.quota_flags()]
         # Its output goes to a file: a pipe nobody drains would stall the server once its buffer is full.
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, text=True, cwd=REPO,
                                         env=os.environ | {"PYTHONPATH": str(REPO)})
         deadline = time.monotonic() + 60
-        while "listening" not in self._output():
+        while not (listening := re.search(r"listening on (http://\S+)", self._output())):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"the emulator did not start: {self._output()}")
             time.sleep(0.1)
+        self.url = listening.group(1)
         return self
 
     def __exit__(self, *_: Any) -> None:

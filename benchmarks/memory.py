@@ -116,7 +116,9 @@ def fill(emulator: Emulator, folder: Path, layout: Layout, cache_dir: Path) -> N
     its targets created straight through the API, as their files declare them (the apply's one-by-one waits and
     synchronizations would take hours for thousands; a target's description is what its create sends)."""
     gateways_only = [option for g in range(layout.gateways) for option in ("--target", f"gateway/{gateway_name(g)}")]
-    applied = run_cli(["apply", "--auto-approve", "-f", ".", *gateways_only], folder, emulator.environment(cache_dir), 3600)
+    # Polled as often as the emulator moves on (its READY delay): the fill is not what is measured.
+    applied = run_cli(["apply", "--auto-approve", "--poll-interval", str(UNLIMITED.ready_delay), "-f", ".", *gateways_only], folder,
+                      emulator.environment(cache_dir), 3600)
     if applied.exit_code != 0:
         raise WrongOutcome(f"the apply of {layout.gateways} gateways exited {applied.exit_code}: {applied.stderr.strip()[-2000:]}")
     client = boto3.client("bedrock-agentcore-control", endpoint_url=emulator.url, region_name="us-east-1",

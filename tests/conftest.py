@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 from contextlib import contextmanager
 import subprocess
@@ -58,7 +59,14 @@ E2E_FIXTURES = frozenset({"emulator", "api", "client", "registries", "discovery"
 E2E_MODULES = frozenset({"test_benchmarks", "test_resilience", "test_interrupts", "test_cli_e2e", "test_locking"})
 
 
+# Modules of the longest tests (tens of seconds each), run first: handed out one at a time (pyproject's addopts), they
+# spread over the workers, and the short tests that come last fill the end, so no worker idles while another ends on a
+# long one.
+LONG_MODULES = frozenset({"test_resilience", "test_benchmarks", "test_interrupts", "test_cli_e2e"})
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.path.stem not in LONG_MODULES)  # stable: each group keeps its order
     for item in items:
         module = item.path.stem
         if E2E_FIXTURES & set(getattr(item, "fixturenames", ())) or module in E2E_MODULES or "emulator" in item.path.parts:
@@ -105,10 +113,22 @@ def discovery(emulator: None):  # type: ignore[no-untyped-def]
     return boto3.client(DISCOVERY_SERVICE, region_name=REGION)
 
 
-def free_port() -> int:
+@contextmanager
+def refusing_port() -> Iterator[int]:
+    """A loopback port bound for the block but never listening: a connection to it is refused (no other process or
+    xdist worker can take it meanwhile, as they could a port found free and closed again)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        yield int(sock.getsockname()[1])
+
+
+@contextmanager
+def silent_port() -> Iterator[int]:
+    """A loopback port that takes connections (the kernel completes them) and never answers: a request there times out."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        yield int(sock.getsockname()[1])
 
 
 PREVIEW_MARK = "preview_calls"  # a test that calls the switched-off preview Agent Registry API on purpose
@@ -139,17 +159,19 @@ def server_preview_calls(url: str) -> dict[str, int]:
 def running_emulator(*flags: str, preview_calls: bool = False) -> Iterator[str]:
     """`reconcile emulator FLAGS` as a real process on a free loopback port, as a new user starts it; its URL.
 
-    When it stops, it must have received no preview Agent Registry call (unless the test makes them on purpose)."""
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "reconciler", "emulator", "--port", str(port), *flags],
+    The server binds port 0 and reports the port it got (a port picked here and closed again could be taken by
+    another xdist worker before the server binds it). When it stops, it must have received no preview Agent Registry
+    call (unless the test makes them on purpose)."""
+    process = subprocess.Popen([sys.executable, "-m", "reconciler", "emulator", "--port", "0", *flags],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert process.stdout is not None
         first = process.stdout.readline()  # blocks until the server listens (or the process dies)
-        assert "listening" in first, first
+        listening = re.search(r"listening on (http://\S+)", first)
+        assert listening, first
         # Keep reading what it prints: a pipe nobody drains fills up and freezes the server.
         threading.Thread(target=process.stdout.read, daemon=True).start()
-        url = f"http://127.0.0.1:{port}"
+        url = listening.group(1)
         yield url
         if not preview_calls and process.poll() is None:
             assert server_preview_calls(url) == {}, "the emulator server received preview Agent Registry calls"

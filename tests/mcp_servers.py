@@ -9,6 +9,7 @@ token, duplicate tools, an old protocol version, not MCP at all).
 from __future__ import annotations
 
 import base64
+import socket
 import threading
 import time
 import uuid
@@ -30,7 +31,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tests.conftest import free_port, hang_bound
+from tests.conftest import hang_bound
 
 START_TIMEOUT = 10.0
 OLD_VERSION = "2024-11-05"
@@ -52,8 +53,14 @@ class Running:
 def serving(app: ASGIApp, path: str = "/mcp", start_after: float = 0.0, port: int | None = None,
             start_when: Callable[[], bool] | None = None) -> Iterator[Running]:
     """Serve `app` on loopback (a free port unless given); with `start_after`, the port opens that many seconds later;
-    with `start_when`, once that condition holds (checked every 50 ms, within a hang bound)."""
-    port = port or free_port()
+    with `start_when`, once that condition holds (checked every 50 ms, within a hang bound).
+
+    The port is bound here and kept (it listens once the server starts; until then a connection is refused): no other
+    xdist worker can take it in between, as it could a port found free and closed again."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart on the port of a server just stopped
+    sock.bind(("127.0.0.1", port or 0))
+    port = int(sock.getsockname()[1])
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="on"))
     waits = start_after + (hang_bound(START_TIMEOUT) if start_when else 0.0)
 
@@ -63,7 +70,7 @@ def serving(app: ASGIApp, path: str = "/mcp", start_after: float = 0.0, port: in
         while start_when is not None and not start_when() and not server.should_exit and time.monotonic() < deadline:
             time.sleep(0.05)
         if not server.should_exit:
-            server.run()
+            server.run(sockets=[sock])
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
@@ -75,6 +82,7 @@ def serving(app: ASGIApp, path: str = "/mcp", start_after: float = 0.0, port: in
     finally:
         server.should_exit = True
         thread.join(timeout=START_TIMEOUT + waits)
+        sock.close()
 
 
 def mcp_app(server: MCPServer | Server[Any]) -> Starlette:

@@ -14,6 +14,9 @@ from benchmarks.workload import Layout
 from tests.conftest import ROOT
 
 STEPS = {"apply", "cold plan", "warm plan", "one target changed", "changed-only plan"}
+# A smoke test checks that a harness runs, not how fast: no per-call latency, resources READY at once and polled as
+# often, and an account that reads at 100/s (the service's 10/s would only make the plans wait).
+QUICK = ("--latency", "0", "--ready-delay", "0.05", "--poll-interval", "0.05", "--reads-per-second", "100", "--writes-per-second", "50")
 
 
 def harness(tmp_path: Path, script: str, *arguments: str) -> dict[str, Any]:
@@ -25,18 +28,18 @@ def harness(tmp_path: Path, script: str, *arguments: str) -> dict[str, Any]:
 
 
 def test_the_scale_harness_runs_its_smallest_registry(tmp_path: Path) -> None:
-    (size,) = harness(tmp_path, "scale", "--smoke")["sizes"]
+    (size,) = harness(tmp_path, "scale", "--smoke", *QUICK)["sizes"]
     assert size["targets"] == 10 and set(size["steps"]) == STEPS
     assert size["steps"]["cold plan"]["calls"] > 0 and size["steps"]["apply"]["writes"] > 0
     assert not any(step["seeded"] for step in size["steps"].values())
 
 
 def test_a_seeded_apply_runs_at_the_seeding_rates_and_the_plans_at_the_accounts(tmp_path: Path) -> None:
-    results = harness(tmp_path, "scale", "--sizes", "20:10", "--seed-rates", "1000,500")
+    results = harness(tmp_path, "scale", "--sizes", "20:10", "--seed-rates", "1000,500", *QUICK)
     (size,) = results["sizes"]
     assert (size["size"], size["gateways"], size["targets_per_gateway"]) == ("20:10", 2, 10)
     assert size["steps"]["apply"]["seeded"] and size["steps"]["apply"]["quotas"] == "1000 r/s, 500 w/s"
-    assert {size["steps"][name]["quotas"] for name in STEPS - {"apply"}} == {results["plans_ran_under"]} == {"10 r/s, 5 w/s"}
+    assert {size["steps"][name]["quotas"] for name in STEPS - {"apply"}} == {results["plans_ran_under"]} == {"100 r/s, 50 w/s"}
     assert size["steps"]["apply"]["by_operation"]["CreateGateway"] == 2
 
 
@@ -65,7 +68,7 @@ def test_a_bad_size_is_one_line_from_the_scale_harness(size: str) -> None:
 
 
 def test_the_deployments_harness_runs_its_smallest_registry(tmp_path: Path) -> None:
-    results = harness(tmp_path, "deployments", "--smoke")
+    results = harness(tmp_path, "deployments", "--smoke", *QUICK)
     assert results["deployments"] == 4 and results["targets_per_deployment"] == 20
     one, every = results["steps"]["one deployment"], results["steps"]["all deployments"]
     assert every["reads"] > 3 * one["reads"]  # every deployment was read, in its own account and region

@@ -11,7 +11,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from tests.conftest import FIXTURES, REGION, free_port
+from tests.conftest import FIXTURES, REGION, hang_bound, refusing_port
 from tests.helpers import BASE, SECRETS
 
 RECONCILE = str(Path(sys.executable).parent / "reconcile")
@@ -20,7 +20,7 @@ BAD = sorted((FIXTURES / "bad").glob("*.yaml"))
 
 def run(args: list[str], endpoint: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, **SECRETS, "AWS_ENDPOINT_URL": endpoint, **(env or {})}
-    return subprocess.run([RECONCILE, *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=120)
+    return subprocess.run([RECONCILE, *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=hang_bound(120))
 
 
 @pytest.fixture
@@ -88,8 +88,8 @@ def test_apply_without_terminal_or_auto_approve_refuses(emulator_url: str, regis
 @pytest.mark.parametrize("command", ["validate", "plan"])
 def test_bad_input_exits_1_with_file_line_and_no_aws_call(path: Path, command: str, tmp_path: Path) -> None:
     # Nothing listens on this port: any AWS call would fail with a connection error instead.
-    unreachable = f"http://127.0.0.1:{free_port()}"
-    result = run([command, "-f", str(path)], unreachable, tmp_path)
+    with refusing_port() as port:
+        result = run([command, "-f", str(path)], f"http://127.0.0.1:{port}", tmp_path)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and "Could not connect" not in result.stderr
     line = path.read_text().splitlines()[0].removeprefix("# expect: ").split(":")[0]
@@ -98,6 +98,7 @@ def test_bad_input_exits_1_with_file_line_and_no_aws_call(path: Path, command: s
 
 def test_aws_failure_is_one_clear_line(tmp_path: Path) -> None:
     (tmp_path / "gateways.yaml").write_text("registry: r\nregion: us-east-1\n")
-    result = run(["plan"], f"http://127.0.0.1:{free_port()}", tmp_path)
+    with refusing_port() as port:
+        result = run(["plan"], f"http://127.0.0.1:{port}", tmp_path)
     assert result.returncode == 1
     assert result.stderr.startswith("Error: ") and "Traceback" not in result.stderr

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import threading
 from pathlib import Path
 
 import boto3
@@ -12,7 +11,7 @@ import pytest
 
 from reconciler.errors import ReconcilerError
 from reconciler.locking import LockHeld, S3Lock, force_unlock, holding, new_lock_info
-from tests.conftest import REGION
+from tests.conftest import REGION, hang_bound
 from tests.helpers import BASE, SECRETS, reconcile
 from tests.test_cli_e2e import RECONCILE, run
 
@@ -39,14 +38,17 @@ def test_a_held_lock_refuses_a_second_holder_and_names_the_first(lock: S3Lock) -
 def test_a_waiting_run_gets_the_lock_once_it_is_released(lock: S3Lock) -> None:
     first = new_lock_info("test", "apply")
     assert lock.try_acquire(first)
-    releaser = threading.Timer(0.3, lambda: lock.release(first.id))
-    releaser.start()
     waited: list[str] = []
+
+    def warn(line: str) -> None:
+        waited.append(line)
+        if line.startswith("Waiting for the lock"):
+            lock.release(first.id)  # the first run ends while the second waits, however late the second came
+
     second = new_lock_info("test", "apply")
-    with holding(lock, second, timeout=10, warn=waited.append, poll=0.05):
+    with holding(lock, second, timeout=hang_bound(10), warn=warn, poll=0.05):
         assert lock.holder() == second
-    releaser.join()
-    assert any(line.startswith("Waiting for the lock") for line in waited)
+    assert waited[0].startswith("Waiting for the lock") and waited[-1].startswith("Acquired")
 
 
 def test_force_unlock_needs_the_right_id(lock: S3Lock) -> None:
@@ -89,7 +91,7 @@ def test_two_concurrent_applies_never_interleave(emulator_url: str, tmp_path: Pa
     command = [RECONCILE, "apply", "--auto-approve", "--poll-interval", "0.05"]
     processes = [subprocess.Popen(command, cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                  for _ in range(2)]
-    outputs = [p.communicate(timeout=120) for p in processes]  # reads the pipes while waiting: no full-pipe deadlock
+    outputs = [p.communicate(timeout=hang_bound(120)) for p in processes]  # reads the pipes while waiting: no full-pipe deadlock
     results = [(p.returncode, *output) for p, output in zip(processes, outputs)]
     applied = [r for r in results if "Apply complete: 6 done" in r[1]]
     assert len(applied) == 1, results

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import threading
-import time
 
 from reconciler.kinds import GATEWAY, KINDS, TARGET
 from reconciler.slots import WriteSlots, spread
+from tests.conftest import hang_bound
 
 
 def test_items_are_started_round_robin_across_parents_with_as_many_workers_as_slots_can_use() -> None:
@@ -26,6 +26,9 @@ def test_a_kind_without_a_parent_limit_gets_a_worker_per_item_up_to_the_ceiling(
 def test_a_parent_never_has_more_writes_in_flight_than_its_slots() -> None:
     slots, kind = WriteSlots(), KINDS[TARGET]
     in_flight, peak, lock = 0, 0, threading.Lock()
+    # Each write keeps its slot until as many writes as the parent has slots are in flight together: the slots are
+    # all used however the threads are scheduled (fewer slots would break the barrier, more would show in the peak).
+    full = threading.Barrier(kind.parent_write_limit, timeout=hang_bound(10))
 
     def write() -> None:
         nonlocal in_flight, peak
@@ -33,13 +36,13 @@ def test_a_parent_never_has_more_writes_in_flight_than_its_slots() -> None:
             with lock:
                 in_flight += 1
                 peak = max(peak, in_flight)
-            time.sleep(0.05)
+            full.wait()
             with lock:
                 in_flight -= 1
 
-    threads = [threading.Thread(target=write) for _ in range(20)]
+    threads = [threading.Thread(target=write) for _ in range(4 * kind.parent_write_limit)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=10)
-    assert peak == kind.parent_write_limit
+        thread.join(timeout=hang_bound(10))
+    assert not full.broken and peak == kind.parent_write_limit

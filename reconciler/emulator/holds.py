@@ -8,7 +8,8 @@ emulator` with `--hold RULE` or the /_emulator/holds endpoint (see reconciler.em
     RULE = KIND[:KEY=VALUE,...], or as JSON {"kind": KIND, KEY: VALUE, ...}
     KIND            gateway, target, rule, rate-limit, policy-engine, policy, registry, record: resources of that kind;
                     call: calls of the API
-    name=GLOB       resources by name; a target also matches as GATEWAY/TARGET (default *)
+    name=GLOB       resources by name (a rule by its priority, a rate limit by its id); a target also matches as
+                    GATEWAY/TARGET (default *)
     status=STATUS   only that transient status: CREATING, UPDATING, SYNCHRONIZING or DELETING (default: any)
     op=GLOB[|GLOB]  call: the operations whose calls wait (default all)
 
@@ -178,6 +179,7 @@ def _kinds_of(cls: type) -> frozenset[str]:
 
 
 def _names(resource: Any) -> list[str]:
-    name = getattr(resource, "name", None) or getattr(resource, "priority", None)  # a rule is named by its priority
+    # A rule is named by its priority, a rate limit by its id: neither has a name of its own.
+    name = getattr(resource, "name", None) or getattr(resource, "priority", None) or getattr(resource, "rate_limit_id", None)
     gateway = getattr(getattr(resource, "gateway", None), "name", None)
     return [str(name)] + ([f"{gateway}/{name}"] if gateway else []) if name else []

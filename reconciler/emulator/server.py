@@ -158,6 +158,7 @@ def serve(
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     app = with_emulator_endpoints(DomainDispatcherApplication(create_backend_app))
     server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+    port = server.server_port  # the one bound: --port 0 takes a free one, which this line reports
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"AgentCore emulator listening on http://{host}:{port}", flush=True)
     print(f"  gateway MCP endpoints: https://127.0.0.1:{DataPlane.shared(all_backends).port}/gateways/GATEWAY_ID/mcp "

@@ -187,7 +187,9 @@ def classify(error: BaseException, url: str, statuses: _Statuses) -> McpFailure:
         return McpFailure(AUTH, f"HTTP {statuses.last} from {url}: the server refused the credentials")
     for cause in causes:
         text = str(cause)
-        if isinstance(cause, (TimeoutError, httpx2.TimeoutException)):
+        # The session's own wait for an answer (MCP's REQUEST_TIMEOUT) ends at the same time as httpx's: either is a timeout.
+        if isinstance(cause, (TimeoutError, httpx2.TimeoutException)) or (
+                isinstance(cause, MCPError) and cause.error.code == types.REQUEST_TIMEOUT):
             return McpFailure(TIMEOUT, f"no answer from {url} in time")
         if isinstance(cause, ssl.SSLError) or "SSL" in text or "CERTIFICATE" in text.upper():
             return McpFailure(TLS, f"TLS handshake with {url} failed: {text}")

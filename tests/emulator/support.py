@@ -15,7 +15,7 @@ from tests.conftest import REGION
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/r"
 WAIT = 10.0  # seconds a bounded wait may take before the test fails
-SLOW = "0.5"  # a transition delay long enough to see transient statuses without racing them
+SLOW = "0.5"  # a transition delay that keeps a change in progress while the next write comes right after it
 SETTLED = "0"  # no transition delay: consecutive writes of a gateway's rules and rate limits never meet its lock
 TOOLS = [
     {"name": "get_order", "description": "Look up an order.",

@@ -17,25 +17,19 @@ from botocore.exceptions import ClientError
 
 from botocore.config import Config
 
-from reconciler.emulator.base import DELAY_VARIABLE
 from reconciler.emulator.faults import FAULTS_VARIABLE, install_faults, reset
+from reconciler.emulator.holds import holding
 from reconciler.emulator.preview import preview_calls
 from reconciler.emulator.registry_api import agentregistry_backends
 from reconciler.emulator.quotas import QUOTAS_VARIABLE, stats
 from reconciler.emulator.registry_discovery import SEMANTIC_REGIONS_VARIABLE
 from tests.conftest import FIXTURES, REGION, running_emulator
-from tests.emulator.support import ACCOUNT, SLOW, error, until
+from tests.emulator.support import ACCOUNT, error, until
 
 BAD_RECORDS = sorted((FIXTURES / "registry_records").glob("*.yaml"))
 CONTROL_MODEL = botocore.session.get_session().get_service_model("agent-registry-control")
 AUTO = {"autoApprovalRules": ["APPROVE_ALL"]}
 GATEWAY_ARN = f"arn:aws:bedrock-agentcore:{REGION}:{ACCOUNT}:gateway/orders-0123456789"
-
-
-@pytest.fixture
-def slow(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Transitions slow enough to see CREATING, UPDATING and DELETING without racing them."""
-    monkeypatch.setenv(DELAY_VARIABLE, SLOW)
 
 
 @pytest.fixture
@@ -123,22 +117,24 @@ def test_identifiers_and_arns_follow_the_model_and_either_form_is_accepted(contr
     assert control.get_registry_record(registryId=registry_id, recordId=record["recordArn"])["recordId"] == record_id
 
 
-def test_create_registry_is_accepted_then_creating_then_ready(control, slow: None) -> None:
-    created = control.create_registry(name="catalog", description="Tools", approvalConfiguration=AUTO)
-    assert created["ResponseMetadata"]["HTTPStatusCode"] == 202 and set(created) == {"registryArn", "ResponseMetadata"}
-    assert registry_status(control, created["registryArn"]) == "CREATING"
+def test_create_registry_is_accepted_then_creating_then_ready(control) -> None:
+    with holding("registry:status=CREATING"):  # still CREATING when read back
+        created = control.create_registry(name="catalog", description="Tools", approvalConfiguration=AUTO)
+        assert created["ResponseMetadata"]["HTTPStatusCode"] == 202 and set(created) == {"registryArn", "ResponseMetadata"}
+        assert registry_status(control, created["registryArn"]) == "CREATING"
     until(lambda: registry_status(control, created["registryArn"]), lambda now: now == "READY")
     registry = control.get_registry(registryId=created["registryArn"])
     assert (registry["name"], registry["description"], registry["approvalConfiguration"]) == ("catalog", "Tools", AUTO)
     assert error(lambda: control.create_registry(name="catalog")) == "ConflictException: A registry named catalog already exists"
 
 
-def test_update_registry_patches_keep_unset_and_set_asynchronously(control, slow: None) -> None:
+def test_update_registry_patches_keep_unset_and_set_asynchronously(control) -> None:
     registry_id = new_registry(control, description="old", approvalConfiguration=AUTO)
-    updated = control.update_registry(registryId=registry_id, description={},
-                                      customMetadataSchemaConfiguration={"optionalValue": {"defaultSchema": '{"type": "object"}'}})
-    assert (updated["ResponseMetadata"]["HTTPStatusCode"], updated["status"]) == (202, "UPDATING")
-    assert "wait until the change completes" in error(lambda: control.update_registry(registryId=registry_id, name="x"))
+    with holding("registry:status=UPDATING"):  # still UPDATING when the next update comes
+        updated = control.update_registry(registryId=registry_id, description={},
+                                          customMetadataSchemaConfiguration={"optionalValue": {"defaultSchema": '{"type": "object"}'}})
+        assert (updated["ResponseMetadata"]["HTTPStatusCode"], updated["status"]) == (202, "UPDATING")
+        assert "wait until the change completes" in error(lambda: control.update_registry(registryId=registry_id, name="x"))
     until(lambda: registry_status(control, registry_id), lambda now: now == "READY")
     registry = control.get_registry(registryId=registry_id)
     assert "description" not in registry  # {} unset it
@@ -174,14 +170,15 @@ def test_client_token_replays_the_first_create_and_a_mismatch_is_a_validation_er
     assert (code, reason) == ("ValidationException", "IdempotentParameterMismatchException")
 
 
-def test_deleting_a_registry_is_asynchronous_and_takes_its_records_and_tags(control, slow: None) -> None:
+def test_deleting_a_registry_is_asynchronous_and_takes_its_records_and_tags(control) -> None:
     tagging = boto3.client("resourcegroupstaggingapi", region_name=REGION)
     registry_id = new_registry(control, tags={"owner": "platform"})
     record_id = new_record(control, registry_id, "weather", tags={"owner": "platform"})
     record_arn = control.get_registry_record(registryId=registry_id, recordId=record_id)["recordArn"]
-    assert control.delete_registry(registryId=registry_id)["status"] == "DELETING"
-    assert registry_status(control, registry_id) == "DELETING"
-    assert error(lambda: control.delete_registry(registryId=registry_id)).startswith("ConflictException")
+    with holding("registry:status=DELETING"):  # still DELETING when read back and deleted again
+        assert control.delete_registry(registryId=registry_id)["status"] == "DELETING"
+        assert registry_status(control, registry_id) == "DELETING"
+        assert error(lambda: control.delete_registry(registryId=registry_id)).startswith("ConflictException")
     until(lambda: [r["registryId"] for r in control.list_registries()["registries"]], lambda ids: registry_id not in ids)
     assert error(lambda: control.get_registry(registryId=registry_id)) == f"ResourceNotFoundException: Registry {registry_id} not found"
     assert error(lambda: control.list_tags_for_resource(resourceArn=record_arn)).startswith("ResourceNotFoundException")
@@ -227,15 +224,16 @@ def test_lists_are_posts_with_typed_filters_and_small_pages(control) -> None:
 
 
 # --- records ------------------------------------------------------------------------------------------
-def test_record_creation_is_asynchronous_and_names_are_unique_in_a_registry(control, slow: None) -> None:
+def test_record_creation_is_asynchronous_and_names_are_unique_in_a_registry(control) -> None:
     registry_id = new_registry(control)
-    created = control.create_registry_record(registryId=registry_id, name="weather", recordType="MCP",
-                                             descriptors=descriptors(("get_forecast", "Forecast")), recordVersion="1.0.0")
-    assert (created["ResponseMetadata"]["HTTPStatusCode"], created["status"]) == (202, "CREATING")
-    record_id = created["recordArn"].rsplit("/", 1)[-1]
-    assert status(control, registry_id, record_id) == "CREATING"
-    assert error(lambda: control.submit_registry_record_for_approval(registryId=registry_id, recordId=record_id)) == (
-        f"ConflictException: Record {record_id} is CREATING; wait until the change completes")
+    with holding("record:status=CREATING"):  # still CREATING when read back and submitted
+        created = control.create_registry_record(registryId=registry_id, name="weather", recordType="MCP",
+                                                 descriptors=descriptors(("get_forecast", "Forecast")), recordVersion="1.0.0")
+        assert (created["ResponseMetadata"]["HTTPStatusCode"], created["status"]) == (202, "CREATING")
+        record_id = created["recordArn"].rsplit("/", 1)[-1]
+        assert status(control, registry_id, record_id) == "CREATING"
+        assert error(lambda: control.submit_registry_record_for_approval(registryId=registry_id, recordId=record_id)) == (
+            f"ConflictException: Record {record_id} is CREATING; wait until the change completes")
     until(lambda: status(control, registry_id, record_id), lambda now: now == "DRAFT")
     record = control.get_registry_record(registryId=registry_id, recordId=record_id)
     assert (record["recordVersion"], record["createdByAutoDetection"], record["createdBy"]) == ("1.0.0", False, ACCOUNT)
@@ -245,11 +243,12 @@ def test_record_creation_is_asynchronous_and_names_are_unique_in_a_registry(cont
     assert error(lambda: control.create_registry_record(**again)).startswith("ConflictException: A record named weather already exists")
 
 
-def test_update_record_patches_at_every_level(control, slow: None) -> None:
+def test_update_record_patches_at_every_level(control) -> None:
     registry_id = new_registry(control)
     record_id = new_record(control, registry_id, "weather", ("get_forecast", "Forecast"), description="Weather", displayName="Weather")
-    updated = control.update_registry_record(registryId=registry_id, recordId=record_id, description={}, recordVersion="2",
-                                             descriptors=new_tools(("get_tides", "Tide tables")))
+    with holding("record:status=UPDATING"):  # UPDATING however late the answer is made
+        updated = control.update_registry_record(registryId=registry_id, recordId=record_id, description={}, recordVersion="2",
+                                                 descriptors=new_tools(("get_tides", "Tide tables")))
     assert (updated["ResponseMetadata"]["HTTPStatusCode"], updated["status"]) == (202, "UPDATING")
     until(lambda: status(control, registry_id, record_id), lambda now: now == "DRAFT")
     record = control.get_registry_record(registryId=registry_id, recordId=record_id)
@@ -275,7 +274,7 @@ def test_submit_waits_for_a_curator_and_rejection_carries_its_reason(control) ->
         registryId=registry_id, recordId=record_id, status="DRAFT", statusReason=""))
 
 
-def test_an_edited_approved_record_stays_discoverable_as_approved_until_the_new_revision_is(control, discovery, slow: None) -> None:
+def test_an_edited_approved_record_stays_discoverable_as_approved_until_the_new_revision_is(control, discovery) -> None:
     registry_id = new_registry(control, approvalConfiguration=AUTO)
     record_id = new_record(control, registry_id, "weather", ("get_forecast", "Forecast of rain"), recordVersion="1")
     assert control.submit_registry_record_for_approval(registryId=registry_id, recordId=record_id)["status"] == "APPROVED"

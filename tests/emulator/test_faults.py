@@ -22,7 +22,7 @@ from reconciler.emulator.faults import FAULTS_VARIABLE, install_faults, parse_fa
 from reconciler.emulator.holds import holding
 from reconciler.emulator.quotas import QUOTAS_VARIABLE, TokenBucket, parse_quotas, reset_stats, stats
 from reconciler.errors import ConfigError
-from tests.conftest import EMULATOR_DELAY, REGION, free_port, hang_bound, running_emulator
+from tests.conftest import EMULATOR_DELAY, REGION, hang_bound, running_emulator
 
 ROLE = "arn:aws:iam::123456789012:role/r"
 MCP = {"mcp": {"mcpServer": {"endpoint": "https://e.example.com/mcp"}}}
@@ -367,7 +367,7 @@ def test_a_bad_quota_is_one_clear_line(spec: str, message: str) -> None:
 
 
 def test_the_emulator_command_refuses_a_bad_rule_in_one_line() -> None:
-    result = subprocess.run([sys.executable, "-m", "reconciler", "emulator", "--port", str(free_port()), "--fault", "lost:as=drop"],
+    result = subprocess.run([sys.executable, "-m", "reconciler", "emulator", "--port", "0", "--fault", "lost:as=drop"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == ["Error: fault rule 'lost:as=drop': as=drop: expected one of reset, timeout"]

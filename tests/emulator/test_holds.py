@@ -12,10 +12,11 @@ from typing import Any, Iterator
 import pytest
 
 from reconciler.emulator import holds
+from reconciler.emulator.base import DELAY_VARIABLE
 from reconciler.emulator.faults import install_faults, reset
 from reconciler.errors import ConfigError
-from tests.conftest import free_port, running_emulator
-from tests.emulator.support import ROLE, backend, gateway, lambda_target, until
+from tests.conftest import running_emulator
+from tests.emulator.support import ROLE, SETTLED, backend, gateway, lambda_target, until
 from tests.emulator.test_server import emulator_path
 
 
@@ -90,6 +91,17 @@ def test_every_kind_names_an_emulated_resource() -> None:
     assert [sorted(holds._kinds_of(cls)) for cls in classes] == [[kind] for kind in holds.RESOURCE_KINDS]
 
 
+def test_a_rate_limit_is_held_by_its_id(client, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv(DELAY_VARIABLE, SETTLED)  # its transition time is over at once: only the hold keeps it CREATING
+    gateway_id = gateway(client)
+    limit = {"dimensionKeys": ["toolName"], "entries": [{"dimensions": {"toolName": "*"}, "requests": [{"rate": 1, "period": "second"}]}]}
+    with holds.holding("rate-limit:name=per-*") as hold:
+        client.create_gateway_rate_limit(gatewayIdentifier=gateway_id, rateLimitId="per-tool", **limit)
+        read = lambda: client.get_gateway_rate_limit(gatewayIdentifier=gateway_id, rateLimitId="per-tool")["status"]  # noqa: E731
+        assert read() == "CREATING" and hold.kept == {"per-tool"}
+    assert until(read, lambda s: s == "ACTIVE")
+
+
 # --- through the server ---------------------------------------------------------------------------------------
 def holds_of(url: str, method: str = "GET", body: dict[str, Any] | None = None) -> tuple[int, Any]:
     code, text = emulator_path(url, "holds", method, None if body is None else json.dumps(body).encode())
@@ -123,7 +135,7 @@ def test_holds_through_the_emulator_server() -> None:
 
 
 def test_the_emulator_command_refuses_a_bad_hold_in_one_line() -> None:
-    result = subprocess.run([sys.executable, "-m", "reconciler", "emulator", "--port", str(free_port()), "--hold", "gateway:status=READY"],
+    result = subprocess.run([sys.executable, "-m", "reconciler", "emulator", "--port", "0", "--hold", "gateway:status=READY"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import re
-import time
+from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import EMULATOR_DELAY, REGION
-from tests.emulator.support import associate_web_acl, backend, error
+from reconciler.emulator.holds import holding
+from tests.conftest import REGION
+from tests.emulator.support import associate_web_acl, backend, error, until
 
 ROLE = "arn:aws:iam::123456789012:role/r"
 MCP = {"mcp": {"mcpServer": {"endpoint": "https://e.example.com/mcp"}}}
 
 
-def settle() -> None:
-    time.sleep(float(EMULATOR_DELAY) * 3)
+def settled(read: Any) -> str:
+    """The status `read` returns once the change in progress has completed (bounded wait)."""
+    return str(until(lambda: read()["status"], lambda status: not status.endswith("ING")))
 
 
 def error_code(call) -> str:  # type: ignore[no-untyped-def]
@@ -38,14 +40,14 @@ def test_ids_have_the_real_formats(client) -> None:
 
 
 def test_status_moves_to_ready_after_a_while_including_after_update(client) -> None:
-    gid = gateway(client)
-    assert client.get_gateway(gatewayIdentifier=gid)["status"] == "CREATING"
-    settle()
-    assert client.get_gateway(gatewayIdentifier=gid)["status"] == "READY"
-    client.update_gateway(gatewayIdentifier=gid, name="g", roleArn=ROLE, authorizerType="NONE")
-    assert client.get_gateway(gatewayIdentifier=gid)["status"] == "UPDATING"
-    settle()
-    assert client.get_gateway(gatewayIdentifier=gid)["status"] == "READY"
+    with holding("gateway:status=CREATING"):  # seen CREATING however long the read takes to come
+        gid = gateway(client)
+        assert client.get_gateway(gatewayIdentifier=gid)["status"] == "CREATING"
+    assert settled(lambda: client.get_gateway(gatewayIdentifier=gid)) == "READY"
+    with holding("gateway:status=UPDATING"):
+        client.update_gateway(gatewayIdentifier=gid, name="g", roleArn=ROLE, authorizerType="NONE")
+        assert client.get_gateway(gatewayIdentifier=gid)["status"] == "UPDATING"
+    assert settled(lambda: client.get_gateway(gatewayIdentifier=gid)) == "READY"
 
 
 def test_duplicate_names_conflict(client) -> None:
@@ -77,11 +79,11 @@ def test_delete_gateway_with_targets_fails_and_target_deletion_is_asynchronous(c
     gid = gateway(client)
     tid = client.create_gateway_target(gatewayIdentifier=gid, name="t", targetConfiguration=MCP)["targetId"]
     assert "Delete all targets before deleting the gateway." in error_code(lambda: client.delete_gateway(gatewayIdentifier=gid))
-    client.delete_gateway_target(gatewayIdentifier=gid, targetId=tid)
-    assert client.get_gateway_target(gatewayIdentifier=gid, targetId=tid)["status"] == "DELETING"
-    assert "Delete all targets" in error_code(lambda: client.delete_gateway(gatewayIdentifier=gid))
-    settle()
-    assert client.list_gateway_targets(gatewayIdentifier=gid)["items"] == []
+    with holding("target:status=DELETING"):  # still DELETING when the gateway's deletion comes
+        client.delete_gateway_target(gatewayIdentifier=gid, targetId=tid)
+        assert client.get_gateway_target(gatewayIdentifier=gid, targetId=tid)["status"] == "DELETING"
+        assert "Delete all targets" in error_code(lambda: client.delete_gateway(gatewayIdentifier=gid))
+    until(lambda: client.list_gateway_targets(gatewayIdentifier=gid)["items"], lambda items: items == [])
     client.delete_gateway(gatewayIdentifier=gid)
 
 
@@ -97,16 +99,15 @@ def test_lists_paginate(client) -> None:
 def test_synchronize_takes_one_mcp_server_target_without_a_static_schema(client) -> None:
     gid = gateway(client)
     tid = client.create_gateway_target(gatewayIdentifier=gid, name="t", targetConfiguration=MCP)["targetId"]
-    settle()
+    settled(lambda: client.get_gateway_target(gatewayIdentifier=gid, targetId=tid))
     answer = client.synchronize_gateway_targets(gatewayIdentifier=gid, targetIdList=[tid])
     assert answer["targets"][0]["status"] == "SYNCHRONIZING"
-    settle()
-    live = client.get_gateway_target(gatewayIdentifier=gid, targetId=tid)
-    assert live["status"] == "READY" and "lastSynchronizedAt" in live
+    assert settled(lambda: client.get_gateway_target(gatewayIdentifier=gid, targetId=tid)) == "READY"
+    assert "lastSynchronizedAt" in client.get_gateway_target(gatewayIdentifier=gid, targetId=tid)
     assert "exactly one" in error_code(lambda: client.synchronize_gateway_targets(gatewayIdentifier=gid, targetIdList=[tid, tid]))
     static = {"mcp": {"mcpServer": {"endpoint": "https://s.example.com", "mcpToolSchema": {"inlinePayload": "{}"}}}}
     sid = client.create_gateway_target(gatewayIdentifier=gid, name="s", targetConfiguration=static)["targetId"]
-    settle()
+    settled(lambda: client.get_gateway_target(gatewayIdentifier=gid, targetId=sid))
     assert "static mcpToolSchema" in error_code(lambda: client.synchronize_gateway_targets(gatewayIdentifier=gid, targetIdList=[sid]))
 
 
@@ -164,7 +165,7 @@ def test_update_only_gateway_members_are_kept_until_an_update_leaves_them_out(cl
     live = client.get_gateway(gatewayIdentifier=gid)
     assert (live["wafConfiguration"], live["domainOverride"]) == (WAF, DOMAINS)
     assert "customTransformConfiguration" not in live  # kept, but never returned (Terraform PR #48875)
-    settle()
+    settled(lambda: client.get_gateway(gatewayIdentifier=gid))
     client.update_gateway(gatewayIdentifier=gid, name="g", roleArn=ROLE, authorizerType="NONE", description="unrelated change")
     live = client.get_gateway(gatewayIdentifier=gid)
     assert not {"wafConfiguration", "customTransformConfiguration", "domainOverride"} & set(live)  # UpdateGateway replaced them all
@@ -194,8 +195,9 @@ def test_a_target_keeps_its_private_endpoint_and_certificates_and_lists_its_last
                                        certificateConfigurations=certificates)["targetId"]
     live = client.get_gateway_target(gatewayIdentifier=gid, targetId=tid)
     assert (live["privateEndpoint"], live["certificateConfigurations"]) == (private, certificates)
-    settle()
+    settled(lambda: client.get_gateway_target(gatewayIdentifier=gid, targetId=tid))
     client.synchronize_gateway_targets(gatewayIdentifier=gid, targetIdList=[tid])
+    settled(lambda: client.get_gateway_target(gatewayIdentifier=gid, targetId=tid))  # the list and the get read its end
     item = client.list_gateway_targets(gatewayIdentifier=gid)["items"][0]
     assert item["lastSynchronizedAt"] == client.get_gateway_target(gatewayIdentifier=gid, targetId=tid)["lastSynchronizedAt"]
     assert item["targetType"] == "MCP_SERVER"
@@ -212,9 +214,8 @@ def test_a_target_waiting_for_consent_carries_the_authorization_url(client) -> N
         "defaultReturnUrl": "https://app.example.com/callback"}}}]
     gid = gateway(client)
     tid = client.create_gateway_target(gatewayIdentifier=gid, name="t", targetConfiguration=MCP, credentialProviderConfigurations=consent)["targetId"]
-    settle()
+    assert settled(lambda: client.get_gateway_target(gatewayIdentifier=gid, targetId=tid)) == "CREATE_PENDING_AUTH"
     live = client.get_gateway_target(gatewayIdentifier=gid, targetId=tid)
-    assert live["status"] == "CREATE_PENDING_AUTH"
     assert live["authorizationData"]["oauth2"]["authorizationUrl"].startswith(
         "https://bedrock-agentcore.us-east-1.amazonaws.com/identities/oauth2/authorize?request_uri=urn%3Aietf%3Aparams%3Aoauth")
     assert client.list_gateway_targets(gatewayIdentifier=gid)["items"][0]["authorizationData"] == live["authorizationData"]
@@ -245,13 +246,13 @@ def test_deleting_a_gateway_forgets_its_rules_rate_limits_and_resource_policy(cl
     gid = gateway(client)
     arn = client.get_gateway(gatewayIdentifier=gid)["gatewayArn"]
     tid = client.create_gateway_target(gatewayIdentifier=gid, name="t", targetConfiguration=MCP)["targetId"]
-    client.create_gateway_rule(gatewayIdentifier=gid, priority=1, actions=[{"routeToTarget": {"staticRoute": {"targetName": "t"}}}])
-    settle()  # the gateway takes one rule or rate-limit change at a time
+    rule = client.create_gateway_rule(gatewayIdentifier=gid, priority=1, actions=[{"routeToTarget": {"staticRoute": {"targetName": "t"}}}])
+    settled(lambda: client.get_gateway_rule(gatewayIdentifier=gid, ruleId=rule["ruleId"]))  # the gateway takes one rule or rate-limit change at a time
     client.create_gateway_rate_limit(gatewayIdentifier=gid, dimensionKeys=["toolName"],
                                      entries=[{"dimensions": {"toolName": "*"}, "requests": [{"rate": 1, "period": "second"}]}])
     client.put_resource_policy(resourceArn=arn, policy='{"Version": "2012-10-17", "Statement": []}')
     client.delete_gateway_target(gatewayIdentifier=gid, targetId=tid)
-    settle()
+    until(lambda: client.list_gateway_targets(gatewayIdentifier=gid)["items"], lambda items: items == [])
     client.delete_gateway(gatewayIdentifier=gid)  # rules and rate limits do not block it (only targets do)
     emulator = backend()
     assert (emulator.gateway_rules.table, emulator.rate_limits.table, emulator.resource_policies) == ({}, {}, {})

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
-from reconciler.emulator.base import DELAY_VARIABLE
-from tests.emulator.support import SLOW, error, gateway, lambda_target, ready_target, until
+from reconciler.emulator.holds import holding
+from tests.emulator.support import error, gateway, lambda_target, ready_target, until
 
 ENGINE_ID = re.compile(r"Orders_Engine-[a-z0-9_]{10}")
 ENGINE_ARN = re.compile(r"arn:aws:bedrock-agentcore:us-east-1:123456789012:policy-engine/Orders_Engine-[a-z0-9_]{10}")
@@ -41,9 +39,9 @@ def settled(client, engine_id: str, policy_id: str) -> dict:  # type: ignore[no-
 
 
 # --- engines ---------------------------------------------------------------------------
-def test_an_engine_has_the_model_id_and_arn_is_tagged_and_becomes_active(client, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(DELAY_VARIABLE, SLOW)
-    created = client.create_policy_engine(name="Orders_Engine", description="d", tags={"team": "orders"})
+def test_an_engine_has_the_model_id_and_arn_is_tagged_and_becomes_active(client) -> None:
+    with holding("policy-engine:status=CREATING"):  # CREATING however late the answer is made
+        created = client.create_policy_engine(name="Orders_Engine", description="d", tags={"team": "orders"})
     assert ENGINE_ID.fullmatch(created["policyEngineId"]) and ENGINE_ARN.fullmatch(created["policyEngineArn"])
     assert created["status"] == "CREATING" and created["statusReasons"] == []
     assert client.list_tags_for_resource(resourceArn=created["policyEngineArn"])["tags"] == {"team": "orders"}
@@ -56,11 +54,11 @@ def test_engine_names_are_unique_and_must_match_the_model_pattern(client) -> Non
     assert "Member must satisfy regular expression pattern: [A-Za-z][A-Za-z0-9_]*" in error(lambda: client.create_policy_engine(name="orders-engine"))
 
 
-def test_update_description_wrapper_absent_keeps_it_empty_clears_it(client, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_update_description_wrapper_absent_keeps_it_empty_clears_it(client) -> None:
     engine_id = engine(client, description="first")
-    monkeypatch.setenv(DELAY_VARIABLE, SLOW)
-    assert client.update_policy_engine(policyEngineId=engine_id, description={"optionalValue": "second"})["status"] == "UPDATING"
-    assert error(lambda: client.update_policy_engine(policyEngineId=engine_id)).startswith("ConflictException: Policy engine")
+    with holding("policy-engine:status=UPDATING"):  # still UPDATING when the next update comes
+        assert client.update_policy_engine(policyEngineId=engine_id, description={"optionalValue": "second"})["status"] == "UPDATING"
+        assert error(lambda: client.update_policy_engine(policyEngineId=engine_id)).startswith("ConflictException: Policy engine")
     until(lambda: client.get_policy_engine(policyEngineId=engine_id)["status"], lambda s: s == "ACTIVE")
     client.update_policy_engine(policyEngineId=engine_id)
     assert client.get_policy_engine(policyEngineId=engine_id)["description"] == "second"
@@ -81,7 +79,8 @@ def test_an_engine_with_policies_or_gateways_is_not_deleted_then_goes_through_de
         "remove it from their policyEngineConfiguration first")
     live = client.get_gateway(gatewayIdentifier=gateway_id)
     client.update_gateway(gatewayIdentifier=gateway_id, name=live["name"], roleArn=live["roleArn"], authorizerType="NONE")
-    assert client.delete_policy_engine(policyEngineId=engine_id)["status"] == "DELETING"
+    with holding("policy-engine:status=DELETING"):  # DELETING however late the answer is made
+        assert client.delete_policy_engine(policyEngineId=engine_id)["status"] == "DELETING"
     until(lambda: client.list_policy_engines()["policyEngines"], lambda engines: engines == [])
     assert error(lambda: client.get_policy_engine(policyEngineId=engine_id)) == f"ResourceNotFoundException: Policy engine {engine_id} not found"
 
@@ -101,11 +100,11 @@ def test_engines_and_policies_come_in_small_pages(client) -> None:
 
 
 # --- policies --------------------------------------------------------------------------
-def test_a_policy_naming_a_listed_tool_becomes_active_and_never_returns_its_validation_mode(client, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_policy_naming_a_listed_tool_becomes_active_and_never_returns_its_validation_mode(client) -> None:
     engine_id = engine_with_tools(client)
-    monkeypatch.setenv(DELAY_VARIABLE, SLOW)
-    created = client.create_policy(policyEngineId=engine_id, name="SmallRefunds", validationMode="FAIL_ON_ANY_FINDINGS",
-                                   definition=permit("orders___get_order", "context.input.amount < 500"))
+    with holding("policy:status=CREATING"):  # CREATING however late the answer is made
+        created = client.create_policy(policyEngineId=engine_id, name="SmallRefunds", validationMode="FAIL_ON_ANY_FINDINGS",
+                                       definition=permit("orders___get_order", "context.input.amount < 500"))
     assert created["status"] == "CREATING" and re.fullmatch(r"SmallRefunds-[a-z0-9_]{10}", created["policyId"])
     assert created["policyArn"].endswith(f"policy-engine/{engine_id}/policy/{created['policyId']}")
     policy = settled(client, engine_id, created["policyId"])
@@ -150,9 +149,10 @@ def test_a_policy_before_its_target_has_synchronized_fails(client) -> None:
     engine_id = engine(client)
     arn = client.get_policy_engine(policyEngineId=engine_id)["policyEngineArn"]
     gateway_id = gateway(client, policyEngineConfiguration={"arn": arn, "mode": "ENFORCE"})
-    client.create_gateway_target(gatewayIdentifier=gateway_id, name="orders", targetConfiguration=lambda_target())  # still CREATING
-    policy = client.create_policy(policyEngineId=engine_id, name="TooEarly", definition=permit("orders___get_order"))
-    assert settled(client, engine_id, policy["policyId"])["status"] == "CREATE_FAILED"
+    with holding("target:status=CREATING"):  # its tools are not listed yet when the policy comes
+        client.create_gateway_target(gatewayIdentifier=gateway_id, name="orders", targetConfiguration=lambda_target())
+        policy = client.create_policy(policyEngineId=engine_id, name="TooEarly", definition=permit("orders___get_order"))
+        assert settled(client, engine_id, policy["policyId"])["status"] == "CREATE_FAILED"
 
 
 def test_a_statement_that_is_not_cedar_is_refused_at_once(client) -> None:
@@ -185,12 +185,12 @@ def test_a_failed_update_keeps_the_definition_and_a_good_one_replaces_it(client)
     assert updated["description"] == "kept" and updated["enforcementMode"] == "LOG_ONLY"  # left out: unchanged
 
 
-def test_policy_deletion_and_a_deleted_engine_take_their_policies_out_of_reach(client, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_policy_deletion_and_a_deleted_engine_take_their_policies_out_of_reach(client) -> None:
     engine_id = engine_with_tools(client)
     policy_id = client.create_policy(policyEngineId=engine_id, name="P", definition=permit("orders___get_order"))["policyId"]
     settled(client, engine_id, policy_id)
-    monkeypatch.setenv(DELAY_VARIABLE, SLOW)
-    assert client.delete_policy(policyEngineId=engine_id, policyId=policy_id)["status"] == "DELETING"
-    assert error(lambda: client.delete_policy(policyEngineId=engine_id, policyId=policy_id)).startswith("ConflictException")
+    with holding("policy:status=DELETING"):  # still DELETING when the second deletion comes
+        assert client.delete_policy(policyEngineId=engine_id, policyId=policy_id)["status"] == "DELETING"
+        assert error(lambda: client.delete_policy(policyEngineId=engine_id, policyId=policy_id)).startswith("ConflictException")
     until(lambda: client.list_policies(policyEngineId=engine_id)["policies"], lambda p: p == [])
     assert error(lambda: client.get_policy(policyEngineId=engine_id, policyId=policy_id)).startswith("ResourceNotFoundException")

@@ -7,7 +7,8 @@ import re
 import pytest
 
 from reconciler.emulator.base import DELAY_VARIABLE
-from tests.emulator.support import SETTLED, SLOW, error, gateway, until
+from reconciler.emulator.holds import holding
+from tests.emulator.support import SETTLED, error, gateway, until
 
 PER_SECOND = [{"rate": 10, "period": "second"}]
 
@@ -20,11 +21,11 @@ def status(client, gateway_id: str, rate_limit_id: str) -> str:  # type: ignore[
     return str(client.get_gateway_rate_limit(gatewayIdentifier=gateway_id, rateLimitId=rate_limit_id)["status"])
 
 
-def test_a_rate_limit_with_a_chosen_or_generated_id_becomes_active(client, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_rate_limit_with_a_chosen_or_generated_id_becomes_active(client) -> None:
     gateway_id = gateway(client)
-    monkeypatch.setenv(DELAY_VARIABLE, SLOW)
-    chosen = client.create_gateway_rate_limit(gatewayIdentifier=gateway_id, rateLimitId="per-tool", dimensionKeys=["toolName"],
-                                              entries=[entry(toolName="*")], description="every tool")
+    with holding("rate-limit:status=CREATING"):  # CREATING however late the answer is made
+        chosen = client.create_gateway_rate_limit(gatewayIdentifier=gateway_id, rateLimitId="per-tool", dimensionKeys=["toolName"],
+                                                  entries=[entry(toolName="*")], description="every tool")
     assert chosen["rateLimitId"] == "per-tool" and chosen["gatewayIdentifier"] == gateway_id and chosen["status"] == "CREATING"
     until(lambda: status(client, gateway_id, "per-tool"), lambda s: s == "ACTIVE")
     generated = client.create_gateway_rate_limit(gatewayIdentifier=gateway_id, dimensionKeys=["targetName", "toolName"],
@@ -67,13 +68,14 @@ def test_a_dimension_key_outside_the_model_pattern_is_refused(client) -> None:
     assert found.startswith("ValidationException: 2 validation errors detected: Value at 'dimensionKeys.1' failed to satisfy constraint")
 
 
-def test_update_changes_entries_and_description_only(client, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_update_changes_entries_and_description_only(client) -> None:
     gateway_id = gateway(client)
     client.create_gateway_rate_limit(gatewayIdentifier=gateway_id, rateLimitId="rl", dimensionKeys=["toolName"],
                                      entries=[entry(toolName="*")], description="first")
     until(lambda: status(client, gateway_id, "rl"), lambda s: s == "ACTIVE")
-    monkeypatch.setenv(DELAY_VARIABLE, SLOW)
-    updated = client.update_gateway_rate_limit(gatewayIdentifier=gateway_id, rateLimitId="rl", entries=[entry([{"rate": 1, "period": "minute"}], toolName="*")])
+    with holding("rate-limit:status=UPDATING"):
+        updated = client.update_gateway_rate_limit(gatewayIdentifier=gateway_id, rateLimitId="rl",
+                                                   entries=[entry([{"rate": 1, "period": "minute"}], toolName="*")])
     assert updated["status"] == "UPDATING" and updated["description"] == "first" and updated["dimensionKeys"] == ["toolName"]
     until(lambda: status(client, gateway_id, "rl"), lambda s: s == "ACTIVE")
     assert "must name exactly the dimension keys" in error(lambda: client.update_gateway_rate_limit(
@@ -86,10 +88,10 @@ def test_deletion_goes_through_deleting_then_the_rate_limit_is_gone(client, monk
     monkeypatch.setenv(DELAY_VARIABLE, SETTLED)  # one write after another: the gateway lock is tested apart
     gateway_id = gateway(client)
     client.create_gateway_rate_limit(gatewayIdentifier=gateway_id, rateLimitId="rl", dimensionKeys=["toolName"], entries=[entry(toolName="*")])
-    monkeypatch.setenv(DELAY_VARIABLE, SLOW)
-    deleted = client.delete_gateway_rate_limit(gatewayIdentifier=gateway_id, rateLimitId="rl")
-    assert (deleted["rateLimitId"], deleted["status"]) == ("rl", "DELETING")
-    assert status(client, gateway_id, "rl") == "DELETING"
+    with holding("rate-limit:status=DELETING"):  # still DELETING when read back
+        deleted = client.delete_gateway_rate_limit(gatewayIdentifier=gateway_id, rateLimitId="rl")
+        assert (deleted["rateLimitId"], deleted["status"]) == ("rl", "DELETING")
+        assert status(client, gateway_id, "rl") == "DELETING"
     until(lambda: client.list_gateway_rate_limits(gatewayIdentifier=gateway_id)["rateLimits"], lambda limits: limits == [])
     assert error(lambda: client.get_gateway_rate_limit(gatewayIdentifier=gateway_id, rateLimitId="rl")).startswith("ResourceNotFoundException")
 
@@ -101,11 +103,11 @@ def test_batch_put_updates_matching_limits_and_creates_new_ones(client, monkeypa
     client.create_gateway_rate_limit(gatewayIdentifier=gateway_id, rateLimitId="untouched", dimensionKeys=["qualifiedModelId"],
                                      entries=[entry(qualifiedModelId="*")])
     until(lambda: status(client, gateway_id, "tools"), lambda s: s == "ACTIVE")
-    monkeypatch.setenv(DELAY_VARIABLE, SLOW)
-    answer = client.batch_put_gateway_rate_limits(gatewayIdentifier=gateway_id, rateLimits=[
-        {"dimensionKeys": ["toolName"], "entries": [entry([{"rate": 3, "period": "second"}], toolName="*")]},  # matched by keys
-        {"rateLimitId": "targets", "dimensionKeys": ["targetName"], "entries": [entry(targetName="*")]},
-    ])
+    with holding("rate-limit"):  # the answer shows the changes in progress however late it is made
+        answer = client.batch_put_gateway_rate_limits(gatewayIdentifier=gateway_id, rateLimits=[
+            {"dimensionKeys": ["toolName"], "entries": [entry([{"rate": 3, "period": "second"}], toolName="*")]},  # matched by keys
+            {"rateLimitId": "targets", "dimensionKeys": ["targetName"], "entries": [entry(targetName="*")]},
+        ])
     by_id = {limit["rateLimitId"]: limit for limit in answer["rateLimits"]}
     assert set(by_id) == {"tools", "targets", "untouched"}
     assert by_id["tools"]["status"] == "UPDATING" and by_id["tools"]["entries"][0]["requests"][0]["rate"] == 3

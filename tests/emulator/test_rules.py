@@ -7,7 +7,8 @@ import re
 import pytest
 
 from reconciler.emulator.base import DELAY_VARIABLE
-from tests.emulator.support import SETTLED, SLOW, backend, error, gateway, ready_target, until
+from reconciler.emulator.holds import holding
+from tests.emulator.support import SETTLED, backend, error, gateway, ready_target, until
 
 PRINCIPALS = [{"matchPrincipals": {"anyOf": [{"iamPrincipal": {"arn": "arn:aws:iam::123456789012:role/agents", "operator": "StringEquals"}}]}}]
 
@@ -27,10 +28,10 @@ def rule_status(client, gateway_id: str, rule_id: str) -> str:  # type: ignore[n
     return str(client.get_gateway_rule(gatewayIdentifier=gateway_id, ruleId=rule_id)["status"])
 
 
-def test_a_rule_gets_a_uuid_and_becomes_active(client, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_rule_gets_a_uuid_and_becomes_active(client) -> None:
     gateway_id = gateway_with_target(client)
-    monkeypatch.setenv(DELAY_VARIABLE, SLOW)
-    created = client.create_gateway_rule(gatewayIdentifier=gateway_id, priority=10, conditions=PRINCIPALS, actions=route("orders"))
+    with holding("rule:status=CREATING"):  # CREATING however late the answer is made
+        created = client.create_gateway_rule(gatewayIdentifier=gateway_id, priority=10, conditions=PRINCIPALS, actions=route("orders"))
     assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", created["ruleId"])
     assert created["status"] == "CREATING" and created["gatewayArn"].endswith(gateway_id) and "updatedAt" not in created
     until(lambda: rule_status(client, gateway_id, created["ruleId"]), lambda s: s == "ACTIVE")
@@ -65,11 +66,11 @@ def test_update_is_a_patch_that_keeps_what_it_leaves_out(client, monkeypatch: py
                                          description="agents to orders")["ruleId"]
     other = client.create_gateway_rule(gatewayIdentifier=gateway_id, priority=20, actions=route("billing"))["ruleId"]
     until(lambda: rule_status(client, gateway_id, rule_id), lambda s: s == "ACTIVE")
-    monkeypatch.setenv(DELAY_VARIABLE, SLOW)
-    updated = client.update_gateway_rule(gatewayIdentifier=gateway_id, ruleId=rule_id, actions=route("billing"))
-    assert updated["status"] == "UPDATING"
-    assert (updated["priority"], updated["conditions"], updated["description"]) == (10, PRINCIPALS, "agents to orders")
-    assert error(lambda: client.update_gateway_rule(gatewayIdentifier=gateway_id, ruleId=rule_id, priority=11)).startswith("ConflictException")
+    with holding("rule:status=UPDATING"):  # still UPDATING when the next update comes
+        updated = client.update_gateway_rule(gatewayIdentifier=gateway_id, ruleId=rule_id, actions=route("billing"))
+        assert updated["status"] == "UPDATING"
+        assert (updated["priority"], updated["conditions"], updated["description"]) == (10, PRINCIPALS, "agents to orders")
+        assert error(lambda: client.update_gateway_rule(gatewayIdentifier=gateway_id, ruleId=rule_id, priority=11)).startswith("ConflictException")
     until(lambda: rule_status(client, gateway_id, rule_id), lambda s: s == "ACTIVE")
     assert error(lambda: client.update_gateway_rule(gatewayIdentifier=gateway_id, ruleId=rule_id, priority=20)) == (
         f"ConflictException: Rule {other} already has priority 20 in gateway {gateway_id}")
@@ -95,9 +96,10 @@ def test_deletion_goes_through_deleting_and_lists_are_ordered_by_priority_in_sma
     assert len(first["gatewayRules"]) == 10 and first["nextToken"]
     every = [r for page in client.get_paginator("list_gateway_rules").paginate(gatewayIdentifier=gateway_id) for r in page["gatewayRules"]]
     assert [r["priority"] for r in every] == [p * 10 for p in range(1, 13)]
-    monkeypatch.setenv(DELAY_VARIABLE, SLOW)
-    deleted = client.delete_gateway_rule(gatewayIdentifier=gateway_id, ruleId=every[0]["ruleId"])
-    assert deleted == {**deleted, "ruleId": every[0]["ruleId"], "status": "DELETING"}
+    with holding("rule:status=DELETING"):
+        deleted = client.delete_gateway_rule(gatewayIdentifier=gateway_id, ruleId=every[0]["ruleId"])
+        assert deleted == {**deleted, "ruleId": every[0]["ruleId"], "status": "DELETING"}
+        assert len(client.list_gateway_rules(gatewayIdentifier=gateway_id, maxResults=100)["gatewayRules"]) == 12
     until(lambda: len(client.list_gateway_rules(gatewayIdentifier=gateway_id, maxResults=100)["gatewayRules"]), lambda n: n == 11)
     assert error(lambda: client.get_gateway_rule(gatewayIdentifier=gateway_id, ruleId=every[0]["ruleId"])).startswith("ResourceNotFoundException")
 
@@ -109,16 +111,17 @@ def test_a_malformed_rule_id_is_a_validation_error_an_unknown_one_is_not_found(c
         "ResourceNotFoundException")
 
 
-def test_a_gateway_takes_one_rule_or_rate_limit_change_at_a_time(client, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_gateway_takes_one_rule_or_rate_limit_change_at_a_time(client) -> None:
     """The service locks the gateway's rules and rate limits while one changes; its conflict never says "in progress"."""
     gateway_id = gateway_with_target(client)
-    monkeypatch.setenv(DELAY_VARIABLE, SLOW)
-    first = client.create_gateway_rule(gatewayIdentifier=gateway_id, priority=10, actions=route("orders"))["ruleId"]
     limit = {"dimensionKeys": ["toolName"], "entries": [{"dimensions": {"toolName": "*"}, "requests": [{"rate": 1, "period": "second"}]}]}
-    refusals = [error(lambda: client.create_gateway_rule(gatewayIdentifier=gateway_id, priority=20, actions=route("billing"))),
-                error(lambda: client.create_gateway_rate_limit(gatewayIdentifier=gateway_id, **limit)),
-                error(lambda: client.delete_gateway_rule(gatewayIdentifier=gateway_id, ruleId=first))]
+    with holding("rule:name=10,status=CREATING"):  # the first rule's change is in progress until released
+        first = client.create_gateway_rule(gatewayIdentifier=gateway_id, priority=10, actions=route("orders"))["ruleId"]
+        refusals = [error(lambda: client.create_gateway_rule(gatewayIdentifier=gateway_id, priority=20, actions=route("billing"))),
+                    error(lambda: client.create_gateway_rate_limit(gatewayIdentifier=gateway_id, **limit)),
+                    error(lambda: client.delete_gateway_rule(gatewayIdentifier=gateway_id, ruleId=first))]
     assert refusals == [f"ConflictException: Gateway {gateway_id} is locked by a concurrent modification of its rules or rate limits; "
                         "retry the request"] * 3
     until(lambda: rule_status(client, gateway_id, first), lambda s: s == "ACTIVE")
-    assert client.create_gateway_rate_limit(gatewayIdentifier=gateway_id, **limit)["status"] == "CREATING"  # free again
+    with holding("rate-limit:status=CREATING"):
+        assert client.create_gateway_rate_limit(gatewayIdentifier=gateway_id, **limit)["status"] == "CREATING"  # free again

@@ -9,6 +9,7 @@ import pytest
 from reconciler.deployments import load_desired_state
 from reconciler.desired import DesiredState
 from reconciler.mcp.probe import probe
+from tests.conftest import refusing_port, silent_port
 from tests.helpers import mcp_registry
 from tests.mcp_servers import (
     OLD_VERSION, RequireApiKey, RequireBearer, duplicate_tools, healthy, mcp_app, not_mcp, oauth_server, old_protocol, serving,
@@ -35,10 +36,9 @@ def test_a_healthy_server_passes_with_its_tools_and_version(tmp_path: Path) -> N
 
 
 def test_each_failure_class_is_one_line_and_the_others_finish(tmp_path: Path) -> None:
-    with serving(mcp_app(healthy())) as good, serving(not_mcp()) as html, serving(mcp_app(old_protocol())) as old:
-        with serving(not_mcp()) as stopped:
-            dead = stopped.https()  # nothing listens there any more once this block ends
-        targets = {"good": good.https(), "html": html.https(), "old": old.https(), "dead": dead}
+    with serving(mcp_app(healthy())) as good, serving(not_mcp()) as html, serving(mcp_app(old_protocol())) as old, \
+            refusing_port() as dead:  # nothing listens there
+        targets = {"good": good.https(), "html": html.https(), "old": old.https(), "dead": f"https://127.0.0.1:{dead}/mcp"}
         report = probe(registry(tmp_path, targets))
     results = by_target(report)
     assert results["good"].ok
@@ -57,9 +57,9 @@ def test_a_tls_failure_is_its_own_class(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_a_timeout_is_its_own_class(tmp_path: Path) -> None:
-    with serving(mcp_app(healthy()), start_after=0.5) as slow:
-        report = probe(registry(tmp_path, {"slow": slow.https()}), timeout=0.3)
-    assert by_target(report)["slow"].failure.split(":")[0] in ("unreachable", "timeout")
+    with silent_port() as slow:  # the connection is made, no answer ever comes
+        report = probe(registry(tmp_path, {"slow": f"https://127.0.0.1:{slow}/mcp"}), timeout=0.3)
+    assert by_target(report)["slow"].failure.startswith("timeout: "), by_target(report)["slow"].failure
 
 
 def test_oauth_client_credentials_come_from_the_targets_provider(tmp_path: Path) -> None:
