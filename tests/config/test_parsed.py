@@ -46,7 +46,7 @@ def test_each_load_gets_its_own_values(tmp_path: Path) -> None:
     assert load([str(file)]).data["gateways"]["gw"]["tags"] == {"team": "a"}
 
 
-def test_a_file_with_a_problem_is_reported_every_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_file_with_a_problem_is_reported_every_time(tmp_path: Path) -> None:
     file = tmp_path / "a.yaml"
     file.write_text("registry: r\nregistry: s\n")
     for _ in range(2):
