@@ -17,6 +17,7 @@ from the publishing deployment's gateway.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -117,8 +118,18 @@ class Fleet:
 
 
 def load_fleet(paths: list[str], environ: dict[str, str] | None = None) -> Fleet:
-    """Load, validate and build every deployment's view: the entry point of every command."""
-    return fleet_of(load(paths, environ))
+    """Load, validate and build every deployment's view: the entry point of every command.
+
+    The garbage collector waits meanwhile: loading makes hundreds of thousands of objects that form no cycle and
+    outlive the load, and its collections would scan them over and over (a quarter of a 10,000-target load's time).
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return fleet_of(load(paths, environ))
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def load_desired_state(paths: list[str], environ: dict[str, str] | None = None) -> DesiredState:

@@ -38,6 +38,7 @@ from yaml.events import (
 )
 from yaml.resolver import Resolver
 
+from reconciler.config.parsed import ParsedFiles, parsed_files
 from reconciler.errors import ConfigError, Location
 from reconciler.vocabulary import KeyPath
 
@@ -160,15 +161,22 @@ def _document(sources: list[tuple[str, str]], files: list[str], environ: dict[st
               problems: list[Problem]) -> Document:
     document: dict[str, Any] = {}
     source = SourceMap()
+    kept = parsed_files(Path(__file__), _Parser.__name__)
     for name, text in sources:
-        loaded = _parse(name, text, problems)
+        loaded = _parse_or_kept(name, text, problems, kept)
         if loaded is not None:
             _merge(document, source.marks, *loaded, problems)
-    if interpolate:
+    kept.save()
+    if interpolate and any(_may_reference(text) for _, text in sources):
         _interpolate(document, dict(os.environ) if environ is None else environ, source, problems)
     if problems:
         raise ConfigError(problems)
     return Document(document, source, files)
+
+
+def _may_reference(text: str) -> bool:
+    """Whether a value of this file can hold `${env:`: written so, or made so by an escape (`\\x24{env:`)."""
+    return "${env:" in text or "\\" in text
 
 
 def _check_size(name: str, size: int, problems: list[Problem]) -> bool:
@@ -196,6 +204,18 @@ def _read(file: Path, problems: list[Problem]) -> str | None:
         line = raw[: error.start].count(b"\n") + 1
         problems.append((Location(name, line), f"not UTF-8 text: byte 0x{raw[error.start]:02x} cannot be decoded"))
         return None
+
+
+def _parse_or_kept(name: str, text: str, problems: list[Problem], kept: ParsedFiles) -> tuple[dict[str, Any], dict[KeyPath, Mark]] | None:
+    """`_parse`, or what an earlier run's clean parse of this exact text gave (see parsed.py)."""
+    key = kept.key(name, text)
+    loaded = kept.get(key)
+    if loaded is None:
+        reported = len(problems)
+        loaded = _parse(name, text, problems)
+        if loaded is not None and len(problems) == reported:
+            kept.put(key, loaded)
+    return loaded
 
 
 def _parse(name: str, text: str, problems: list[Problem]) -> tuple[dict[str, Any], dict[KeyPath, Mark]] | None:

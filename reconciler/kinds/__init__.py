@@ -22,6 +22,7 @@ from reconciler.kinds.target import TargetKind
 from reconciler.kinds.workload_identity import WorkloadIdentityKind
 
 KINDS: dict[str, Kind] = {}
+_ORDERED: list[Kind] = []  # KINDS in creation order, kept by register/unregister: every declaration of a large registry asks
 
 GATEWAY, TARGET = GatewayKind.key, TargetKind.key
 OAUTH2, API_KEY = Oauth2ProviderKind.key, ApiKeyProviderKind.key
@@ -39,16 +40,18 @@ def register(kind: Kind) -> Kind:
     if kind.parent is not None and (parent is None or parent.parent is not None or parent.order >= kind.order):
         raise ValueError(f"{kind.key}: parent {kind.parent!r} must be a registered top-level kind created before it")
     KINDS[kind.key] = kind
+    _ORDERED[:] = sorted(KINDS.values(), key=lambda k: (k.order, k.key))
     return kind
 
 
 def unregister(key: str) -> None:
     KINDS.pop(key, None)
+    _ORDERED[:] = [k for k in _ORDERED if k.key != key]
 
 
 def ordered() -> list[Kind]:
     """Every kind in creation order."""
-    return sorted(KINDS.values(), key=lambda k: (k.order, k.key))
+    return list(_ORDERED)
 
 
 def roots() -> list[Kind]:
