@@ -16,7 +16,7 @@ import sys
 import threading
 import urllib.request
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import boto3
 import pytest
@@ -89,6 +89,24 @@ def emulator() -> Iterator[None]:
     install()
     with mock_aws():
         yield
+
+
+@pytest.fixture
+def faults(emulator: None, monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """The in-process emulator's fault rules and quotas for this test, from a clean state (zeroed counters, full
+    buckets): `faults("denied:op=GetResources")`, `faults(quotas="reads=20")`."""
+    from reconciler.emulator.faults import FAULTS_VARIABLE, install_faults, reset
+    from reconciler.emulator.quotas import QUOTAS_VARIABLE
+
+    install_faults()
+    reset()
+
+    def configure(rules: str = "", quotas: str = "") -> None:
+        monkeypatch.setenv(FAULTS_VARIABLE, rules)
+        monkeypatch.setenv(QUOTAS_VARIABLE, quotas)
+        reset()
+
+    return configure
 
 
 @pytest.fixture

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
+from typing import Callable
 
 import pytest
 
 from reconciler.aws import AimdRate, Api, Pacer, largest_page
-from reconciler.emulator.faults import install_faults, reset
-from reconciler.emulator.quotas import QUOTAS_VARIABLE, stats
+from reconciler.emulator.quotas import stats
 from reconciler.errors import AwsError
 from tests.conftest import REGION
 
@@ -193,11 +193,9 @@ def test_client_errors_become_one_aws_error(api: Api) -> None:
 
 
 @pytest.fixture
-def account_allows_20_reads(emulator: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def account_allows_20_reads(emulator: None, faults: Callable[..., None]) -> None:
     """The in-process emulator with its quota emulation: 20 reads/s for the account, from full buckets and zeroed counters."""
-    install_faults()
-    monkeypatch.setenv(QUOTAS_VARIABLE, "reads=20")
-    reset()
+    faults(quotas="reads=20")
 
 
 def test_throttles_from_the_account_quota_slow_the_pacer_and_are_retried(account_allows_20_reads: None) -> None:

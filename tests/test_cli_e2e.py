@@ -24,7 +24,7 @@ def run(args: list[str], endpoint: str, cwd: Path, env: dict[str, str] | None = 
 
 
 @pytest.fixture
-def registry_dir(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+def own_registry_dir(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
     """A registry with a name of its own, so tests sharing the emulator server never see each other's resources."""
     suffix = request.node.name.replace("_", "-")[-20:].strip("-")
     text = BASE.replace("test-registry", f"e2e-{suffix}").replace("  main:", f"  main-{suffix}:")
@@ -34,43 +34,43 @@ def registry_dir(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
     return tmp_path
 
 
-def test_plan_apply_plan_converges(emulator_url: str, registry_dir: Path) -> None:
-    first = run(["plan", "--detailed-exitcode"], emulator_url, registry_dir)
+def test_plan_apply_plan_converges(emulator_url: str, own_registry_dir: Path) -> None:
+    first = run(["plan", "--detailed-exitcode"], emulator_url, own_registry_dir)
     assert first.returncode == 2, first.stderr
     assert "Plan: 6 to create, 0 to update, 0 to replace, 0 to delete, 0 unchanged." in first.stdout
-    applied = run(["apply", "--auto-approve", "--poll-interval", "0.05"], emulator_url, registry_dir)
+    applied = run(["apply", "--auto-approve", "--poll-interval", "0.05"], emulator_url, own_registry_dir)
     assert applied.returncode == 0, applied.stderr
     assert "Apply complete: 6 done, 0 failed, 0 not attempted, 2 synchronized." in applied.stdout
-    again = run(["plan", "--detailed-exitcode", "--format", "json"], emulator_url, registry_dir)
+    again = run(["plan", "--detailed-exitcode", "--format", "json"], emulator_url, own_registry_dir)
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["summary"] == {"create": 0, "update": 0, "replace": 0, "delete": 0, "unchanged": 6}
 
 
-def test_drift_by_hand_is_shown_and_repaired(emulator_url: str, registry_dir: Path) -> None:
-    assert run(["apply", "--auto-approve", "--poll-interval", "0.05"], emulator_url, registry_dir).returncode == 0
+def test_drift_by_hand_is_shown_and_repaired(emulator_url: str, own_registry_dir: Path) -> None:
+    assert run(["apply", "--auto-approve", "--poll-interval", "0.05"], emulator_url, own_registry_dir).returncode == 0
     client = boto3.client("bedrock-agentcore-control", region_name=REGION, endpoint_url=emulator_url)
-    name = next(n for n in (registry_dir / "gateways.yaml").read_text().split() if n.startswith("main-")).rstrip(":")
+    name = next(n for n in (own_registry_dir / "gateways.yaml").read_text().split() if n.startswith("main-")).rstrip(":")
     gid = next(g["gatewayId"] for p in client.get_paginator("list_gateways").paginate() for g in p["items"] if g["name"] == name)
     live = client.get_gateway(gatewayIdentifier=gid)
     client.update_gateway(gatewayIdentifier=gid, name=name, roleArn=live["roleArn"], authorizerType=live["authorizerType"],
                           authorizerConfiguration=live["authorizerConfiguration"], description="drifted")
-    drift = run(["plan", "--format", "markdown", "--detailed-exitcode"], emulator_url, registry_dir)
+    drift = run(["plan", "--format", "markdown", "--detailed-exitcode"], emulator_url, own_registry_dir)
     assert drift.returncode == 2
     assert '~ description = "drifted" -> "Main gateway"' in drift.stdout
     assert "protocolConfiguration.mcp.searchType" in drift.stdout  # the full-replacement update reset it too
     assert "Apply will refuse this plan without --force" in drift.stdout  # searchType forces a gateway replace
-    refused = run(["apply", "--auto-approve", "--poll-interval", "0.05"], emulator_url, registry_dir)
+    refused = run(["apply", "--auto-approve", "--poll-interval", "0.05"], emulator_url, own_registry_dir)
     assert refused.returncode == 1 and "replace of a gateway needs --force" in refused.stderr
-    assert run(["apply", "--auto-approve", "--force", "--poll-interval", "0.05"], emulator_url, registry_dir).returncode == 0
-    assert run(["plan", "--detailed-exitcode"], emulator_url, registry_dir).returncode == 0
+    assert run(["apply", "--auto-approve", "--force", "--poll-interval", "0.05"], emulator_url, own_registry_dir).returncode == 0
+    assert run(["plan", "--detailed-exitcode"], emulator_url, own_registry_dir).returncode == 0
 
 
-def test_secrets_never_appear_in_any_output(emulator_url: str, registry_dir: Path) -> None:
-    outputs = [run(["plan", "--format", fmt], emulator_url, registry_dir) for fmt in ("text", "json", "markdown")]
-    outputs.append(run(["apply", "--auto-approve", "--poll-interval", "0.05"], emulator_url, registry_dir))
+def test_secrets_never_appear_in_any_output(emulator_url: str, own_registry_dir: Path) -> None:
+    outputs = [run(["plan", "--format", fmt], emulator_url, own_registry_dir) for fmt in ("text", "json", "markdown")]
+    outputs.append(run(["apply", "--auto-approve", "--poll-interval", "0.05"], emulator_url, own_registry_dir))
     rotated = {"VENDOR_KEY": "rotated-vendor-key-77"}
-    outputs.append(run(["plan"], emulator_url, registry_dir, rotated))
-    outputs.append(run(["apply", "--auto-approve", "--poll-interval", "0.05"], emulator_url, registry_dir, rotated))
+    outputs.append(run(["plan"], emulator_url, own_registry_dir, rotated))
+    outputs.append(run(["apply", "--auto-approve", "--poll-interval", "0.05"], emulator_url, own_registry_dir, rotated))
     assert "~ apiKey = (sensitive) -> (sensitive)" in outputs[-2].stdout  # the rotation is detected, not shown
     for result in outputs:
         assert result.returncode == 0, result.stderr
@@ -78,8 +78,8 @@ def test_secrets_never_appear_in_any_output(emulator_url: str, registry_dir: Pat
             assert secret not in result.stdout + result.stderr
 
 
-def test_apply_without_terminal_or_auto_approve_refuses(emulator_url: str, registry_dir: Path) -> None:
-    result = run(["apply"], emulator_url, registry_dir)
+def test_apply_without_terminal_or_auto_approve_refuses(emulator_url: str, own_registry_dir: Path) -> None:
+    result = run(["apply"], emulator_url, own_registry_dir)
     assert result.returncode == 1
     assert "pass --auto-approve" in result.stderr and "Traceback" not in result.stderr
 

@@ -11,14 +11,13 @@ import json
 import re
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import boto3
 import pytest
 
 from reconciler.aws import assumed_session
 from reconciler.deployments import load_fleet
-from reconciler.emulator.faults import FAULTS_VARIABLE, install_faults, reset
 from reconciler.errors import ConfigError
 from tests.conftest import ROOT
 from tests.helpers import reconcile
@@ -184,11 +183,9 @@ def test_deployment_option_scopes_reads_and_writes(emulator: None, tmp_path: Pat
     assert unknown.exit_code == 1 and "unknown deployment qa (known: dev, staging, prod)" in unknown.output
 
 
-def test_a_failing_first_wave_leaves_later_waves_untouched_and_says_so(emulator: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_first_wave_leaves_later_waves_untouched_and_says_so(emulator: None, tmp_path: Path, faults: Callable[..., None]) -> None:
     path = write(tmp_path, gateway("tools"))
-    monkeypatch.setenv(FAULTS_VARIABLE, f"create-failed:account={CALLER},region=us-east-1")  # faults per account and region
-    install_faults()
-    reset()
+    faults(f"create-failed:account={CALLER},region=us-east-1")  # faults per account and region
     applied = apply(path)
     assert applied.exit_code == 1
     assert "Deployment dev (123456789012, us-east-1): apply failed" in applied.stdout

@@ -6,14 +6,13 @@ from __future__ import annotations
 import dataclasses
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 
 from reconciler.apply import apply_plan
 from reconciler.aws import Api
 from reconciler.emulator.base import DELAY_VARIABLE
-from reconciler.emulator.faults import FAULTS_VARIABLE, install_faults, reset
 from reconciler.emulator.quotas import STATS, call_log
 from reconciler.errors import PlanError, WaitTimeout
 from reconciler.interrupts import Cancellation
@@ -164,13 +163,11 @@ def test_a_failed_oauth2_provider_shows_its_failure_reason(api: Api, tmp_path: P
 
 # --- 9. after an interrupt, no request for work the service has not accepted --------------------------------------
 def test_no_create_leaves_after_an_interrupt_not_even_botocores_retry_of_a_throttled_one(
-        api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, faults: Callable[..., None]) -> None:
     """The interrupt comes while the service answers a CreateGatewayTarget with a throttle (every second one is): that
     create was never accepted, so botocore's retry of it is new work and must not leave. One worker: no other call can
     be on its way when the interrupt comes, so the emulator's call log tells exactly what was sent after it."""
-    install_faults()
-    monkeypatch.setenv(FAULTS_VARIABLE, "throttle:op=CreateGatewayTarget,every=2")
-    reset()
+    faults("throttle:op=CreateGatewayTarget,every=2")
     cancellation = Cancellation()
     interrupted_at: list[float] = []
     record = STATS.record

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import gzip
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
 from reconciler.desired import DesiredState
-from reconciler.emulator.faults import FAULTS_VARIABLE, install_faults, reset
 from reconciler.errors import AwsError
 from reconciler.kinds import GATEWAY, KINDS
 from reconciler import live as live_module
@@ -116,12 +116,10 @@ def test_the_cache_file_holds_no_secret_and_a_corrupt_one_is_an_empty_cache(api,
 
 
 def test_a_read_that_fails_fails_the_whole_read_and_nothing_waits_for_it(api, tmp_path: Path,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                         faults: Callable[..., None]) -> None:
     registry = registry_from(tmp_path, fleet(30))
     converge(api, registry)
-    install_faults()
-    monkeypatch.setenv(FAULTS_VARIABLE, "denied:op=GetGatewayTarget,every=7")
-    reset()
+    faults("denied:op=GetGatewayTarget,every=7")
     with pytest.raises(AwsError, match="GetGatewayTarget: AccessDeniedException"):
         read_live(api, registry.name, set(registry.resources))
 

@@ -4,11 +4,11 @@ rules that keep an eventually consistent index harmless (a lagging answer is mod
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
 from reconciler import live as live_module
-from reconciler.emulator.faults import FAULTS_VARIABLE, install_faults, reset
 from reconciler.aws_model import SERVICE
 from reconciler.kinds import API_KEY, GATEWAY, KINDS, roots
 from reconciler.kinds.base import OWNER_TAG
@@ -65,12 +65,10 @@ def test_a_stale_index_never_makes_a_disowned_resource_a_deletion(api, client, t
 
 
 def test_without_permission_for_get_resources_ownership_is_read_per_resource(api, tmp_path: Path,
-                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                            faults: Callable[..., None]) -> None:
     registry = registry_from(tmp_path, fleet(2, head=API_KEY_PROVIDER))
     converge(api, registry)
-    install_faults()
-    monkeypatch.setenv(FAULTS_VARIABLE, "denied:op=GetResources")
-    reset()
+    faults("denied:op=GetResources")
     api.calls.clear()
     state = read_live(api, registry.name, set(registry.resources))
     assert state.notes == [FALLBACK_NOTE] and api.calls["GetResources"] == 1

@@ -24,7 +24,6 @@ from reconciler.errors import AwsError
 from reconciler.kinds.base import Kind, Live, Ref
 
 
-
 class WorkloadIdentityKind(Kind):
     key = "workload-identity"
     noun = "workload identity"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 
@@ -234,14 +234,11 @@ def test_drift_of_a_registry_without_agent_registries_makes_no_agent_registry_ca
     assert REGISTRY_SERVICE not in api._services
 
 
-def test_a_kind_nobody_declared_that_cannot_be_listed_is_a_warning(api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from reconciler.emulator.faults import FAULTS_VARIABLE, install_faults, reset
+def test_a_kind_nobody_declared_that_cannot_be_listed_is_a_warning(api: Api, tmp_path: Path, faults: Callable[..., None]) -> None:
 
     registry = registry_from(tmp_path, BASE)
     # No ownership index (so every kind is listed), and credentials without the Agent Registry actions.
-    monkeypatch.setenv(FAULTS_VARIABLE, "denied:op=GetResources|ListRegistries")
-    install_faults()
-    reset()
+    faults("denied:op=GetResources|ListRegistries")
     notes: list[str] = []
     computed = Manager(notes.append).compute(PlanRequest([str(tmp_path)], refresh=True), registry, api)
     assert computed.plan.changes  # the plan itself is made

@@ -7,7 +7,7 @@ import json
 import re
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import boto3
 import botocore.session
@@ -17,11 +17,10 @@ from botocore.exceptions import ClientError
 
 from botocore.config import Config
 
-from reconciler.emulator.faults import FAULTS_VARIABLE, install_faults, reset
 from reconciler.emulator.holds import holding
 from reconciler.emulator.preview import preview_calls
 from reconciler.emulator.registry_api import agentregistry_backends
-from reconciler.emulator.quotas import QUOTAS_VARIABLE, stats
+from reconciler.emulator.quotas import stats
 from reconciler.emulator.registry_discovery import SEMANTIC_REGIONS_VARIABLE
 from tests.conftest import FIXTURES, REGION, running_emulator
 from tests.emulator.support import ACCOUNT, error, until
@@ -414,11 +413,8 @@ def test_search_pages_with_next_token_and_filters(control, discovery) -> None:
         registryIds=[registry_id, registry_id], searchQuery="p"))
 
 
-def test_faults_and_quotas_apply_to_both_clients(emulator: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    install_faults()
-    monkeypatch.setenv(FAULTS_VARIABLE, "throttle:op=CreateRegistry,limit=1")
-    monkeypatch.setenv(QUOTAS_VARIABLE, "reads=1")
-    reset()
+def test_faults_and_quotas_apply_to_both_clients(emulator: None, faults: Callable[..., None]) -> None:
+    faults("throttle:op=CreateRegistry,limit=1", quotas="reads=1")
     once = Config(retries={"mode": "standard", "max_attempts": 0})
     control = boto3.client("agent-registry-control", region_name=REGION, config=once)
     discovery = boto3.client("agent-registry", region_name=REGION, config=once)

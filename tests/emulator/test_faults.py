@@ -18,9 +18,9 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
 
 from reconciler.emulator import base, faults as fault_injection
-from reconciler.emulator.faults import FAULTS_VARIABLE, install_faults, parse_faults, reset
+from reconciler.emulator.faults import parse_faults, reset
 from reconciler.emulator.holds import holding
-from reconciler.emulator.quotas import QUOTAS_VARIABLE, TokenBucket, parse_quotas, reset_stats, stats
+from reconciler.emulator.quotas import TokenBucket, parse_quotas, reset_stats, stats
 from reconciler.errors import ConfigError
 from tests.conftest import EMULATOR_DELAY, REGION, hang_bound, running_emulator
 
@@ -33,20 +33,6 @@ NO_RETRIES = Config(retries={"mode": "standard", "max_attempts": 0}, read_timeou
 HOLD = str(hang_bound(30))  # seconds the server holds a lost answer: far past the impatient client's 2 s read timeout
 # Through the server: every call but the lost one waits as long as a busy machine may take to answer it.
 PATIENT = Config(retries={"mode": "standard", "max_attempts": 0}, read_timeout=hang_bound(60))
-
-
-@pytest.fixture
-def faults(emulator: None, monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
-    """Set the fault rules (and quotas) for this test, from a clean state."""
-    install_faults()
-    reset()
-
-    def configure(rules: str = "", quotas: str = "") -> None:
-        monkeypatch.setenv(FAULTS_VARIABLE, rules)
-        monkeypatch.setenv(QUOTAS_VARIABLE, quotas)
-        reset()
-
-    return configure
 
 
 @pytest.fixture

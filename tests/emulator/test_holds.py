@@ -13,7 +13,6 @@ import pytest
 
 from reconciler.emulator import holds
 from reconciler.emulator.base import DELAY_VARIABLE
-from reconciler.emulator.faults import install_faults, reset
 from reconciler.errors import ConfigError
 from tests.conftest import running_emulator
 from tests.emulator.support import ROLE, SETTLED, backend, gateway, lambda_target, until
@@ -56,9 +55,7 @@ def test_a_hold_on_one_status_lets_the_others_pass(client) -> None:  # type: ign
     assert names() == []  # released: its deletion ended
 
 
-def test_a_held_call_waits_until_released(client) -> None:  # type: ignore[no-untyped-def]
-    install_faults()
-    reset()
+def test_a_held_call_waits_until_released(client, faults) -> None:  # type: ignore[no-untyped-def]
     hold = holds.place("call:op=CreateGateway")
     with ThreadPoolExecutor(max_workers=1) as pool:
         created = pool.submit(gateway, client, "waiting")
