@@ -21,7 +21,8 @@ botocore's model, so a member the model adds is kept without a code change.
 The rest of the gateway surface lives in one module each, mixed in below:
 policy engines and policies (policies.py), rate limits (rate_limits.py),
 rules (rules.py), resource policies (resource_policies.py), workload
-identities (workload_identities.py) and clientToken idempotency (idempotency.py).
+identities (workload_identities.py), agent runtimes and their endpoints
+(agent_runtimes.py) and clientToken idempotency (idempotency.py).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from moto.wafv2.models import wafv2_backends
 
 from reconciler.aws_model import output_shape, shape
 from reconciler.emulator import all_backends, holds
+from reconciler.emulator.agent_runtimes import AgentRuntimeBackend
 from reconciler.emulator.base import (  # noqa: F401 - DELAY_VARIABLE, Timed & co. are this module's public names too
     DELAY_VARIABLE, Timed, ValidationException, pagination, random_id, request_members, split_arguments,
     transition_delay, with_service_defaults,
@@ -453,7 +455,7 @@ class ApiKeyProvider(CredentialProvider):
 
 
 class EmulatorBackend(IdempotentBackend, PolicyBackend, RateLimitBackend, RuleBackend, ResourcePolicyBackend,
-                      WorkloadIdentityBackend, BedrockAgentCoreControlBackend, TaggedResources):
+                      WorkloadIdentityBackend, AgentRuntimeBackend, BedrockAgentCoreControlBackend, TaggedResources):
     """moto's backend with the behaviours the reconciler depends on made real."""
 
     def __init__(self, region_name: str, account_id: str):

@@ -14,6 +14,7 @@ from typing import Any
 from moto.bedrockagentcorecontrol.responses import BedrockAgentCoreControlResponse
 from moto.core.responses import ActionResult, EmptyResult
 
+from reconciler.emulator.agent_runtimes import AgentRuntimeResponse
 from reconciler.emulator.base import request_members
 from reconciler.emulator.idempotency import IdempotentResponse
 from reconciler.emulator.models import EmulatorBackend
@@ -30,7 +31,7 @@ TARGET_URI = ("gatewayIdentifier", "targetId")
 
 # The mixins type service_name as the str it always is here; moto declares it Optional.
 class EmulatorResponse(PreviewRefusal, IdempotentResponse, PolicyResponse, RateLimitResponse, RuleResponse,  # type: ignore[misc]
-                       ResourcePolicyResponse, WorkloadIdentityResponse, BedrockAgentCoreControlResponse):
+                       ResourcePolicyResponse, WorkloadIdentityResponse, AgentRuntimeResponse, BedrockAgentCoreControlResponse):
     @property
     def backend(self) -> EmulatorBackend:
         return super().backend
