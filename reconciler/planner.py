@@ -140,6 +140,7 @@ class Planner:
         kind = KINDS[desired.kind]
         wanted = kind.comparable(body)
         current, fields = compare_unread(desired, body, live, self.registry.name)
+        current = kind.unasked(current, wanted)
         fields = diff_fields(current, wanted, unordered=kind.unordered_lists) + fields
         body_changed = bool(fields)
         fields += [FieldChange(("tags", k), live.tags.get(k, ABSENT), v) for k, v in sorted(tags.items()) if live.tags.get(k) != v and k != FINGERPRINT_TAG]

@@ -8,6 +8,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from reconciler.kinds.agent_registry import AgentRegistryKind
+from reconciler.kinds.agent_runtime import AgentRuntimeKind
+from reconciler.kinds.agent_runtime_endpoint import AgentRuntimeEndpointKind
 from reconciler.kinds.api_key_provider import ApiKeyProviderKind
 from reconciler.kinds.base import Kind
 from reconciler.kinds.gateway import GatewayKind
@@ -76,5 +78,5 @@ def children_of(key: str, declared_only: bool = False) -> list[Kind]:
 
 for _kind in (Oauth2ProviderKind(), ApiKeyProviderKind(), PolicyEngineKind(), GatewayKind(), TargetKind(),
               PolicyKind(), RateLimitKind(), RuleKind(), ResourcePolicyKind(), AgentRegistryKind(), RecordKind(),
-              WorkloadIdentityKind()):
+              WorkloadIdentityKind(), AgentRuntimeKind(), AgentRuntimeEndpointKind()):
     register(_kind)

@@ -174,6 +174,9 @@ class Kind(ABC):
     # The defaults the service fills in come from the model's docs (`defaults`); these amend them: a value where the
     # docs are silent, None where a documented default holds only in some configurations. Each says why.
     default_overrides: ClassVar[dict[KeyPath, Any]] = {}
+    # Members the service fills in itself when a declaration leaves them out, with a value that is not fixed (an
+    # endpoint's version: the runtime's latest at its creation): compared only where declared.
+    computed: ClassVar[tuple[KeyPath, ...]] = ()
     output_renames: ClassVar[dict[str, str]] = {}  # request member -> its name in the read response
     kept_outputs: ClassVar[tuple[str, ...]] = ()  # output-only members kept on the live resource
     ready_statuses: ClassVar[frozenset[str]] = frozenset({"READY"})
@@ -301,6 +304,16 @@ class Kind(ABC):
         for path in self.write_only:
             _drop(filled, path)
         return prune(filled)
+
+    def unasked(self, live: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
+        """A comparable live body less the `computed` members the comparable declaration `wanted` leaves out."""
+        dropped = [path for path in self.computed if _get(wanted, path) is None and _get(live, path) is not None]
+        if not dropped:
+            return live
+        trimmed = copy.deepcopy(live)
+        for path in dropped:
+            _drop(trimmed, path)
+        return prune(trimmed)
 
     def replacement_reasons(self, desired: dict[str, Any], live: dict[str, Any]) -> list[tuple[str, str]]:
         """(dotted member path, why) for each change the API cannot make in place."""

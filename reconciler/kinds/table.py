@@ -35,7 +35,9 @@ def _declared_at(kind: Kind) -> str:
 def _placeholder(kind: Kind) -> str:
     if kind.derived_name:
         return kind.derived_name
-    return "NAME" if kind.name_member == "name" else "ID" if kind.name_member.endswith("Id") else kind.name_member.upper()
+    if kind.name_member == "name" or kind.name_member.endswith("Name"):  # `agentRuntimeName` too
+        return "NAME"
+    return "ID" if kind.name_member.endswith("Id") else kind.name_member.upper()
 
 
 def _belongs_to(kind: Kind) -> str:
