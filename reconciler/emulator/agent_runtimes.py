@@ -41,10 +41,9 @@ from reconciler.emulator.validation import ValidatedRequest
 
 DEFAULT_ENDPOINT = "DEFAULT"
 ID_ALPHABET = string.ascii_letters + string.digits
-LIFECYCLE_DEFAULTS = {"lifecycleConfiguration.idleRuntimeSessionTimeout": 900, "lifecycleConfiguration.maxLifetime": 28800}
+LIFECYCLE_DEFAULTS: dict[str, Any] = {"lifecycleConfiguration.idleRuntimeSessionTimeout": 900, "lifecycleConfiguration.maxLifetime": 28800}
 IDENTITY = ("agentRuntimeId", "agentRuntimeName")  # request members that name the runtime, not configure it
-PAGINATION_MODEL = pagination(list_agent_runtimes="agent_runtime_id", list_agent_runtime_endpoints="name",
-                              list_agent_runtime_versions="version")
+PAGINATION_MODEL = pagination(list_runtimes="agent_runtime_id", list_endpoints="name", list_versions="version")
 
 
 def configuration(operation: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -184,11 +183,11 @@ class AgentRuntimeBackend:
         return runtime
 
     @paginate(pagination_model=PAGINATION_MODEL)
-    def list_agent_runtimes(self) -> list[AgentRuntime]:
+    def list_runtimes(self) -> list[AgentRuntime]:
         return list(self.live_runtimes().values())
 
     @paginate(pagination_model=PAGINATION_MODEL)
-    def list_agent_runtime_versions(self, runtime_id: str) -> list[Version]:
+    def list_versions(self, runtime_id: str) -> list[Version]:
         return sorted(self.runtime(runtime_id).versions.values(), key=lambda v: -int(v.version))
 
     # --- endpoints --------------------------------------------------------------------------------
@@ -230,7 +229,7 @@ class AgentRuntimeBackend:
         return endpoint
 
     @paginate(pagination_model=PAGINATION_MODEL)
-    def list_agent_runtime_endpoints(self, runtime_id: str) -> list[Endpoint]:
+    def list_endpoints(self, runtime_id: str) -> list[Endpoint]:
         return list(self.runtime(runtime_id).live_endpoints().values())
 
 
@@ -258,13 +257,13 @@ class AgentRuntimeResponse(ValidatedRequest):
 
     def list_agent_runtimes(self) -> ActionResult:
         params = self._request()
-        items, token = self.backend.list_agent_runtimes(max_results=params.get("maxResults"), next_token=params.get("nextToken"))
+        items, token = self.backend.list_runtimes(max_results=params.get("maxResults"), next_token=params.get("nextToken"))
         return ActionResult({"agentRuntimes": [r.version(None).summary() for r in items], "nextToken": token})
 
     def list_agent_runtime_versions(self) -> ActionResult:
         params = self._request()
-        items, token = self.backend.list_agent_runtime_versions(params["agentRuntimeId"], max_results=params.get("maxResults"),
-                                                                next_token=params.get("nextToken"))
+        items, token = self.backend.list_versions(params["agentRuntimeId"], max_results=params.get("maxResults"),
+                                                  next_token=params.get("nextToken"))
         return ActionResult({"agentRuntimes": [v.summary() for v in items], "nextToken": token})
 
     def create_agent_runtime_endpoint(self) -> ActionResult:
@@ -287,4 +286,4 @@ class AgentRuntimeResponse(ValidatedRequest):
         return ActionResult(answer("DeleteAgentRuntimeEndpoint", self.backend.delete_endpoint(params["agentRuntimeId"], params["endpointName"]).describe()))
 
     def list_agent_runtime_endpoints(self) -> ActionResult:
-        return self._listed(self.backend.list_agent_runtime_endpoints, "runtimeEndpoints", "agentRuntimeId")
+        return self._listed(self.backend.list_endpoints, "runtimeEndpoints", "agentRuntimeId")
