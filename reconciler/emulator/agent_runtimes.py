@@ -25,7 +25,7 @@ from __future__ import annotations
 import string
 from typing import Any
 
-from moto.bedrockagentcorecontrol.exceptions import ConflictException, ResourceNotFoundException
+from moto.bedrockagentcorecontrol.exceptions import ConflictException
 from moto.core.common_models import BaseModel
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
@@ -34,7 +34,7 @@ from moto.utilities.utils import get_partition
 
 from reconciler.aws_model import input_shape, output_shape
 from reconciler.emulator.base import (
-    REQUEST_ONLY, Timed, ValidationException, begin_deletion, pagination, present, purge_gone, random_id, refuse_while_busy,
+    existing, REQUEST_ONLY, Timed, ValidationException, begin_deletion, pagination, present, purge_gone, random_id, refuse_while_busy,
     with_service_defaults,
 )
 from reconciler.emulator.validation import ValidatedRequest
@@ -154,10 +154,7 @@ class AgentRuntimeBackend:
         return self.agent_runtimes
 
     def runtime(self, runtime_id: str) -> AgentRuntime:
-        found = self.live_runtimes().get(runtime_id)
-        if found is None:
-            raise ResourceNotFoundException(f"Could not find Agent Runtime with ID {runtime_id}")
-        return found
+        return existing(self.live_runtimes(), runtime_id, f"Could not find Agent Runtime with ID {runtime_id}")
 
     def create_runtime(self, name: str, config: dict[str, Any], tags: dict[str, str] | None) -> AgentRuntime:
         if any(r.name == name for r in self.live_runtimes().values()):
@@ -192,10 +189,7 @@ class AgentRuntimeBackend:
 
     # --- endpoints --------------------------------------------------------------------------------
     def endpoint(self, runtime_id: str, name: str) -> Endpoint:
-        found = self.runtime(runtime_id).live_endpoints().get(name)
-        if found is None:
-            raise ResourceNotFoundException(f"Could not find endpoint {name} for Agent Runtime {runtime_id}")
-        return found
+        return existing(self.runtime(runtime_id).live_endpoints(), name, f"Could not find endpoint {name} for Agent Runtime {runtime_id}")
 
     def create_endpoint(self, runtime_id: str, name: str, version: str | None, description: str | None,
                         tags: dict[str, str] | None) -> Endpoint:

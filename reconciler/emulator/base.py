@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import os
 import time
-from typing import Any, Generic, Iterable, TypeVar
+from typing import Any, Generic, Iterable, Mapping, TypeVar
 
 from moto.bedrockagentcorecontrol.exceptions import BedrockAgentCoreControlClientError, ConflictException, ResourceNotFoundException
 from moto.core.utils import camelcase_to_underscores
@@ -89,6 +89,17 @@ def present(result: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in result.items() if value is not None}
 
 
+Found = TypeVar("Found")
+
+
+def existing(table: Mapping[Any, Found], key: Any, missing: str) -> Found:
+    """The resource at `key`, or the service's ResourceNotFoundException saying `missing`."""
+    found = table.get(key)
+    if found is None:
+        raise ResourceNotFoundException(missing)
+    return found
+
+
 def purge_gone(table: dict[Any, Timed]) -> None:
     """Forget the resources whose deletion has finished."""
     for key in [key for key, item in list(table.items()) if item.status == GONE]:
@@ -109,9 +120,7 @@ class ChildTable(Generic[Child]):
         return {own_id: child for (parent, own_id), child in self.table.items() if parent == gateway_id}
 
     def get(self, gateway_id: str, own_id: str, what: str) -> Child:
-        child = self.of(gateway_id).get(own_id)
-        if child is None:
-            raise ResourceNotFoundException(f"Could not find {what} {own_id} for Gateway {gateway_id}")
+        child = existing(self.of(gateway_id), own_id, f"Could not find {what} {own_id} for Gateway {gateway_id}")
         return child
 
     def add(self, gateway_id: str, own_id: str, child: Child) -> Child:

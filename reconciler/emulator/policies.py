@@ -40,7 +40,7 @@ from moto.utilities.paginator import paginate
 from moto.utilities.utils import get_partition
 
 from reconciler.emulator.base import (
-    ACTIVE, UNCHANGED, GatewayHooks, Timed, ValidationException, begin_deletion, pagination, present, purge_gone, random_id,
+    existing, ACTIVE, UNCHANGED, GatewayHooks, Timed, ValidationException, begin_deletion, pagination, present, purge_gone, random_id,
     refuse_while_busy,
 )
 from reconciler.emulator.cedar import CedarSyntaxError, Statement, parse
@@ -169,10 +169,7 @@ class PolicyBackend(GatewayHooks):
         return self.policy_engines
 
     def get_policy_engine(self, engine_id: str) -> PolicyEngine:
-        engine = self.live_engines().get(engine_id)
-        if engine is None:
-            raise ResourceNotFoundException(f"Policy engine {engine_id} not found")
-        return engine
+        return existing(self.live_engines(), engine_id, f"Policy engine {engine_id} not found")
 
     def create_policy_engine(self, name: str, description: str | None, encryption_key_arn: str | None,
                              tags: dict[str, str] | None) -> PolicyEngine:
@@ -230,10 +227,7 @@ class PolicyBackend(GatewayHooks):
 
     # --- policies -----------------------------------------------------------------
     def get_policy(self, engine_id: str, policy_id: str) -> Policy:
-        policy = self.get_policy_engine(engine_id).live_policies().get(policy_id)
-        if policy is None:
-            raise ResourceNotFoundException(f"Policy {policy_id} not found in policy engine {engine_id}")
-        return policy
+        return existing(self.get_policy_engine(engine_id).live_policies(), policy_id, f"Policy {policy_id} not found in policy engine {engine_id}")
 
     def create_policy(self, engine_id: str, name: str, definition: dict[str, Any], description: str | None,
                       enforcement_mode: str | None, validation_mode: str | None) -> Policy:

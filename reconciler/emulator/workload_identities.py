@@ -19,14 +19,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from moto.bedrockagentcorecontrol.exceptions import ConflictException, ResourceNotFoundException
+from moto.bedrockagentcorecontrol.exceptions import ConflictException
 from moto.core.common_models import BaseModel
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
 from moto.utilities.paginator import paginate
 from moto.utilities.utils import get_partition
 
-from reconciler.emulator.base import pagination, present
+from reconciler.emulator.base import existing, pagination, present
 from reconciler.emulator.validation import ValidatedRequest
 
 PAGINATION_MODEL = pagination(list_workload_identities="name")
@@ -78,10 +78,7 @@ class WorkloadIdentityBackend:
         return self.workload_identities
 
     def get_workload_identity(self, name: str) -> WorkloadIdentity:
-        identity = self.directory().get(name)
-        if identity is None:
-            raise ResourceNotFoundException(f"Workload identity {name} not found")
-        return identity
+        return existing(self.directory(), name, f"Workload identity {name} not found")
 
     def create_workload_identity(self, name: str, return_urls: list[str] | None, tags: dict[str, str] | None) -> WorkloadIdentity:
         if name in self.directory():
